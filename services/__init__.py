@@ -1,0 +1,1 @@
+"""The four Jejaring services and the ``jejaring`` command."""

@@ -1,0 +1,1 @@
+"""Jejaring's own library: event contracts, messaging, persistence, settings, metrics."""

@@ -1,0 +1,1 @@
+"""Versioned public contracts: intake JSON, event data, topics."""

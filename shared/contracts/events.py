@@ -1,0 +1,232 @@
+"""Event data models, version 1. The CloudEvents envelope is in ``shared.envelope``.
+
+Every event class names its CloudEvents ``type``, its topic and which field is the Kafka key.
+Consumers ignore unknown fields (``extra="ignore"``), so adding an optional field is compatible.
+No event carries a NIK or a name: persons appear only as pseudonymous ``person_id``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.contracts import topics
+from shared.contracts.intake import Measurements, Pregnancy, ServicePoint, Sex
+
+Stage = Literal["pregnancy", "under_five", "preschool", "school_age", "adult", "elderly"]
+FacilityType = Literal["posyandu", "pustu", "puskesmas", "rs"]
+Severity = Literal["low", "moderate", "high", "emergency"]
+ReferralStatus = Literal["made", "received", "attended", "completed", "cancelled", "overdue"]
+TargetGroup = Literal["pregnant", "under_five", "adolescent", "adult_15_59", "elderly"]
+
+
+class EventData(BaseModel):
+    """Base of every event body: the class knows its type, topic and key field."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    ce_type: ClassVar[str]
+    topic: ClassVar[str]
+    key_field: ClassVar[str] = "person_id"
+
+    def key(self) -> str:
+        """The Kafka message key (keeps one person's or facility's events in order)."""
+        return str(getattr(self, self.key_field))
+
+    def subject(self) -> str:
+        """The CloudEvents ``subject``."""
+        return self.key()
+
+    def event_time(self) -> datetime | None:
+        """The CloudEvents ``time``: when the thing happened, not when it was sent."""
+        return None
+
+
+class VisitRecorded(EventData):
+    """A validated, pseudonymised visit (registration)."""
+
+    ce_type: ClassVar[str] = "id.jejaring.visit.recorded.v1"
+    topic: ClassVar[str] = topics.VISIT_RECORDED
+
+    visit_id: UUID
+    person_id: str
+    facility_id: str
+    facility_type: FacilityType | None = None
+    service_point: ServicePoint
+    village_code: str
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime
+    sex: Sex
+    age_days: int = Field(ge=0)
+    stage: Stage
+    pregnancy: Pregnancy | None = None
+    measurements: Measurements
+    data_quality: list[str] = Field(default_factory=list)
+
+    def event_time(self) -> datetime:
+        return self.occurred_at
+
+
+class ZScores(BaseModel):
+    """WHO z-scores of one visit; ``None`` where not computable."""
+
+    model_config = ConfigDict(frozen=True)
+
+    wfa: float | None = None
+    lhfa: float | None = None
+    wflh: float | None = None
+    bmifa: float | None = None
+    acfa: float | None = None
+
+
+class VisitScreened(EventData):
+    """The screening outcome of one visit: z-scores, flags and the risk codes that fired."""
+
+    ce_type: ClassVar[str] = "id.jejaring.visit.screened.v1"
+    topic: ClassVar[str] = topics.VISIT_SCREENED
+
+    visit_id: UUID
+    person_id: str
+    facility_id: str
+    village_code: str
+    occurred_at: AwareDatetime
+    stage: Stage
+    sex: Sex
+    age_days: int
+    zscores: ZScores = Field(default_factory=ZScores)
+    flags: list[str] = Field(default_factory=list)
+    risk_codes: list[str] = Field(default_factory=list)
+    ruleset_version: str
+
+    def event_time(self) -> datetime:
+        return self.occurred_at
+
+
+class RiskDetected(EventData):
+    """One risk found at one visit (screening). ``risk_id`` is a UUIDv5 of the visit and rule."""
+
+    ce_type: ClassVar[str] = "id.jejaring.risk.detected.v1"
+    topic: ClassVar[str] = topics.RISK_DETECTED
+
+    risk_id: UUID
+    visit_id: UUID
+    person_id: str
+    facility_id: str
+    village_code: str
+    occurred_at: AwareDatetime
+    stage: Stage
+    code: str
+    cluster: int = Field(ge=1, le=5)
+    severity: Severity
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    recommended_level: FacilityType
+    ruleset_version: str
+
+    def event_time(self) -> datetime:
+        return self.occurred_at
+
+
+class ReferralMade(EventData):
+    """A new referral (referral service)."""
+
+    ce_type: ClassVar[str] = "id.jejaring.referral.made.v1"
+    topic: ClassVar[str] = topics.REFERRAL_MADE
+
+    referral_id: UUID
+    person_id: str
+    risk_id: UUID
+    risk_code: str
+    village_code: str
+    origin_facility_id: str
+    destination_facility_id: str | None
+    destination_level: FacilityType
+    reason: str
+    urgency: Severity
+    made_at: AwareDatetime
+    due_at: AwareDatetime
+
+    def event_time(self) -> datetime:
+        return self.made_at
+
+
+class ReferralUpdated(EventData):
+    """A referral's status change, with *rujuk balik* feedback when completed."""
+
+    ce_type: ClassVar[str] = "id.jejaring.referral.updated.v1"
+    topic: ClassVar[str] = topics.REFERRAL_UPDATED
+
+    update_id: UUID
+    referral_id: UUID
+    person_id: str
+    village_code: str
+    origin_facility_id: str
+    destination_facility_id: str | None
+    status: ReferralStatus
+    previous_status: ReferralStatus
+    at: AwareDatetime
+    made_at: AwareDatetime
+    note: str | None = None
+    feedback: dict[str, Any] | None = None
+
+    def event_time(self) -> datetime:
+        return self.at
+
+
+class FacilityRegistered(EventData):
+    """A facility registry entry; the topic is compacted by ``facility_id``."""
+
+    ce_type: ClassVar[str] = "id.jejaring.facility.registered.v1"
+    topic: ClassVar[str] = topics.FACILITY_REGISTERED
+    key_field: ClassVar[str] = "facility_id"
+
+    facility_id: str
+    name: str
+    type: FacilityType
+    parent_id: str | None = None
+    village_code: str
+    capabilities: list[str] = Field(default_factory=list)
+    active: bool = True
+    revision: int = 1
+
+
+class TargetSet(EventData):
+    """An annual target population (sasaran) of one village and group."""
+
+    ce_type: ClassVar[str] = "id.jejaring.target.set.v1"
+    topic: ClassVar[str] = topics.TARGET_SET
+    key_field: ClassVar[str] = "village_code"
+
+    village_code: str
+    year: int = Field(ge=2000, le=2100)
+    target: TargetGroup
+    count: int = Field(ge=0)
+
+
+class PersonLinked(EventData):
+    """A child's provisional id (from the mother's NIK) now belongs to the child's own NIK id."""
+
+    ce_type: ClassVar[str] = "id.jejaring.person.linked.v1"
+    topic: ClassVar[str] = topics.PERSON_LINKED
+
+    person_id: str
+    previous_person_id: str
+    linked_at: AwareDatetime
+    birth_date: date | None = None
+
+
+EVENT_TYPES: dict[str, type[EventData]] = {
+    cls.ce_type: cls
+    for cls in (
+        VisitRecorded,
+        VisitScreened,
+        RiskDetected,
+        ReferralMade,
+        ReferralUpdated,
+        FacilityRegistered,
+        TargetSet,
+        PersonLinked,
+    )
+}
