@@ -217,6 +217,18 @@ class PersonLinked(EventData):
     birth_date: date | None = None
 
 
+class FacilityTokenChanged(EventData):
+    """A facility API token was issued or revoked; only its SHA-256 hash travels."""
+
+    ce_type: ClassVar[str] = "id.jejaring.facility.token.v1"
+    topic: ClassVar[str] = topics.FACILITY_TOKEN
+    key_field: ClassVar[str] = "token_hash"
+
+    token_hash: str
+    facility_id: str
+    revoked: bool = False
+
+
 EVENT_TYPES: dict[str, type[EventData]] = {
     cls.ce_type: cls
     for cls in (
@@ -228,5 +240,6 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         FacilityRegistered,
         TargetSet,
         PersonLinked,
+        FacilityTokenChanged,
     )
 }

@@ -10,6 +10,7 @@ VISIT_SCREENED = "ilp.visit.screened.v1"
 FACILITY_REGISTERED = "ilp.facility.registered.v1"
 TARGET_SET = "ilp.target.set.v1"
 PERSON_LINKED = "ilp.person.linked.v1"
+FACILITY_TOKEN = "ilp.facility.token.v1"
 RISK_DETECTED = "ilp.risk.detected.v1"
 REFERRAL_MADE = "ilp.referral.made.v1"
 REFERRAL_UPDATED = "ilp.referral.updated.v1"
@@ -47,6 +48,14 @@ CATALOGUE: tuple[Topic, ...] = (
         partitions=1,
         config={"cleanup.policy": "compact"},
         key="village_code",
+    ),
+    Topic(
+        FACILITY_TOKEN,
+        ("registration",),
+        ("referral",),
+        partitions=1,
+        config={"cleanup.policy": "compact"},
+        key="token_hash",
     ),
     Topic(PERSON_LINKED, ("registration",), ("screening", "referral", "dashboard")),
     Topic(VISIT_SCREENED, ("screening",), ("dashboard",)),

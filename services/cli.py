@@ -1,0 +1,326 @@
+"""The ``jejaring`` command: run the system, one service or the broker; import data; issue tokens.
+
+Every sub-command is a thin adapter over the services' own use cases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from shared.settings import DEFAULT_PORTS, EMBEDDED_BOOTSTRAP, SERVICES
+
+SETTINGS = {
+    "registration": ("services.registration.settings", "RegistrationSettings"),
+    "screening": ("services.screening.settings", "ScreeningSettings"),
+    "referral": ("services.referral.settings", "ReferralSettings"),
+    "dashboard": ("services.dashboard.settings", "DashboardSettings"),
+}
+
+
+def _settings(service: str):  # noqa: ANN202
+    module, name = SETTINGS[service]
+    return getattr(importlib.import_module(module), name)()
+
+
+def _build(service: str):  # noqa: ANN202
+    """The service runtime without HTTP (for commands that touch its database)."""
+    module = importlib.import_module(f"services.{service}.app")
+    built = module.build_service(_settings(service))
+    return built[0] if isinstance(built, tuple) else built
+
+
+def service_env(service: str, base: dict[str, str]) -> dict[str, str]:
+    """The environment of one service process started by ``jejaring up``.
+
+    ``JEJARING_<SERVICE>_DATABASE_URL`` wins; else a PostgreSQL ``DATABASE_URL`` gets the database
+    name suffixed with ``_<service>`` (one database per service); else each uses its SQLite file.
+    """
+    env = dict(base)
+    own = base.get(f"JEJARING_{service.upper()}_DATABASE_URL")
+    url = base.get("DATABASE_URL")
+    if own:
+        env["DATABASE_URL"] = own
+    elif url and url.startswith(("postgres", "postgresql")):
+        head, _, tail = url.rpartition("/")
+        name, sep, query = tail.partition("?")
+        env["DATABASE_URL"] = f"{head}/{name}_{service}{sep}{query}"
+    else:
+        env.pop("DATABASE_URL", None)
+    return env
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run one service in this process."""
+    import uvicorn
+
+    from shared.logging import configure_logging
+
+    settings = _settings(args.service)
+    configure_logging(args.service, settings.log_level, settings.log_json)
+    uvicorn.run(
+        f"services.{args.service}.app:create_app", factory=True, host=settings.host, port=settings.port,
+        log_config=None, access_log=False, loop="uvloop", http="httptools", lifespan="on",
+    )
+    return 0
+
+
+def cmd_broker(args: argparse.Namespace) -> int:
+    """Run the embedded broker in the foreground."""
+    from shared.broker import broker_command
+
+    os.execv(broker_command()[0], broker_command(port=args.port))
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    """Start the broker (unless an external one is configured) and the four services."""
+    from shared.broker import start_broker, wait_for_port
+
+    var = Path(os.environ.get("JEJARING_VAR_DIR", "var"))
+    (var / "logs").mkdir(parents=True, exist_ok=True)
+    children: list[subprocess.Popen] = []
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", EMBEDDED_BOOTSTRAP)
+    if bootstrap == EMBEDDED_BOOTSTRAP:
+        children.append(start_broker(log_file=var / "logs" / "broker.log"))
+        print(f"broker: embedded Tansu on {EMBEDDED_BOOTSTRAP} (in memory; the outboxes can replay)", flush=True)
+    for service in SERVICES:
+        log = open(var / "logs" / f"{service}.log", "ab")  # noqa: SIM115 - owned by the child
+        children.append(subprocess.Popen([sys.executable, "-m", "services.cli", "run", service],
+                                         env=service_env(service, dict(os.environ)), stdout=log, stderr=log))
+    try:
+        for service in SERVICES:
+            wait_for_port("127.0.0.1", DEFAULT_PORTS[service], timeout=90)
+            print(f"{service}: http://127.0.0.1:{DEFAULT_PORTS[service]}", flush=True)
+        print(f"logs: {var / 'logs'}", flush=True)
+        if not args.no_simulate:
+            _start_demo(children, var)
+        print("Ctrl-C stops everything.", flush=True)
+        while all(c.poll() is None for c in children):
+            time.sleep(0.5)
+        print("a process exited; stopping the rest", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for child in reversed(children):
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in reversed(children):
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def _start_demo(children: list[subprocess.Popen], var: Path) -> None:
+    """Seed facilities and a viewer token for the demo district, then start the simulator if present."""
+    try:
+        importlib.import_module("services.simulator.cli")
+    except ImportError:
+        print("demo simulator not available yet (issue 7); run with --no-simulate to silence this", flush=True)
+        return
+    log = open(var / "logs" / "simulator.log", "ab")  # noqa: SIM115 - owned by the child
+    children.append(subprocess.Popen([sys.executable, "-m", "services.cli", "simulate", "--district", "18.01", "--demo"],
+                                     stdout=log, stderr=log))
+
+
+async def _in_transaction(service_name: str, fn):  # noqa: ANN001, ANN202
+    service = _build(service_name)
+    await service.db.migrate(service.migrations, version_table=f"alembic_version_{service.name}")
+    try:
+        async with service.transaction() as unit:
+            return await fn(unit)
+    finally:
+        await service.db.dispose()
+
+
+def cmd_facilities_import(args: argparse.Namespace) -> int:
+    """Load facilities from CSV, all or nothing."""
+    from services.registration import usecases
+    from shared.regions import load_regions
+
+    try:
+        rows = usecases.parse_facilities_csv(Path(args.file).read_text(encoding="utf-8-sig"), load_regions())
+        counts = asyncio.run(_in_transaction("registration", lambda unit: usecases.import_facilities(unit, rows)))
+    except usecases.CsvImportError as exc:
+        for error in exc.errors:
+            print(f"line {error['line']}: {error['field']}: {error['msg']}", file=sys.stderr)
+        print("nothing imported", file=sys.stderr)
+        return 2
+    print(" ".join(f"{k}={v}" for k, v in counts.items()))
+    return 0
+
+
+def cmd_targets_import(args: argparse.Namespace) -> int:
+    """Load annual target populations (sasaran) from CSV, all or nothing."""
+    from services.registration import usecases
+    from shared.regions import load_regions
+
+    try:
+        rows = usecases.parse_targets_csv(Path(args.file).read_text(encoding="utf-8-sig"), load_regions())
+        counts = asyncio.run(_in_transaction("registration", lambda unit: usecases.import_targets(unit, rows)))
+    except usecases.CsvImportError as exc:
+        for error in exc.errors:
+            print(f"line {error['line']}: {error['field']}: {error['msg']}", file=sys.stderr)
+        print("nothing imported", file=sys.stderr)
+        return 2
+    print(" ".join(f"{k}={v}" for k, v in counts.items()))
+    return 0
+
+
+def cmd_token_issue(args: argparse.Namespace) -> int:
+    """Print a new token alone on the last line (only its hash is stored)."""
+    if args.facility:
+        from services.registration import usecases
+
+        try:
+            token = asyncio.run(_in_transaction("registration", lambda unit: usecases.issue_token(unit, args.facility)))
+        except LookupError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        print(f"facility token for {args.facility} (shown once):")
+    elif args.region and args.role == "viewer":
+        from services.dashboard import usecases as dash
+        from shared.regions import load_regions
+
+        if args.region not in load_regions():
+            print(f"unknown region code {args.region}", file=sys.stderr)
+            return 2
+        token = asyncio.run(_in_transaction("dashboard", lambda unit: dash.issue_viewer_token(unit.session, args.region)))
+        print(f"viewer token for region {args.region} (shown once):")
+    else:
+        print("give --facility ID, or --region CODE --role viewer", file=sys.stderr)
+        return 2
+    print(token)
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    """Revoke a facility token."""
+    from services.registration import usecases
+
+    done = asyncio.run(_in_transaction("registration", lambda unit: usecases.revoke_token(unit, usecases.hash_token(args.token))))
+    print("revoked" if done else "no such active token")
+    return 0 if done else 1
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """Mark a service's outbox rows since T unsent; the running service (or its next start) re-publishes them."""
+    since = datetime.fromisoformat(args.since) if args.since else datetime.now(timezone.utc) - timedelta(days=7)
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=timezone.utc)
+
+    async def run() -> int:
+        service = _build(args.service)
+        await service.db.migrate(service.migrations, version_table=f"alembic_version_{service.name}")
+        try:
+            count = await service.outbox.mark_for_replay(since)
+            if args.publish:
+                await service.producer.start()
+                try:
+                    while await service.outbox.relay_once(service.producer.publish, 2000):
+                        pass
+                finally:
+                    await service.producer.stop()
+            return count
+        finally:
+            await service.db.dispose()
+
+    count = asyncio.run(run())
+    print(f"{count} event(s) of {args.service} since {since.isoformat()} queued for re-publishing")
+    return 0
+
+
+def cmd_asyncapi(args: argparse.Namespace) -> int:
+    """Write each service's AsyncAPI document (generated by FastStream) under ``docs/asyncapi``."""
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for service in SERVICES:
+        spec = _build(service).asyncapi().to_specification()
+        (out / f"{service}.yaml").write_text(spec.to_yaml(), encoding="utf-8")
+        print(out / f"{service}.yaml")
+    return 0
+
+
+def cmd_regions(args: argparse.Namespace) -> int:
+    """Import Kemendagri region codes from the idn-area-data npm package."""
+    from shared import regions
+
+    return regions.main(args.rest)
+
+
+def cmd_screening_evaluate(_args: argparse.Namespace) -> int:
+    """Intake visits as JSON lines on stdin; one result line each on stdout (the service's own code)."""
+    import json
+
+    from services.screening.domain import evaluate_line
+
+    for line in sys.stdin:
+        if line.strip():
+            sys.stdout.write(json.dumps(evaluate_line(line), ensure_ascii=False) + "\n")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="jejaring", description="Jejaring: ILP event backbone")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("up", help="broker and all four services")
+    s.add_argument("--no-simulate", action="store_true", help="do not start the demo simulator")
+    s.set_defaults(fn=cmd_up)
+    s = sub.add_parser("run", help="run one service")
+    s.add_argument("service", choices=SERVICES)
+    s.set_defaults(fn=cmd_run)
+    s = sub.add_parser("broker", help="the embedded Kafka-compatible broker on 127.0.0.1:9092")
+    s.add_argument("--port", type=int, default=9092)
+    s.set_defaults(fn=cmd_broker)
+    fac = sub.add_parser("facilities", help="facility registry").add_subparsers(dest="action", required=True)
+    s = fac.add_parser("import", help="load facilities from CSV")
+    s.add_argument("file")
+    s.set_defaults(fn=cmd_facilities_import)
+    tg = sub.add_parser("targets", help="annual target populations").add_subparsers(dest="action", required=True)
+    s = tg.add_parser("import", help="load targets from CSV")
+    s.add_argument("file")
+    s.set_defaults(fn=cmd_targets_import)
+    tok = sub.add_parser("token", help="API tokens").add_subparsers(dest="action", required=True)
+    s = tok.add_parser("issue", help="issue a facility or viewer token")
+    s.add_argument("--facility")
+    s.add_argument("--region")
+    s.add_argument("--role", choices=["viewer"])
+    s.set_defaults(fn=cmd_token_issue)
+    s = tok.add_parser("revoke", help="revoke a facility token")
+    s.add_argument("token")
+    s.set_defaults(fn=cmd_token_revoke)
+    s = sub.add_parser("replay", help="re-publish a service's outbox since a time")
+    s.add_argument("service", choices=SERVICES)
+    s.add_argument("--since", help="ISO time (default: 7 days ago)")
+    s.add_argument("--publish", action="store_true", help="publish now from this process")
+    s.set_defaults(fn=cmd_replay)
+    s = sub.add_parser("asyncapi", help="write the AsyncAPI documents")
+    s.add_argument("--out", default="docs/asyncapi")
+    s.set_defaults(fn=cmd_asyncapi)
+    s = sub.add_parser("regions", help="Kemendagri region codes")
+    s.add_argument("rest", nargs=argparse.REMAINDER)
+    s.set_defaults(fn=cmd_regions)
+    scr = sub.add_parser("screening", help="screening rules").add_subparsers(dest="action", required=True)
+    s = scr.add_parser("evaluate", help="evaluate intake visits from stdin")
+    s.set_defaults(fn=cmd_screening_evaluate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``jejaring`` console script."""
+    args = parser().parse_args(argv)
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Registration's adapters: the HTTP intake and the Kafka intake, both thin over ``Registrar``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Body, Header, Request
+from fastapi.responses import JSONResponse
+
+from services.registration import usecases
+from shared.envelope import EnvelopeError, KafkaRecord
+from shared.messaging.consumer import Decoded, Reject, Unit
+from shared.service import Service
+
+
+def intake_decoder(record: KafkaRecord) -> Decoded:
+    """Intake messages are plain JSON visits (the contract's intake JSON), not CloudEvents."""
+    try:
+        body = json.loads(record.value)
+    except ValueError as exc:
+        raise EnvelopeError(f"value is not JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise EnvelopeError("value must be a JSON object (one visit)")
+    return Decoded(event_id=None, body=body, record=record)
+
+
+def kafka_intake(registrar: usecases.Registrar):
+    """Handler of ``ilp.intake.visit.v1``: an invalid visit is dead-lettered with its errors."""
+
+    async def handle(unit: Unit) -> None:
+        """Validate and record a visit sent by a facility system over Kafka."""
+        outcome = await registrar.record(unit, unit.message.body, token_facility=None)
+        if outcome.status == "rejected":
+            raise Reject(json.dumps(outcome.errors))
+
+    return handle
+
+
+def router(service: Service, registrar: usecases.Registrar) -> APIRouter:
+    """``POST /v1/visits`` (single or batch of up to 500, per-item answers)."""
+    api = APIRouter(prefix="/v1", tags=["intake"])
+
+    async def authorised(authorization: str | None) -> str | None:
+        if not authorization or not authorization.lower().startswith("bearer "):
+            return None
+        async with service.db.read_session() as session:
+            return await usecases.token_facility(session, authorization.split(" ", 1)[1].strip())
+
+    @api.post(
+        "/visits",
+        status_code=202,
+        responses={401: {"description": "missing or invalid token"}, 403: {"description": "facility outside scope"},
+                   422: {"description": "field-level errors"}},
+    )
+    async def post_visits(
+        request: Request,
+        payload: Any = Body(..., description="one intake visit, or {\"visits\": [...]} with up to 500"),
+        authorization: str | None = Header(default=None),
+    ) -> JSONResponse:
+        """Record one visit or a batch; a batch answers per item."""
+        facility = await authorised(authorization)
+        if facility is None:
+            return JSONResponse({"errors": [{"loc": ["header", "authorization"], "msg": "missing or invalid token"}]}, 401)
+        if isinstance(payload, dict) and "visits" in payload:
+            items = payload["visits"]
+            if not isinstance(items, list) or not 1 <= len(items) <= registrar.settings.max_batch:
+                return JSONResponse({"errors": [{"loc": ["visits"], "msg": f"1 to {registrar.settings.max_batch} visits"}]}, 422)
+            async with service.transaction() as unit:
+                results = []
+                for item in items:
+                    async with unit.session.begin_nested():
+                        results.append(await registrar.record(unit, item, token_facility=facility))
+            return JSONResponse({"results": [r.as_dict() for r in results]}, 202)
+        async with service.transaction() as unit:
+            outcome = await registrar.record(unit, payload, token_facility=facility)
+        if outcome.forbidden:
+            return JSONResponse({"errors": outcome.errors}, 403)
+        if outcome.status == "rejected":
+            return JSONResponse({"errors": outcome.errors}, 422)
+        return JSONResponse(outcome.as_dict(), 202)
+
+    return api

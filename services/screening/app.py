@@ -1,0 +1,29 @@
+"""Screening service entry point: life-cycle screening rules over recorded visits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.screening import handlers, models
+from services.screening.settings import ScreeningSettings
+from shared.contracts import topics
+from shared.contracts.events import RiskDetected, VisitScreened
+from shared.service import Service, http_app
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build_service(settings: ScreeningSettings | None = None) -> Service:
+    """The runtime with its consumers wired."""
+    service = Service(settings or ScreeningSettings(), metadata=models.metadata, migrations=MIGRATIONS,
+                      produces=(VisitScreened, RiskDetected))
+    service.consume(topics.VISIT_RECORDED, handlers.on_visit_recorded)
+    service.consume(topics.PERSON_LINKED, handlers.on_person_linked)
+    return service
+
+
+def create_app(settings: ScreeningSettings | None = None) -> FastAPI:
+    """The screening HTTP app (health, metrics) with its consumers."""
+    return http_app(build_service(settings), title="Jejaring screening")

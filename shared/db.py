@@ -1,0 +1,123 @@
+"""Persistence: SQLAlchemy 2 (async), one database per service, Alembic migrations at start.
+
+SQLite (the embedded default) runs in WAL mode with one writer connection, so the service's
+writers queue in-process instead of failing on ``database is locked``; transactions open with
+``BEGIN IMMEDIATE`` so SAVEPOINTs work and lock upgrades cannot deadlock. PostgreSQL is used as is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    """A MetaData with stable constraint names, one per service."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Database:
+    """A service's database: a writer engine, a reader engine and their session factories."""
+
+    def __init__(self, url: str, *, sqlite_synchronous: str = "NORMAL", echo: bool = False) -> None:
+        self.url = url
+        self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            path = make_url(url).database
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = create_async_engine(
+                url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=300,
+                connect_args={"timeout": 60},
+            )
+            self.read_engine = create_async_engine(url, echo=echo, pool_size=4, connect_args={"timeout": 60})
+            _sqlite_hooks(self.engine, sqlite_synchronous, begin="BEGIN IMMEDIATE")
+            _sqlite_hooks(self.read_engine, sqlite_synchronous, begin="BEGIN")
+        else:
+            self.engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+            self.read_engine = self.engine
+        self.session = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.read_session = async_sessionmaker(self.read_engine, expire_on_commit=False)
+
+    async def ping(self) -> None:
+        """Raise if the database cannot answer ``SELECT 1``."""
+        async with self.read_engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def migrate(self, script_location: Path, version_table: str) -> None:
+        """Apply the service's Alembic migrations up to head."""
+        async with self.engine.begin() as conn:
+            await conn.run_sync(_upgrade, str(script_location), version_table)
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
+
+
+def _sqlite_hooks(engine: AsyncEngine, synchronous: str, *, begin: str) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn) -> None:  # noqa: ANN001
+        conn.exec_driver_sql(begin)
+
+
+def _upgrade(connection: Connection, script_location: str, version_table: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", script_location)
+    config.attributes["connection"] = connection
+    config.attributes["version_table"] = version_table
+    command.upgrade(config, "head")
+
+
+def run_alembic_env(target_metadata: MetaData) -> None:
+    """The body of every service's ``migrations/env.py`` (online mode, connection given)."""
+    from alembic import context
+
+    connection = context.config.attributes["connection"]
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        version_table=context.config.attributes.get("version_table", "alembic_version"),
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def ensure_postgres_database(url: str) -> None:
+    """Create the PostgreSQL database named in ``url`` if it is missing (needs CREATEDB)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql" or not parsed.database:
+        return
+    admin = create_async_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            exists = await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database})
+            if not exists:
+                await conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    finally:
+        await admin.dispose()

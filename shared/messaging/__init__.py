@@ -1,0 +1,1 @@
+"""Reliable messaging: transactional outbox, idempotent consumer, dead letters, broker admin."""

@@ -1,0 +1,242 @@
+"""Consuming a batch: decode, skip what was processed, apply, dead-letter, commit, in one transaction.
+
+For each batch of records from one subscription:
+1. decode every record; one that does not decode goes to the dead-letter topic with the reason;
+2. in one database transaction: skip event ids already in the inbox (redelivery, replay); apply
+   each new event in its own SAVEPOINT, retrying a failing one with backoff up to
+   ``max_attempts`` and then dead-lettering it; record the ids; stage emitted events and
+   dead letters in the outbox;
+3. commit; only then the caller acknowledges the batch (Kafka offsets are committed).
+A database that is down is not a poison message: the whole batch is retried with capped backoff,
+and nothing is acknowledged meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.contracts.events import EventData
+from shared.contracts.topics import dlq_topic
+from shared.db import Database
+from shared.envelope import EnvelopeError, KafkaRecord, decode, encode
+from shared.logging import bind_event
+from shared.messaging.inbox import Inbox
+from shared.messaging.outbox import Outbox
+from shared.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+class Reject(Exception):
+    """Raised by a handler for a message that can never be applied: dead-lettered at once."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+INFRA_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A decoded message: its idempotency id (None: the handler is idempotent itself) and body."""
+
+    event_id: str | None
+    body: Any
+    record: KafkaRecord
+
+
+Decoder = Callable[[KafkaRecord], Decoded]
+
+
+def cloudevent_decoder(record: KafkaRecord) -> Decoded:
+    """Decode a Jejaring CloudEvent; its ``ce_id`` is the idempotency key."""
+    envelope = decode(record)
+    return Decoded(event_id=envelope.id, body=envelope, record=record)
+
+
+@dataclass
+class Unit:
+    """What a handler gets: the open session, the message, and a way to emit events."""
+
+    session: AsyncSession
+    message: Decoded | None
+    source: str
+    emitted: list[tuple[str, KafkaRecord]] = field(default_factory=list)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    def emit(self, data: EventData, event_id: UUID | str) -> None:
+        """Emit an event through the outbox. Derived events must pass a deterministic id."""
+        record = encode(data, source=self.source, event_id=event_id)
+        self.emitted.append((str(event_id), record))
+
+
+Handler = Callable[[Unit], Awaitable[None]]
+
+
+def is_infra_error(exc: BaseException) -> bool:
+    """True for failures of the database or network, which no retry of one message can cure."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, INFRA_ERRORS)
+
+
+def dead_letter(record: KafkaRecord, *, service: str, reason: str, kind: str) -> KafkaRecord:
+    """The DLQ copy of ``record``: same key and value, headers naming the error and the origin."""
+    extra = (
+        ("x-dlq-error", reason[:2000].encode()),
+        ("x-dlq-error-kind", kind.encode()),
+        ("x-dlq-service", service.encode()),
+        ("x-dlq-topic", record.topic.encode()),
+        ("x-dlq-partition", str(record.partition).encode()),
+        ("x-dlq-offset", str(record.offset).encode()),
+        ("x-dlq-at", datetime.now(timezone.utc).isoformat().encode()),
+    )
+    return KafkaRecord(
+        topic=dlq_topic(record.topic, service), key=record.key, value=record.value, headers=record.headers + extra
+    )
+
+
+def dead_letter_id(record: KafkaRecord) -> str:
+    """The outbox id of a dead letter: ``dlq:<original topic>:<partition>:<offset>``.
+
+    A dead letter's own topic/partition/offset say nothing (the DLQ topic, not yet placed), so
+    the origin is read from its ``x-dlq-*`` headers.
+    """
+    origin = [(record.header(h) or b"").decode() for h in ("x-dlq-topic", "x-dlq-partition", "x-dlq-offset")]
+    return "dlq:" + ":".join(origin)
+
+
+class BatchProcessor:
+    """Applies batches of one topic's records to one handler, exactly once in effect."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        topic: str,
+        handler: Handler,
+        db: Database,
+        inbox: Inbox,
+        outbox: Outbox,
+        metrics: Metrics,
+        decoder: Decoder = cloudevent_decoder,
+        max_attempts: int = 3,
+        retry_base_seconds: float = 0.2,
+        retry_max_seconds: float = 10.0,
+    ) -> None:
+        self.service = service
+        self.topic = topic
+        self.handler = handler
+        self.db = db
+        self.inbox = inbox
+        self.outbox = outbox
+        self.metrics = metrics
+        self.decoder = decoder
+        self.max_attempts = max_attempts
+        self.retry_base = retry_base_seconds
+        self.retry_max = retry_max_seconds
+        self.failing_since: float | None = None
+
+    async def process(self, records: Sequence[KafkaRecord]) -> None:
+        """Apply one batch; returns only once its effects are committed."""
+        decoded: list[Decoded] = []
+        dead: list[KafkaRecord] = []
+        for record in records:
+            try:
+                decoded.append(self.decoder(record))
+            except EnvelopeError as exc:
+                dead.append(dead_letter(record, service=self.service, reason=exc.reason, kind="invalid"))
+        attempt = 0
+        while True:
+            try:
+                await self._apply(decoded, dead)
+                self.failing_since = None
+                return
+            except Exception as exc:
+                if not is_infra_error(exc):
+                    raise
+                attempt += 1
+                self.failing_since = self.failing_since or time.monotonic()
+                delay = min(self.retry_base * 2 ** min(attempt, 10), self.retry_max)
+                log.warning("database unavailable, retrying batch", extra={"error": repr(exc), "attempt": attempt})
+                self.metrics.infra_retries.labels(self.service, self.topic).inc()
+                await asyncio.sleep(delay)
+
+    async def _apply(self, decoded: list[Decoded], dead_in: list[KafkaRecord]) -> None:
+        dead = list(dead_in)
+        emitted: list[tuple[str, KafkaRecord]] = []
+        callbacks: list[Callable[[], None]] = []
+        applied = duplicates = 0
+        started = time.perf_counter()
+        async with self.db.session() as session, session.begin():
+            ids = [d.event_id for d in decoded if d.event_id is not None]
+            seen = await self.inbox.seen(session, ids) if ids else set()
+            done: list[str] = []
+            for message in decoded:
+                if message.event_id is not None:
+                    if message.event_id in seen:
+                        duplicates += 1
+                        continue
+                    seen.add(message.event_id)
+                unit, kind = await self._apply_one(session, message)
+                if unit is None:
+                    dead.append(dead_letter(message.record, service=self.service, reason=self._last_error, kind=kind))
+                else:
+                    emitted.extend(unit.emitted)
+                    callbacks.extend(unit.after_commit)
+                    applied += 1
+                if message.event_id is not None:
+                    done.append(message.event_id)
+            await self.inbox.mark(session, self.topic, done)
+            await self.outbox.add(session, emitted + [(dead_letter_id(r), r) for r in dead])
+        for callback in callbacks:
+            callback()
+        if emitted or dead:
+            self.outbox.wake()
+        self.metrics.consumed.labels(self.service, self.topic).inc(applied)
+        self.metrics.duplicates.labels(self.service, self.topic).inc(duplicates)
+        if dead:
+            self.metrics.dead_letters.labels(self.service, self.topic).inc(len(dead))
+            for record in dead:
+                log.error(
+                    "message dead-lettered",
+                    extra={"dlq_topic": record.topic, "reason": (record.header("x-dlq-error") or b"").decode()},
+                )
+        self.metrics.batch_seconds.labels(self.service, self.topic).observe(time.perf_counter() - started)
+
+    _last_error: str = ""
+
+    async def _apply_one(self, session: AsyncSession, message: Decoded) -> tuple[Unit | None, str]:
+        """Run the handler in a SAVEPOINT; retry with backoff; no unit when it keeps failing."""
+        for attempt in range(1, self.max_attempts + 1):
+            unit = Unit(session=session, message=message, source=f"/jejaring/{self.service}")
+            try:
+                with bind_event(message.event_id):
+                    async with session.begin_nested():
+                        await self.handler(unit)
+                return unit, ""
+            except Reject as exc:
+                self._last_error = exc.reason
+                return None, "invalid"
+            except Exception as exc:
+                if is_infra_error(exc):
+                    raise
+                self._last_error = f"{type(exc).__name__}: {exc}"
+                log.warning(
+                    "handler failed",
+                    extra={"event_id": message.event_id, "attempt": attempt, "error": self._last_error},
+                )
+                if attempt < self.max_attempts:
+                    await asyncio.sleep(min(self.retry_base * 2 ** (attempt - 1), self.retry_max))
+        return None, "failed"

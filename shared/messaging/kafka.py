@@ -1,0 +1,146 @@
+"""Kafka plumbing: topic creation, the relay's producer, and the broker-loss watchdog."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Sequence
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from shared.envelope import KafkaRecord
+from shared.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+
+async def ensure_topics(settings: KafkaSettings, topics: Iterable[tuple[str, int, dict[str, str]]]) -> list[str]:
+    """Create missing topics with explicit partition counts and configs; return those created."""
+    admin = AIOKafkaAdminClient(**settings.client_options())
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = {name: (partitions, config) for name, partitions, config in topics}
+        missing = [
+            NewTopic(name, num_partitions=p, replication_factor=settings.replication_factor, topic_configs=c)
+            for name, (p, c) in wanted.items()
+            if name not in existing
+        ]
+        created = []
+        for topic in missing:  # one at a time: a race with another service is harmless
+            try:
+                await admin.create_topics([topic])
+                created.append(topic.name)
+            except TopicAlreadyExistsError:
+                pass
+        return created
+    finally:
+        await admin.close()
+
+
+class Producer:
+    """The relay's producer: sends a batch, waits for every ack, notices a log that went backwards."""
+
+    def __init__(self, settings: KafkaSettings, on_reset: Callable[[str, int], None] | None = None) -> None:
+        self.settings = settings
+        self.on_reset = on_reset
+        self._producer: AIOKafkaProducer | None = None
+        self._high: dict[tuple[str, int], int] = {}
+
+    async def start(self) -> None:
+        """Connect (retrying until the broker answers)."""
+        options = self.settings.client_options()
+        self._producer = AIOKafkaProducer(
+            **options,
+            acks="all",
+            enable_idempotence=self.settings.enable_idempotence,
+            linger_ms=2,
+            max_request_size=self.settings.max_request_size,
+            request_timeout_ms=15000,
+        )
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        """Flush and disconnect."""
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    async def publish(self, records: Sequence[KafkaRecord]) -> None:
+        """Send every record and wait until the broker acknowledged all of them."""
+        assert self._producer is not None, "producer not started"
+        futures = [
+            await self._producer.send(r.topic, r.value, key=r.key, headers=list(r.headers)) for r in records
+        ]
+        results = await asyncio.gather(*futures)
+        reset: set[tuple[str, int]] = set()
+        for meta in results:
+            tp = (meta.topic, meta.partition)
+            last = self._high.get(tp)
+            if last is not None and meta.offset < last:
+                reset.add(tp)
+                self._high[tp] = meta.offset
+            else:
+                self._high[tp] = meta.offset if last is None else max(last, meta.offset)
+        for topic, partition in sorted(reset):
+            log.warning("broker log went backwards", extra={"topic": topic, "partition": partition})
+            if self.on_reset:
+                self.on_reset(topic, partition)
+
+    async def ping(self) -> None:
+        """Raise if the broker cannot be reached (metadata request)."""
+        assert self._producer is not None, "producer not started"
+        await asyncio.wait_for(self._producer.client.fetch_all_metadata(), timeout=3)
+
+
+class ResetWatchdog:
+    """Re-seeks a live consumer to the beginning of a partition whose log became shorter.
+
+    Tansu keeps its log in memory: after a broker restart a consumer that stayed alive would wait
+    at its old offset and skip the new log's first messages. The watchdog compares end offsets
+    between checks; a smaller end offset (or a position beyond the end) means the log was lost.
+    """
+
+    def __init__(self, consumers: Callable[[], list[AIOKafkaConsumer]], on_reset: Callable[[], None]) -> None:
+        self.consumers = consumers
+        self.on_reset = on_reset
+        self._ends: dict[tuple[int, TopicPartition], int] = {}
+
+    async def check(self) -> int:
+        """One check of every assigned partition; returns how many were re-seeked."""
+        resets = 0
+        for consumer in self.consumers():
+            assigned = list(consumer.assignment())
+            if not assigned:
+                continue
+            ends = await consumer.end_offsets(assigned)
+            for tp in assigned:
+                end = ends.get(tp)
+                if end is None:
+                    continue
+                key = (id(consumer), tp)
+                before = self._ends.get(key)
+                try:
+                    position = await asyncio.wait_for(consumer.position(tp), timeout=1)
+                except Exception:  # not fetched yet or mid-rebalance: only the end offsets count
+                    position = None
+                if (before is not None and end < before) or (position is not None and position > end):
+                    log.warning("partition log was lost; re-reading from the beginning", extra={"tp": str(tp)})
+                    consumer.seek_to_beginning(tp)
+                    resets += 1
+                    self.on_reset()
+                self._ends[key] = end
+        return resets
+
+    async def run(self, interval: float = 1.0) -> None:
+        """Check forever."""
+        while True:
+            try:
+                await self.check()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # broker away: the next check will tell
+                log.debug("watchdog check failed", extra={"error": repr(exc)})
+            await asyncio.sleep(interval)

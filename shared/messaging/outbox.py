@@ -1,0 +1,143 @@
+"""Transactional outbox: events are rows written with the state change, then relayed to Kafka.
+
+A handler's state change and the events it emits commit in one transaction (``add``). The relay
+publishes unsent rows in id order and marks them sent; sent rows are kept for a retention window
+so ``jejaring replay SERVICE --since T`` can publish them again after the broker lost its log.
+On PostgreSQL several replicas may relay at once: rows are claimed with ``FOR UPDATE SKIP LOCKED``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db import Database
+from shared.envelope import KafkaRecord
+
+log = logging.getLogger(__name__)
+
+Publish = Callable[[Sequence[KafkaRecord]], Awaitable[None]]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _headers_json(headers: Sequence[tuple[str, bytes]]) -> str:
+    # latin-1 maps every byte to one code point, so any header value round-trips.
+    return json.dumps([[name, value.decode("latin-1")] for name, value in headers])
+
+
+def _headers_from_json(text: str) -> tuple[tuple[str, bytes], ...]:
+    return tuple((name, value.encode("latin-1")) for name, value in json.loads(text))
+
+
+class Outbox:
+    """Writes, relays, prunes and replays one service's outbox table."""
+
+    def __init__(self, db: Database, table: Table) -> None:
+        self.db = db
+        self.table = table
+        self._wake = asyncio.Event()
+        self.published_total = 0
+        self.last_error: str | None = None
+
+    async def add(self, session: AsyncSession, records: Sequence[tuple[str, KafkaRecord]]) -> None:
+        """Stage ``(event_id, record)`` pairs in the caller's transaction."""
+        if not records:
+            return
+        now = _utcnow()
+        await session.execute(
+            insert(self.table),
+            [
+                {
+                    "event_id": event_id,
+                    "topic": record.topic,
+                    "key": record.key,
+                    "value": record.value,
+                    "headers": _headers_json(record.headers),
+                    "created_at": now,
+                }
+                for event_id, record in records
+            ],
+        )
+
+    def wake(self) -> None:
+        """Tell the relay that new rows were committed."""
+        self._wake.set()
+
+    async def relay_once(self, publish: Publish, limit: int) -> int:
+        """Publish one batch of unsent rows and mark them sent; return how many."""
+        t = self.table
+        async with self.db.session() as session, session.begin():
+            query = select(t.c.id, t.c.topic, t.c.key, t.c.value, t.c.headers).where(t.c.sent_at.is_(None))
+            query = query.order_by(t.c.id).limit(limit)
+            if not self.db.is_sqlite:
+                query = query.with_for_update(skip_locked=True)
+            rows = (await session.execute(query)).all()
+            if not rows:
+                return 0
+            records = [
+                KafkaRecord(topic=r.topic, key=r.key, value=r.value, headers=_headers_from_json(r.headers))
+                for r in rows
+            ]
+            await publish(records)
+            await session.execute(update(t).where(t.c.id.in_([r.id for r in rows])).values(sent_at=_utcnow()))
+        self.published_total += len(rows)
+        return len(rows)
+
+    async def run_relay(self, publish: Publish, *, limit: int, poll_seconds: float, on_error_sleep: float = 1.0) -> None:
+        """Relay forever: drain on every wake-up, poll as a safety net, back off on errors."""
+        backoff = on_error_sleep
+        while True:
+            try:
+                while await self.relay_once(publish, limit) == limit:
+                    pass
+                self.last_error = None
+                backoff = on_error_sleep
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # broker or database down: keep the rows, retry later
+                self.last_error = repr(exc)
+                log.warning("outbox relay failed, will retry", extra={"error": repr(exc)})
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def backlog(self) -> int:
+        """How many rows wait to be published."""
+        async with self.db.read_session() as session:
+            return int(await session.scalar(select(func.count()).where(self.table.c.sent_at.is_(None))) or 0)
+
+    async def prune(self, retention: timedelta) -> int:
+        """Delete sent rows older than the retention window."""
+        cutoff = _utcnow() - retention
+        async with self.db.session() as session, session.begin():
+            result = await session.execute(
+                delete(self.table).where(self.table.c.sent_at.is_not(None), self.table.c.created_at < cutoff)
+            )
+        return result.rowcount or 0
+
+    async def mark_for_replay(self, since: datetime) -> int:
+        """Mark every row created at or after ``since`` unsent again, so the relay re-publishes it."""
+        # SQLite keeps DateTime(timezone=True) as UTC wall-clock text without the offset, so a
+        # ``since`` in another offset (e.g. WIB from the CLI) must be converted before comparing.
+        since = since.astimezone(timezone.utc) if since.tzinfo else since.replace(tzinfo=timezone.utc)
+        async with self.db.session() as session, session.begin():
+            result = await session.execute(
+                update(self.table)
+                .where(self.table.c.created_at >= since, self.table.c.sent_at.is_not(None))
+                .values(sent_at=None)
+            )
+        return result.rowcount or 0

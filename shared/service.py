@@ -1,0 +1,327 @@
+"""The service runtime every Jejaring service is built on.
+
+``Service`` wires one database, the outbox relay, the idempotent batch consumers (FastStream
+subscribers), the broker-loss watchdog and the metrics; ``http_app`` wraps it in FastAPI with
+``/healthz``, ``/readyz`` and ``/metrics``. A service's ``app.py`` declares its tables, handlers
+and routes and calls these two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from datetime import timedelta
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse, Response
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
+from faststream.specification import AsyncAPI
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import MetaData, Table
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
+
+from shared.contracts.events import EventData
+from shared.contracts.topics import BY_NAME, dlq_topic
+from shared.db import Database, ensure_postgres_database
+from shared.envelope import KafkaRecord
+from shared.messaging.consumer import BatchProcessor, Decoder, Handler, Unit, cloudevent_decoder
+from shared.messaging.inbox import Inbox
+from shared.messaging.kafka import Producer, ResetWatchdog, ensure_topics
+from shared.messaging.outbox import Outbox
+from shared.messaging.tables import messaging_tables
+from shared.metrics import Metrics
+from shared.settings import KafkaSettings, ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+def faststream_security(settings: KafkaSettings) -> BaseSecurity | None:
+    """FastStream's security object for the configured SASL/TLS settings."""
+    options = settings.client_options()
+    ssl_context = options.get("ssl_context")
+    if settings.sasl_mechanism:
+        password = settings.sasl_password.get_secret_value() if settings.sasl_password else ""
+        cls = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
+        return cls[settings.sasl_mechanism](
+            username=settings.sasl_username or "", password=password, ssl_context=ssl_context
+        )
+    if ssl_context is not None:
+        return BaseSecurity(ssl_context=ssl_context)
+    return None
+
+
+class Service:
+    """One running service: database, outbox relay, consumers, watchdog, metrics."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        metadata: MetaData,
+        migrations: Path,
+        produces: Sequence[type[EventData]] = (),
+        version: str = "1.0.0",
+    ) -> None:
+        self.settings = settings
+        self.name = settings.service
+        self.version = version
+        self.metadata = metadata
+        self.migrations = migrations
+        self.produces = list(produces)
+        outbox_table, inbox_table = self.messaging_tables(metadata)
+        self.db = Database(settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous)
+        self.metrics = Metrics()
+        self.outbox = Outbox(self.db, outbox_table)
+        self.inbox = Inbox(inbox_table)
+        self.producer = Producer(settings.kafka, on_reset=self._on_log_lost)
+        self.broker = KafkaBroker(
+            settings.kafka.bootstrap_servers,
+            security=faststream_security(settings.kafka),
+            client_id=f"jejaring-{self.name}",
+            middlewares=[KafkaPrometheusMiddleware(registry=self.metrics.registry, app_name=self.name)],
+            logger=logging.getLogger(f"faststream.{self.name}"),
+            log_level=logging.DEBUG,
+        )
+        self.processors: list[BatchProcessor] = []
+        self._tasks: list[asyncio.Task] = []
+        self._extra_tasks: list[Callable[[], Awaitable[None]]] = []
+        self._replay_pending = False
+        self.started = False
+        for event_type in self.produces:
+            self.broker.publisher(
+                event_type.topic,
+                title=f"{self.name}:{event_type.topic}",
+                description=(event_type.__doc__ or "").strip(),
+                schema=event_type,
+            )
+
+    @staticmethod
+    def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
+        """The outbox and inbox tables of ``metadata``, declared once."""
+        if "outbox" in metadata.tables:
+            return metadata.tables["outbox"], metadata.tables["processed_events"]
+        return messaging_tables(metadata)
+
+    # -- consumers ------------------------------------------------------------------------
+    def consume(
+        self, topic: str, handler: Handler, *, decoder: Decoder = cloudevent_decoder, description: str = ""
+    ) -> BatchProcessor:
+        """Subscribe ``handler`` to ``topic`` as an idempotent, dead-lettering batch consumer."""
+        processor = BatchProcessor(
+            service=self.name,
+            topic=topic,
+            handler=handler,
+            db=self.db,
+            inbox=self.inbox,
+            outbox=self.outbox,
+            metrics=self.metrics,
+            decoder=decoder,
+            max_attempts=self.settings.handler_max_attempts,
+            retry_base_seconds=self.settings.retry_base_seconds,
+            retry_max_seconds=self.settings.retry_max_seconds,
+        )
+        self.processors.append(processor)
+        subscriber = self.broker.subscriber(
+            topic,
+            group_id=self.name,
+            batch=True,
+            max_records=self.settings.consumer_max_records,
+            batch_timeout_ms=self.settings.consumer_batch_timeout_ms,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            title=f"{self.name}:{topic}",
+            description=description or (handler.__doc__ or "").strip(),
+        )
+
+        async def on_batch(msg: KafkaMessage) -> None:
+            raw = msg.raw_message if isinstance(msg.raw_message, (tuple, list)) else (msg.raw_message,)
+            await processor.process(
+                [
+                    KafkaRecord(
+                        topic=r.topic,
+                        key=r.key,
+                        value=r.value or b"",
+                        headers=tuple(r.headers or ()),
+                        partition=r.partition,
+                        offset=r.offset,
+                    )
+                    for r in raw
+                ]
+            )
+
+        subscriber(on_batch)
+        return processor
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Unit]:
+        """One unit of work outside a consumer (HTTP, CLI): state change and outbox rows commit together."""
+        async with self.db.session() as session, session.begin():
+            unit = Unit(session=session, message=None, source=f"/jejaring/{self.name}")
+            yield unit
+            await self.outbox.add(session, unit.emitted)
+        for callback in unit.after_commit:
+            callback()
+        if unit.emitted:
+            self.outbox.wake()
+
+    def add_task(self, factory: Callable[[], Awaitable[None]]) -> None:
+        """Run ``factory()`` as a background task while the service runs."""
+        self._extra_tasks.append(factory)
+
+    def _consumers(self) -> list[AIOKafkaConsumer]:
+        return [s.consumer for s in self.broker.subscribers if getattr(s, "consumer", None) is not None]
+
+    # -- topics ---------------------------------------------------------------------------
+    def topics(self) -> list[tuple[str, int, dict[str, str]]]:
+        """Every topic this service reads or writes, with partitions and configs."""
+        default = self.settings.kafka.default_partitions
+        names = {p.topic for p in self.processors} | {e.topic for e in self.produces}
+        names |= {dlq_topic(p.topic, self.name) for p in self.processors}
+        result = []
+        for name in sorted(names):
+            spec = BY_NAME.get(name)
+            partitions = spec.partitions if spec and spec.partitions != 6 else default
+            result.append((name, partitions if spec else 1, dict(spec.config) if spec else {}))
+        return result
+
+    # -- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Migrate, create topics, connect, and start relaying and consuming."""
+        if not self.db.is_sqlite:
+            await ensure_postgres_database(self.db.url)
+        await self.db.migrate(self.migrations, version_table=f"alembic_version_{self.name}")
+        async for attempt in AsyncRetrying(
+            wait=wait_exponential(multiplier=0.2, max=5), stop=stop_after_delay(120), reraise=True,
+            retry=retry_if_exception_type(Exception),
+        ):
+            with attempt:
+                await ensure_topics(self.settings.kafka, self.topics())
+                await self.producer.start()
+        await self.broker.start()
+        self._tasks = [
+            asyncio.create_task(self.outbox.run_relay(self._publish, limit=self.settings.outbox_batch_size,
+                                                      poll_seconds=self.settings.outbox_poll_seconds)),
+            asyncio.create_task(self._maintenance()),
+            asyncio.create_task(ResetWatchdog(self._consumers, self._on_consumer_reset).run()),
+            *(asyncio.create_task(factory()) for factory in self._extra_tasks),
+        ]
+        self.started = True
+        log.info("service started", extra={"service": self.name, "port": self.settings.port})
+
+    async def stop(self) -> None:
+        """Stop consuming, let the relay finish its batch, disconnect."""
+        self.started = False
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await self.outbox.relay_once(self._publish, self.settings.outbox_batch_size)
+        await self.producer.stop()
+        await self.db.dispose()
+
+    async def _publish(self, records: Sequence[KafkaRecord]) -> None:
+        await self.producer.publish(records)
+        self.metrics.published.labels(self.name).inc(len(records))
+
+    def _on_log_lost(self, topic: str, partition: int) -> None:
+        self.metrics.broker_resets.labels(self.name).inc()
+        self._replay_pending = True
+
+    def _on_consumer_reset(self) -> None:
+        self.metrics.broker_resets.labels(self.name).inc()
+        self._replay_pending = True
+
+    async def _maintenance(self) -> None:
+        """Backlog gauge; automatic replay after broker loss; retention pruning."""
+        retention = timedelta(hours=self.settings.outbox_retention_hours)
+        tick = 0
+        while True:
+            await asyncio.sleep(2)
+            tick += 1
+            try:
+                if self._replay_pending:
+                    self._replay_pending = False
+                    from datetime import datetime, timezone
+
+                    count = await self.outbox.mark_for_replay(datetime.now(timezone.utc) - retention)
+                    log.warning("broker lost its log: replaying the outbox", extra={"rows": count})
+                    self.outbox.wake()
+                self.metrics.outbox_backlog.labels(self.name).set(await self.outbox.backlog())
+                if tick % 300 == 0:
+                    await self.outbox.prune(retention)
+                    async with self.db.session() as session, session.begin():
+                        await self.inbox.prune(session, timedelta(hours=self.settings.inbox_retention_hours))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("maintenance failed", extra={"error": repr(exc)})
+
+    async def readiness(self) -> dict[str, str]:
+        """What is not ready (empty when ready)."""
+        problems: dict[str, str] = {}
+        if not self.started:
+            problems["service"] = "starting"
+        try:
+            await asyncio.wait_for(self.db.ping(), timeout=3)
+        except Exception as exc:
+            problems["database"] = repr(exc)
+        try:
+            await self.producer.ping()
+        except Exception as exc:
+            problems["broker"] = repr(exc)
+        return problems
+
+    def asyncapi(self) -> AsyncAPI:
+        """The AsyncAPI description of what this service consumes and produces."""
+        return AsyncAPI(
+            self.broker,
+            title=f"Jejaring {self.name}",
+            version=self.version,
+            description=f"Topics the {self.name} service consumes and produces.",
+        )
+
+
+def http_app(service: Service, routers: Iterable[APIRouter] = (), *, title: str | None = None) -> FastAPI:
+    """FastAPI around a Service: lifespan, health, readiness, metrics, and the service's routes."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await service.start()
+        try:
+            yield
+        finally:
+            await service.stop()
+
+    app = FastAPI(title=title or f"Jejaring {service.name}", version=service.version, lifespan=lifespan)
+    app.state.service = service
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        """The process is alive."""
+        return {"status": "ok", "service": service.name}
+
+    @app.get("/readyz", tags=["ops"])
+    async def readyz() -> JSONResponse:
+        """Broker and database reachable."""
+        problems = await service.readiness()
+        status = 200 if not problems else 503
+        return JSONResponse({"status": "ready" if not problems else "not ready", "problems": problems}, status)
+
+    @app.get("/metrics", tags=["ops"])
+    async def metrics() -> Response:
+        """Prometheus text format."""
+        return Response(generate_latest(service.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    for router in routers:
+        app.include_router(router)
+    return app
