@@ -94,6 +94,7 @@ class Service:
         self._tasks: list[asyncio.Task] = []
         self._extra_tasks: list[Callable[[], Awaitable[None]]] = []
         self._replay_pending = False
+        self._subscribed = False
         self.started = False
         for event_type in self.produces:
             self.broker.publisher(
@@ -129,36 +130,43 @@ class Service:
             retry_max_seconds=self.settings.retry_max_seconds,
         )
         self.processors.append(processor)
+        return processor
+
+    def _subscribe(self) -> None:
+        """One consumer (one group member) for all of this service's topics, registered once.
+
+        A member per topic would make the group rebalance once per topic at every start.
+        """
+        if self._subscribed or not self.processors:
+            return
+        self._subscribed = True
+        by_topic = {p.topic: p for p in self.processors}
         subscriber = self.broker.subscriber(
-            topic,
+            *by_topic,
             group_id=self.name,
             batch=True,
             max_records=self.settings.consumer_max_records,
             batch_timeout_ms=self.settings.consumer_batch_timeout_ms,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
-            title=f"{self.name}:{topic}",
-            description=description or (handler.__doc__ or "").strip(),
+            title=f"{self.name}:consumer",
+            description="; ".join(
+                f"{p.topic}: {(p.handler.__doc__ or '').strip()}" for p in self.processors
+            ),
         )
 
         async def on_batch(msg: KafkaMessage) -> None:
             raw = msg.raw_message if isinstance(msg.raw_message, (tuple, list)) else (msg.raw_message,)
-            await processor.process(
-                [
-                    KafkaRecord(
-                        topic=r.topic,
-                        key=r.key,
-                        value=r.value or b"",
-                        headers=tuple(r.headers or ()),
-                        partition=r.partition,
-                        offset=r.offset,
-                    )
-                    for r in raw
-                ]
-            )
+            grouped: dict[str, list[KafkaRecord]] = {}
+            for r in raw:
+                grouped.setdefault(r.topic, []).append(
+                    KafkaRecord(topic=r.topic, key=r.key, value=r.value or b"", headers=tuple(r.headers or ()),
+                                partition=r.partition, offset=r.offset)
+                )
+            for topic, records in grouped.items():
+                await by_topic[topic].process(records)
 
         subscriber(on_batch)
-        return processor
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Unit]:
@@ -205,6 +213,7 @@ class Service:
             with attempt:
                 await ensure_topics(self.settings.kafka, self.topics())
                 await self.producer.start()
+        self._subscribe()
         await self.broker.start()
         self._tasks = [
             asyncio.create_task(self.outbox.run_relay(self._publish, limit=self.settings.outbox_batch_size,
@@ -283,6 +292,7 @@ class Service:
 
     def asyncapi(self) -> AsyncAPI:
         """The AsyncAPI description of what this service consumes and produces."""
+        self._subscribe()
         return AsyncAPI(
             self.broker,
             title=f"Jejaring {self.name}",

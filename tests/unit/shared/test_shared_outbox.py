@@ -1,0 +1,166 @@
+"""Transactional outbox: staging in the caller's transaction, ordered relay, retry, replay, prune."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from shared.envelope import KafkaRecord
+from shared.messaging import outbox as outbox_mod
+
+WIB = timezone(timedelta(hours=7))
+T0 = datetime(2024, 8, 1, 0, 0, tzinfo=timezone.utc)
+
+
+def rec(n: int, headers: tuple[tuple[str, bytes], ...] = ()) -> tuple[str, KafkaRecord]:
+    return f"e{n}", KafkaRecord(topic="ilp.test.v1", key=f"k{n}".encode(), value=f"v{n}".encode(), headers=headers)
+
+
+class Sink:
+    """A fake ``publish``: records every batch; can be told to fail."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.batches: list[list[KafkaRecord]] = []
+        self.fail = fail
+
+    async def __call__(self, records) -> None:
+        self.batches.append(list(records))
+        if self.fail:
+            raise ConnectionError("broker away")
+
+    @property
+    def values(self) -> list[bytes]:
+        return [r.value for batch in self.batches for r in batch]
+
+
+async def add(store, *records) -> None:
+    async with store.db.session() as session, session.begin():
+        await store.outbox.add(session, list(records))
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Freeze the outbox's clock; set ``clock.now`` to move it."""
+
+    class Clock:
+        now = T0
+
+    monkeypatch.setattr(outbox_mod, "_utcnow", lambda: Clock.now)
+    return Clock
+
+
+async def drain(store, publish, limit: int = 100) -> int:
+    total = 0
+    while n := await store.outbox.relay_once(publish, limit):
+        total += n
+    return total
+
+
+async def test_rolled_back_rows_are_never_relayed(store):
+    with pytest.raises(RuntimeError):
+        async with store.db.session() as session, session.begin():
+            await store.outbox.add(session, [rec(1), rec(2)])
+            raise RuntimeError("handler failed after staging")
+    sink = Sink()
+    assert await store.outbox.relay_once(sink, 10) == 0
+    assert sink.batches == []
+    assert await store.outbox.backlog() == 0
+
+
+async def test_committed_rows_relayed_in_id_order_exactly_once(store):
+    await add(store, rec(1), rec(2), rec(3))
+    await add(store, rec(4), rec(5))
+    assert await store.outbox.backlog() == 5
+    sink = Sink()
+    assert await store.outbox.relay_once(sink, 2) == 2
+    assert await drain(store, sink, limit=2) == 3
+    assert sink.values == [b"v1", b"v2", b"v3", b"v4", b"v5"]
+    assert [len(b) for b in sink.batches] == [2, 2, 1]
+    assert await store.outbox.relay_once(sink, 10) == 0
+    assert len(sink.values) == 5
+    assert await store.outbox.backlog() == 0
+    assert store.outbox.published_total == 5
+
+
+async def test_publish_failure_keeps_rows_for_the_next_call(store):
+    await add(store, rec(1), rec(2))
+    broken = Sink(fail=True)
+    with pytest.raises(ConnectionError):
+        await store.outbox.relay_once(broken, 10)
+    assert await store.outbox.backlog() == 2
+    assert all(row.sent_at is None for row in await store.outbox_rows())
+    healthy = Sink()
+    assert await store.outbox.relay_once(healthy, 10) == 2
+    assert healthy.values == [b"v1", b"v2"]
+    assert await store.outbox.backlog() == 0
+
+
+async def test_rows_keep_topic_key_and_headers_including_non_utf8_bytes(store):
+    headers = (
+        ("x-raw", bytes(range(256))),
+        ("x-bad-utf8", b"\xff\xfe\x80"),
+        ("ce_id", "é-☃".encode()),
+        ("x-empty", b""),
+    )
+    await add(store, ("e1", KafkaRecord(topic="ilp.t.v1", key=None, value=b"\x00\x01", headers=headers)))
+    sink = Sink()
+    await store.outbox.relay_once(sink, 10)
+    [published] = sink.batches[0]
+    assert published == KafkaRecord(topic="ilp.t.v1", key=None, value=b"\x00\x01", headers=headers)
+
+
+async def test_mark_for_replay_republishes_only_rows_created_since(store, clock):
+    clock.now = T0
+    await add(store, rec(1))
+    clock.now = T0 + timedelta(hours=1)
+    await add(store, rec(2))
+    clock.now = T0 + timedelta(hours=2)
+    await add(store, rec(3))
+    await drain(store, Sink())
+    assert await store.outbox.backlog() == 0
+
+    assert await store.outbox.mark_for_replay(T0 + timedelta(hours=1)) == 2  # boundary row included
+    sink = Sink()
+    await drain(store, sink)
+    assert sink.values == [b"v2", b"v3"]
+
+
+async def test_mark_for_replay_respects_the_offset_of_since(store, clock):
+    clock.now = T0
+    await add(store, rec(1))
+    clock.now = T0 + timedelta(hours=2)
+    await add(store, rec(2))
+    await drain(store, Sink())
+    # 08:00 WIB is 01:00 UTC: only the second row (02:00 UTC) was created after it.
+    since = (T0 + timedelta(hours=1)).astimezone(WIB)
+    assert await store.outbox.mark_for_replay(since) == 1
+    sink = Sink()
+    await drain(store, sink)
+    assert sink.values == [b"v2"]
+
+
+async def test_mark_for_replay_leaves_unsent_rows_alone(store, clock):
+    await add(store, rec(1))
+    assert await store.outbox.mark_for_replay(T0 - timedelta(days=1)) == 0
+    assert await store.outbox.backlog() == 1
+
+
+async def test_prune_deletes_only_sent_rows_older_than_retention(store, clock):
+    clock.now = T0
+    await add(store, rec(1))
+    clock.now = T0 + timedelta(days=6)
+    await add(store, rec(2))
+    await drain(store, Sink())
+
+    clock.now = T0 + timedelta(days=8)
+    assert await store.outbox.prune(timedelta(days=7)) == 1
+    assert [row.event_id for row in await store.outbox_rows()] == ["e2"]
+
+
+async def test_prune_never_deletes_unsent_rows(store, clock):
+    clock.now = T0
+    await add(store, rec(1))
+    clock.now = T0 + timedelta(days=30)
+    assert await store.outbox.prune(timedelta(days=7)) == 0
+    assert await store.outbox.backlog() == 1
