@@ -225,17 +225,22 @@ class Service:
         self.started = True
         log.info("service started", extra={"service": self.name, "port": self.settings.port})
 
-    async def stop(self) -> None:
-        """Stop consuming, let the relay finish its batch, disconnect."""
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop consuming, let the relay finish its batch, disconnect; each step bounded in time."""
         self.started = False
-        with contextlib.suppress(Exception):
-            await self.broker.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        with contextlib.suppress(Exception):
-            await self.outbox.relay_once(self._publish, self.settings.outbox_batch_size)
-        await self.producer.stop()
+        steps = (
+            self.broker.stop(),
+            self.outbox.relay_once(self._publish, self.settings.outbox_batch_size),
+            self.producer.stop(),
+        )
+        for step in steps:
+            try:
+                await asyncio.wait_for(step, timeout)
+            except Exception as exc:  # a dead broker must not keep the process alive
+                log.warning("shutdown step failed", extra={"error": repr(exc)})
         await self.db.dispose()
 
     async def _publish(self, records: Sequence[KafkaRecord]) -> None:

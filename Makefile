@@ -1,0 +1,45 @@
+# Jejaring — two commands: `make run` and `make test`. Everything else is set up by them.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test unit integration bench system-deps asyncapi clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 needed"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+# PostgreSQL and Chromium for the integration and browser tests (Debian packages).
+system-deps:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
+	  echo "system packages present"; \
+	else \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql chromium chromium-driver >/dev/null; \
+	fi
+
+run: $(STAMP)
+	$(VENV)/bin/jejaring up
+
+test: $(STAMP) system-deps
+	$(PY) -m pytest -q
+
+unit: $(STAMP)
+	$(PY) -m pytest -q tests/unit
+
+integration: $(STAMP) system-deps
+	$(PY) -m pytest -q -m integration
+
+bench: $(STAMP)
+	$(PY) -m services.bench
+
+asyncapi: $(STAMP)
+	$(VENV)/bin/jejaring asyncapi --out docs/asyncapi
+
+clean:
+	rm -rf var .pytest_cache

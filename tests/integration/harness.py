@@ -1,0 +1,148 @@
+"""Runs the real system for integration tests: Tansu, optional PostgreSQL, four service processes."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from shared.broker import start_broker, wait_for_port
+from shared.settings import SERVICES
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Postgres:
+    """A throwaway PostgreSQL cluster owned by the ``postgres`` user (initdb refuses root)."""
+
+    def __init__(self) -> None:
+        candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not candidates:
+            raise RuntimeError("PostgreSQL server binaries not installed (make system-deps)")
+        self.bin = Path(candidates[-1]).parent
+        self.dir = Path(tempfile.mkdtemp(prefix="jejaring-pg-"))
+        self.port = free_port()
+
+    def _as_postgres(self, *cmd: str) -> list[str]:
+        if os.geteuid() == 0:
+            return ["runuser", "-u", "postgres", "--", *cmd]
+        return list(cmd)
+
+    def start(self) -> str:
+        data = self.dir / "data"
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+        subprocess.run(self._as_postgres(str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", "jejaring"),
+                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(data), "-l", str(self.dir / "pg.log"),
+                                         "-o", f"-p {self.port} -k {self.dir} -c fsync=off", "-w", "start"),
+                       check=True, stdout=subprocess.DEVNULL)
+        return f"postgresql://jejaring@127.0.0.1:{self.port}/jejaring"
+
+    def stop(self) -> None:
+        subprocess.run(self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast", "stop"),
+                       check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@dataclass
+class System:
+    """The broker and the four services as separate processes."""
+
+    var: Path
+    database_url: str | None = None
+    broker_port: int = field(default_factory=free_port)
+    ports: dict[str, int] = field(default_factory=lambda: {s: free_port() for s in SERVICES})
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    broker: subprocess.Popen | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.broker_port}"
+
+    def env(self, service: str | None = None) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("JEJARING_") and k != "DATABASE_URL"}
+        env.update({
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+            "JEJARING_VAR_DIR": str(self.var),
+            "JEJARING_ENVIRONMENT": "test",
+            "JEJARING_OUTBOX_POLL_SECONDS": "0.2",
+            "JEJARING_CONSUMER_BATCH_TIMEOUT_MS": "10",
+            "JEJARING_RETRY_BASE_SECONDS": "0.05",
+            "JEJARING_OVERDUE_CHECK_SECONDS": "1",
+            "PYTHONPATH": str(ROOT),
+        })
+        if service:
+            env["JEJARING_PORT"] = str(self.ports[service])
+            if self.database_url:
+                env["DATABASE_URL"] = f"{self.database_url}_{service}"
+        return env
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def start_broker(self) -> None:
+        self.broker = start_broker(port=self.broker_port, log_file=self.var / "broker.log")
+
+    def stop_broker(self) -> None:
+        if self.broker:
+            self.broker.kill()
+            self.broker.wait()
+
+    def start(self, service: str) -> None:
+        log = open(self.var / f"{service}.log", "ab")  # noqa: SIM115 - owned by the process
+        self.procs[service] = subprocess.Popen([sys.executable, "-m", "services.cli", "run", service],
+                                               env=self.env(service), stdout=log, stderr=log, cwd=ROOT)
+
+    def wait_ready(self, service: str, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        wait_for_port("127.0.0.1", self.ports[service], timeout=timeout, process=self.procs[service])
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url(service) + "/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{service} not ready; see {self.var / (service + '.log')}")
+
+    def kill(self, service: str, sig: int = signal.SIGKILL) -> None:
+        proc = self.procs.pop(service)
+        proc.send_signal(sig)
+        proc.wait(timeout=30)
+
+    def up(self) -> None:
+        self.start_broker()
+        for service in SERVICES:
+            self.start(service)
+        for service in SERVICES:
+            self.wait_ready(service)
+
+    def down(self) -> None:
+        for service in list(self.procs):
+            self.kill(service, signal.SIGTERM)
+        self.stop_broker()
+
+    def cli(self, *args: str, service_db: str = "registration") -> str:
+        """Run ``jejaring`` against one service's database; return its stdout."""
+        result = subprocess.run([sys.executable, "-m", "services.cli", *args], env=self.env(service_db),
+                                capture_output=True, text=True, cwd=ROOT, timeout=120)
+        if result.returncode != 0:
+            raise RuntimeError(f"jejaring {' '.join(args)} failed: {result.stderr}")
+        return result.stdout
