@@ -188,6 +188,11 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
             print(str(exc), file=sys.stderr)
             return 2
         print(f"facility token for {args.facility} (shown once):")
+    elif args.region and args.role == "admin":
+        from services.registration import usecases as reg
+
+        token = asyncio.run(_in_transaction("registration", lambda unit: reg.issue_admin_token(unit.session, args.region)))
+        print(f"admin token for region {args.region} (shown once):")
     elif args.region and args.role == "viewer":
         from services.dashboard import usecases as dash
         from shared.regions import load_regions
@@ -198,7 +203,7 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
         token = asyncio.run(_in_transaction("dashboard", lambda unit: dash.issue_viewer_token(unit.session, args.region)))
         print(f"viewer token for region {args.region} (shown once):")
     else:
-        print("give --facility ID, or --region CODE --role viewer", file=sys.stderr)
+        print("give --facility ID, or --region CODE --role viewer|admin", file=sys.stderr)
         return 2
     print(token)
     return 0
@@ -294,7 +299,7 @@ def parser() -> argparse.ArgumentParser:
     s = tok.add_parser("issue", help="issue a facility or viewer token")
     s.add_argument("--facility")
     s.add_argument("--region")
-    s.add_argument("--role", choices=["viewer"])
+    s.add_argument("--role", choices=["viewer", "admin"])
     s.set_defaults(fn=cmd_token_issue)
     s = tok.add_parser("revoke", help="revoke a facility token")
     s.add_argument("token")

@@ -80,4 +80,48 @@ def router(service: Service, registrar: usecases.Registrar) -> APIRouter:
             return JSONResponse({"errors": outcome.errors}, 422)
         return JSONResponse(outcome.as_dict(), 202)
 
+    async def admin(authorization: str | None) -> str | None:
+        if not authorization or not authorization.lower().startswith("bearer "):
+            return None
+        async with service.db.read_session() as session:
+            return await usecases.admin_region(session, authorization.split(" ", 1)[1].strip())
+
+    async def import_csv(request: Request, authorization: str | None, parse, apply) -> JSONResponse:  # noqa: ANN001
+        region = await admin(authorization)
+        if region is None:
+            return JSONResponse({"errors": [{"loc": ["header", "authorization"], "msg": "admin token required"}]}, 401)
+        text = (await request.body()).decode("utf-8-sig", errors="replace")
+        try:
+            rows = parse(text, registrar.regions)
+            outside = usecases.outside_region(rows, region)
+            if outside:
+                raise usecases.CsvImportError(outside)
+            async with service.transaction() as unit:
+                counts = await apply(unit, rows)
+        except usecases.CsvImportError as exc:
+            return JSONResponse({"errors": exc.errors}, 422)
+        registrar.facilities.loaded_at = -1e9
+        return JSONResponse(counts)
+
+    @api.post("/facilities", tags=["registry"], openapi_extra={
+        "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}})
+    async def post_facilities(request: Request, authorization: str | None = Header(default=None)) -> JSONResponse:
+        """Load facilities from a CSV body (contract columns); all or nothing; admin token of the region."""
+        return await import_csv(request, authorization, usecases.parse_facilities_csv, usecases.import_facilities)
+
+    @api.post("/targets", tags=["registry"], openapi_extra={
+        "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}})
+    async def post_targets(request: Request, authorization: str | None = Header(default=None)) -> JSONResponse:
+        """Load annual targets (sasaran) from a CSV body; all or nothing; admin token of the region."""
+        return await import_csv(request, authorization, usecases.parse_targets_csv, usecases.import_targets)
+
+    @api.get("/facilities", tags=["registry"])
+    async def get_facilities(authorization: str | None = Header(default=None)) -> JSONResponse:
+        """The facility registry (any valid facility or admin token)."""
+        if await authorised(authorization) is None and await admin(authorization) is None:
+            return JSONResponse({"errors": [{"loc": ["header", "authorization"], "msg": "missing or invalid token"}]}, 401)
+        async with service.db.read_session() as session:
+            await registrar.facilities.reload(session)
+        return JSONResponse({"facilities": [f.model_dump() for f in registrar.facilities.entries.values()]})
+
     return api

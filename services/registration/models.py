@@ -56,7 +56,9 @@ tokens = Table(
     "tokens",
     metadata,
     Column("token_hash", String(64), primary_key=True),
-    Column("facility_id", String(64), nullable=False),
+    Column("role", String(16), nullable=False, default="facility"),
+    Column("facility_id", String(64), nullable=True),
+    Column("region", String(13), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
 )

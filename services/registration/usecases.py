@@ -187,7 +187,7 @@ async def issue_token(unit: Unit, facility_id: str) -> str:
         raise LookupError(f"unknown facility {facility_id}")
     token = "jjf_" + secrets.token_urlsafe(32)
     await session.execute(models.tokens.insert().values(
-        token_hash=hash_token(token), facility_id=facility_id, created_at=datetime.now(timezone.utc)))
+        token_hash=hash_token(token), role="facility", facility_id=facility_id, created_at=datetime.now(timezone.utc)))
     unit.emit(FacilityTokenChanged(token_hash=hash_token(token), facility_id=facility_id),
               event_id=uuid.uuid5(_NS, f"token:{hash_token(token)}:issued"))
     return token
@@ -196,23 +196,54 @@ async def issue_token(unit: Unit, facility_id: str) -> str:
 async def revoke_token(unit: Unit, token_hash: str) -> bool:
     """Revoke a facility token by its hash; True when it was active."""
     t = models.tokens
-    facility_id = await unit.session.scalar(
-        select(t.c.facility_id).where(t.c.token_hash == token_hash, t.c.revoked_at.is_(None)))
-    if facility_id is None:
+    row = (await unit.session.execute(
+        select(t.c.facility_id, t.c.role).where(t.c.token_hash == token_hash, t.c.revoked_at.is_(None)))).first()
+    if row is None:
         return False
     await unit.session.execute(update(t).where(t.c.token_hash == token_hash).values(revoked_at=datetime.now(timezone.utc)))
+    facility_id = row.facility_id
+    if row.role != "facility":
+        return True
     unit.emit(FacilityTokenChanged(token_hash=token_hash, facility_id=facility_id, revoked=True),
               event_id=uuid.uuid5(_NS, f"token:{token_hash}:revoked"))
     return True
 
 
 async def token_facility(session: AsyncSession, token: str) -> str | None:
-    """The facility of a valid, unrevoked token."""
+    """The facility of a valid, unrevoked facility token."""
     return await session.scalar(
         select(models.tokens.c.facility_id).where(
-            models.tokens.c.token_hash == hash_token(token), models.tokens.c.revoked_at.is_(None)
+            models.tokens.c.token_hash == hash_token(token), models.tokens.c.revoked_at.is_(None),
+            models.tokens.c.role == "facility",
         )
     )
+
+
+async def issue_admin_token(session: AsyncSession, region: str) -> str:
+    """A district administrator token: may load facilities and targets inside ``region``."""
+    token = "jja_" + secrets.token_urlsafe(32)
+    await session.execute(models.tokens.insert().values(
+        token_hash=hash_token(token), role="admin", region=region, created_at=datetime.now(timezone.utc)))
+    return token
+
+
+async def admin_region(session: AsyncSession, token: str) -> str | None:
+    """The region of a valid, unrevoked admin token."""
+    return await session.scalar(
+        select(models.tokens.c.region).where(
+            models.tokens.c.token_hash == hash_token(token), models.tokens.c.revoked_at.is_(None),
+            models.tokens.c.role == "admin",
+        )
+    )
+
+
+def outside_region(rows: list[dict], region: str) -> list[dict]:
+    """Field errors for rows whose village lies outside an admin token's region."""
+    return [
+        {"line": r["line"], "field": "village_code", "msg": f"outside the token's region {region}"}
+        for r in rows
+        if not (r["village_code"] == region or r["village_code"].startswith(region + "."))
+    ]
 
 
 class CsvImportError(ValueError):
@@ -250,24 +281,34 @@ def parse_facilities_csv(text: str, regions: RegionIndex) -> list[dict]:
             "capabilities": ";".join(sorted({c.strip() for c in row["capabilities"].split(";") if c.strip()})),
             "line": line,
         })
-    known = {r["facility_id"] for r in rows}
-    for r in rows:
-        if r["parent_id"] and r["parent_id"] not in known:
-            r["_parent_check"] = True
     if errors:
         raise CsvImportError(errors)
     return rows
 
 
+LEVEL = {"posyandu": 0, "pustu": 1, "puskesmas": 2, "rs": 3}
+
+
 async def import_facilities(unit: Unit, rows: list[dict]) -> dict[str, int]:
-    """Upsert facilities all-or-nothing; emit ``facility registered`` for every change."""
+    """Upsert facilities all-or-nothing; emit ``facility registered`` for every change.
+
+    A parent must exist (in the file or already registered) and sit at a higher level
+    (Posyandu -> Pustu or Puskesmas -> Puskesmas -> hospital).
+    """
     session = unit.session
     t = models.facilities
     existing = {r["facility_id"]: r for r in (await session.execute(select(t))).mappings().all()}
-    errors = [
-        {"line": r["line"], "field": "parent_id", "msg": f"unknown parent {r['parent_id']}"}
-        for r in rows if r.get("_parent_check") and r["parent_id"] not in existing
-    ]
+    types = {k: v["type"] for k, v in existing.items()} | {r["facility_id"]: r["type"] for r in rows}
+    errors = []
+    for r in rows:
+        parent = r["parent_id"]
+        if parent is None:
+            continue
+        if parent not in types:
+            errors.append({"line": r["line"], "field": "parent_id", "msg": f"unknown parent {parent}"})
+        elif LEVEL[types[parent]] <= LEVEL[r["type"]]:
+            errors.append({"line": r["line"], "field": "parent_id",
+                           "msg": f"a {r['type']} cannot sit under a {types[parent]}"})
     if errors:
         raise CsvImportError(errors)
     now = datetime.now(timezone.utc)
