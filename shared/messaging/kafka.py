@@ -99,39 +99,40 @@ class ResetWatchdog:
     """Re-seeks a live consumer to the beginning of a partition whose log became shorter.
 
     Tansu keeps its log in memory: after a broker restart a consumer that stayed alive would wait
-    at its old offset and skip the new log's first messages. The watchdog compares end offsets
-    between checks; a smaller end offset (or a position beyond the end) means the log was lost.
+    at its old offset and skip the new log's first messages. The watchdog compares each
+    partition's high watermark as the consumer's own fetches report it (Tansu's ListOffsets answer
+    is the base offset of the last batch plus one, too small for multi-record batches, so
+    ``end_offsets`` cannot be trusted here): a smaller high watermark than before, or a position
+    beyond it, means the log was lost.
     """
 
     def __init__(self, consumers: Callable[[], list[AIOKafkaConsumer]], on_reset: Callable[[], None]) -> None:
         self.consumers = consumers
         self.on_reset = on_reset
-        self._ends: dict[tuple[int, TopicPartition], int] = {}
+        self._high: dict[tuple[int, TopicPartition], int] = {}
 
     async def check(self) -> int:
         """One check of every assigned partition; returns how many were re-seeked."""
         resets = 0
         for consumer in self.consumers():
-            assigned = list(consumer.assignment())
-            if not assigned:
-                continue
-            ends = await consumer.end_offsets(assigned)
-            for tp in assigned:
-                end = ends.get(tp)
-                if end is None:
+            for tp in list(consumer.assignment()):
+                high = consumer.highwater(tp)
+                if high is None:
                     continue
                 key = (id(consumer), tp)
-                before = self._ends.get(key)
+                before = self._high.get(key)
                 try:
                     position = await asyncio.wait_for(consumer.position(tp), timeout=1)
-                except Exception:  # not fetched yet or mid-rebalance: only the end offsets count
+                except Exception:  # not fetched yet or mid-rebalance: only the high watermark counts
                     position = None
-                if (before is not None and end < before) or (position is not None and position > end):
+                if (before is not None and high < before) or (position is not None and position > high):
                     log.warning("partition log was lost; re-reading from the beginning", extra={"tp": str(tp)})
                     consumer.seek_to_beginning(tp)
                     resets += 1
                     self.on_reset()
-                self._ends[key] = end
+                    self._high.pop(key, None)
+                    continue
+                self._high[key] = high
         return resets
 
     async def run(self, interval: float = 1.0) -> None:

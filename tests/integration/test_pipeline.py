@@ -34,14 +34,27 @@ def wait_for(system: System, period: str, predicate, timeout: float = 30.0) -> d
     raise AssertionError(f"dashboard never matched; last total: {json.dumps(data['total'])}")
 
 
+def settle(system: System, period: str, quiet: float = 1.5, timeout: float = 30.0) -> dict:
+    """The totals once nothing has changed for ``quiet`` seconds (earlier tests' events drained)."""
+    deadline = time.monotonic() + timeout
+    last = pws(system, period)["total"]["indicators"]
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = pws(system, period)["total"]["indicators"]
+        if now == last:
+            return now
+        last = now
+    raise AssertionError("the dashboard never settled")
+
+
 def post(system: System, body: dict, token: str | None = None) -> httpx.Response:
     return httpx.post(system.url("registration") + "/v1/visits", json=body,
                       headers={"Authorization": f"Bearer {token or system.facility_token}"}, timeout=10)
 
 
 def test_http_visit_becomes_visit_risk_and_referral_on_the_dashboard(system: System) -> None:
-    before = pws(system, time.strftime("%Y-%m"))["total"]["indicators"]
     body = visit()
+    before = settle(system, PERIOD_OF(body))
     response = post(system, body)
     assert response.status_code == 202, response.text
     answer = response.json()
@@ -68,7 +81,7 @@ def test_kafka_intake_and_dead_letter(system: System) -> None:
                          "village_code": "18.01.06.2001"})
     bad = visit(measurements={"hb_g_dl": 99})
     period = PERIOD_OF(good)
-    before = pws(system, period)["total"]["indicators"]["visits"]["value"]
+    before = settle(system, period)["visits"]["value"]
 
     async def exchange() -> list:
         producer = AIOKafkaProducer(bootstrap_servers=system.bootstrap)
@@ -129,7 +142,7 @@ def test_viewer_scope_and_csv(system: System) -> None:
 def test_sigkill_mid_stream_counts_every_visit_exactly_once(system: System) -> None:
     bodies = [visit() for _ in range(120)]
     period = PERIOD_OF(bodies[0])
-    before = pws(system, period)["total"]["indicators"]
+    before = settle(system, period)
     for i, body in enumerate(bodies):
         if i == 40:
             system.kill("screening", signal.SIGKILL)
@@ -150,3 +163,22 @@ def test_sigkill_mid_stream_counts_every_visit_exactly_once(system: System) -> N
     assert total["risks_detected"]["value"] == data["total"]["indicators"]["risks_detected"]["value"]
     per_visit = (total["risks_detected"]["value"] - before["risks_detected"]["value"]) / len(bodies)
     assert per_visit == int(per_visit), "every visit's risks counted exactly once"
+
+
+def test_broker_loss_loses_nothing_and_counts_nothing_twice(system: System) -> None:
+    first = [visit() for _ in range(10)]
+    period = PERIOD_OF(first[0])
+    for body in first:
+        assert post(system, body).status_code == 202
+    wait_for(system, period, lambda t: True)
+    before = settle(system, period)
+    system.stop_broker()
+    system.start_broker()
+    after = [visit() for _ in range(10)]
+    for body in after:
+        assert post(system, body).status_code == 202
+    wait_for(system, period, lambda t: t["visits"]["value"] >= before["visits"]["value"] + len(after), timeout=90)
+    total = settle(system, period, quiet=3)
+    assert total["visits"]["value"] == before["visits"]["value"] + len(after)
+    per_visit = (total["risks_detected"]["value"] - before["risks_detected"]["value"]) / len(after)
+    assert per_visit >= 1 and per_visit == int(per_visit)
