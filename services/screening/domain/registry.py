@@ -1,0 +1,136 @@
+"""The rule registry: every rule's code, scope, source and confidence, next to its check function.
+
+A rule's ``check`` is a pure function of the evaluation context returning ``None`` or a finding
+``(severity, recommended_level, evidence)``. The registry is the single source of the generated
+``docs/screening-rules.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from shared.contracts.intake import Measurements, Pregnancy
+
+from .model import LEVELS, SEVERITIES, STAGES, History, ScreeningVisit
+
+Finding = tuple[str, str, dict[str, Any]]
+
+# Stage groups.
+UNDER_FIVE = ("under_five",)
+SCHOOL = ("preschool", "school_age")
+PREGNANCY = ("pregnancy",)
+NON_PREGNANT_15 = ("school_age", "adult", "elderly")  # with an age >= 15 guard in the rule
+ADULT = ("adult", "elderly")
+ELDERLY = ("elderly",)
+ANY_STAGE = STAGES
+
+# Rule groups, in the order rules run and are documented.
+GROUPS = (
+    "Under-fives (balita)",
+    "Pregnancy (ibu hamil)",
+    "Pre-school, school-age and adolescents (anak sekolah & remaja)",
+    "Adults and elderly (usia dewasa & lansia)",
+    "Any age",
+)
+CONFIDENCE = {
+    "C": "seen in a Kemenkes/government text or a faithful transcription of one",
+    "S": "seen only in a secondary source",
+    "UNCONFIRMED": "not verified: an assumption, to be confirmed against the official text",
+}
+_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$")
+
+
+class Ctx:
+    """Everything the rules read about one visit, derived once."""
+
+    __slots__ = (
+        "visit", "m", "preg", "history", "sex", "age_days", "birth", "age_months", "age_years",
+        "wfa", "lhfa", "wflh", "bmifa", "acfa", "clenhei", "flags", "memo",
+    )
+
+    def __init__(
+        self, visit: ScreeningVisit, history: History, birth: date, age_months: int, age_years: int,
+        z: tuple[float | None, ...], clenhei: float | None, flags: tuple[str, ...],
+    ) -> None:
+        self.visit = visit
+        self.m: Measurements = visit.measurements
+        self.preg: Pregnancy | None = visit.pregnancy
+        self.history = history
+        self.sex = visit.sex
+        self.age_days = visit.age_days
+        self.birth = birth
+        self.age_months = age_months
+        self.age_years = age_years
+        self.wfa, self.lhfa, self.wflh, self.bmifa, self.acfa = z
+        self.clenhei = clenhei
+        self.flags = flags
+        self.memo: dict[str, Any] = {}  # values several rules share, computed on first use
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One screening rule and its provenance."""
+
+    code: str
+    title: str  # short name, with the Indonesian term
+    stages: tuple[str, ...]
+    cluster: int | None  # None: by stage (2 mother & child, 3 adult & elderly)
+    criteria: str  # what triggers it, for people
+    severity: str  # how severity is chosen, for people
+    level: str  # recommended level of care, for people
+    source: str  # source tags of ilp-domain.md section 7
+    confidence: str  # C | S | UNCONFIRMED
+    check: Callable[[Ctx], Finding | None]
+    group: str = ""
+    notes: str = ""
+
+
+RULES: list[Rule] = []
+
+
+def cluster_for(rule: Rule, stage: str) -> int:
+    """The ILP cluster of a risk: the rule's own, else by life-cycle stage."""
+    if rule.cluster is not None:
+        return rule.cluster
+    return 3 if stage in ("adult", "elderly") else 2
+
+
+def register(rule: Rule) -> Rule:
+    """Add a rule to the registry, refusing malformed or duplicate ones."""
+    if not _CODE_RE.match(rule.code):
+        raise ValueError(f"rule code must be UPPER_SNAKE: {rule.code}")
+    if any(r.code == rule.code for r in RULES):
+        raise ValueError(f"duplicate rule code {rule.code}")
+    if rule.confidence not in CONFIDENCE:
+        raise ValueError(f"unknown confidence {rule.confidence} for {rule.code}")
+    if not set(rule.stages) <= set(STAGES):
+        raise ValueError(f"unknown stage in {rule.code}: {rule.stages}")
+    if rule.group not in GROUPS:
+        raise ValueError(f"unknown group {rule.group!r} for {rule.code}")
+    RULES.append(rule)
+    RULES.sort(key=lambda r: GROUPS.index(r.group))  # stable: registration order within a group
+    return rule
+
+
+def rule(
+    code: str, *, title: str, stages: tuple[str, ...], cluster: int | None, criteria: str, severity: str,
+    level: str, source: str, confidence: str, group: str, notes: str = "",
+) -> Callable[[Callable[[Ctx], Finding | None]], Callable[[Ctx], Finding | None]]:
+    """Decorator registering a check function as a rule."""
+
+    def wrap(fn: Callable[[Ctx], Finding | None]) -> Callable[[Ctx], Finding | None]:
+        register(Rule(code, title, stages, cluster, criteria, severity, level, source, confidence, fn, group, notes))
+        return fn
+
+    return wrap
+
+
+def validate_finding(code: str, finding: Finding) -> None:
+    """Guard used by tests: severities and levels come from the contract vocabularies."""
+    severity, level, evidence = finding
+    if severity not in SEVERITIES or level not in LEVELS or not isinstance(evidence, dict):
+        raise ValueError(f"{code}: bad finding {finding!r}")
