@@ -36,7 +36,7 @@ integration: $(STAMP) system-deps
 	$(PY) -m pytest -q -m integration
 
 bench: $(STAMP)
-	$(PY) -m services.bench
+	$(PY) bench/run.py
 
 asyncapi: $(STAMP)
 	$(VENV)/bin/jejaring asyncapi --out docs/asyncapi

@@ -1,0 +1,321 @@
+"""``make bench``: the real pipeline (broker + four service processes) under load.
+
+Measures, in one run, on this machine:
+- the raw limit: a bare aiokafka producer and consumer on the same broker;
+- sustained throughput: visits/s accepted at intake (HTTP batches of 500) and fully reflected on
+  the dashboard, at the maximum rate the machine allows;
+- end-to-end latency p50/p95/p99 from intake accepted to dashboard updated, at fixed rates;
+- single-visit request throughput and latency under concurrent clients;
+- CPU seconds and peak RSS per service.
+Writes a table to stdout and JSON to ``bench/results/<timestamp>.json``.
+
+Latency is measured by counting: the dashboard's ``visits`` total is polled every few
+milliseconds; the i-th accepted visit is "reflected" when the total first reaches i. With many
+partitions the i-th visit to be counted is not always the i-th accepted, so single values are
+approximate; the percentiles over thousands of visits are what we report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.integration.harness import Postgres, System  # noqa: E402
+
+WIB = timezone(timedelta(hours=7))
+FACILITIES = """facility_id,name,type,parent_id,village_code,capabilities
+RS1801,RSUD Bob Bazar Kalianda,rs,,18.01.06.1007,doctor;emergency;hb_test;glucose_test;ultrasound
+PKM180106,Puskesmas Kalianda,puskesmas,RS1801,18.01.06.1007,doctor;hb_test;glucose_test
+PST1801062001,Pustu Jondong,pustu,PKM180106,18.01.06.2001,hb_test;glucose_test
+PSY1801062001A,Posyandu Mawar Jondong,posyandu,PST1801062001,18.01.06.2001,
+"""
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, int(round(q / 100 * (len(ordered) - 1)))))
+    return round(ordered[index], 1)
+
+
+class Visits:
+    """Plausible visits with a realistic mix, via the simulator when it is installed."""
+
+    def __init__(self, seed: int = 7) -> None:
+        import random
+
+        self.rng = random.Random(seed)
+        self.serial = 0
+
+    def one(self) -> dict:
+        rng = self.rng
+        self.serial += 1
+        serial = self.serial % 9999 + 1
+        kind = rng.random()
+        occurred = (datetime.now(WIB) - timedelta(minutes=1)).isoformat()
+        if kind < 0.4:  # under-five at Posyandu
+            birth = datetime.now(WIB).date() - timedelta(days=rng.randint(30, 1700))
+            person = {"nik": None, "mother_nik": f"180106{rng.randint(41, 68):02d}0{rng.randint(1, 9)}9{rng.randint(0, 9)}{serial:04d}",
+                      "sex": rng.choice("MF"), "birth_date": birth.isoformat(), "village_code": "18.01.06.2001"}
+            months = (datetime.now(WIB).date() - birth).days / 30.4
+            m = {"weight_kg": round(3.3 + 0.45 * min(months, 12) + 0.18 * max(0, months - 12) + rng.gauss(0, 0.9), 1),
+                 "height_cm": round(50 + 2.1 * min(months, 12) + 0.85 * max(0, months - 12) + rng.gauss(0, 3), 1),
+                 "measured_lying": months < 24, "muac_cm": round(rng.gauss(14, 1.2), 1) if months >= 6 else None}
+        else:
+            year = rng.randint(1950, 2008)
+            day = rng.randint(1, 28)
+            female = rng.random() < 0.55
+            nik = f"180106{day + (40 if female else 0):02d}{rng.randint(1, 12):02d}{year % 100:02d}{serial:04d}"
+            person = {"nik": nik, "sex": "F" if female else "M",
+                      "birth_date": f"{year}-{nik[8:10]}-{day:02d}", "village_code": "18.01.06.2001"}
+            sys_bp = int(rng.gauss(128, 18))
+            m = {"weight_kg": round(rng.gauss(58, 10), 1), "height_cm": round(rng.gauss(157, 8), 1),
+                 "systolic_mmhg": max(80, sys_bp), "diastolic_mmhg": max(50, min(sys_bp - 20, int(rng.gauss(82, 10)))),
+                 "glucose_mg_dl": round(rng.gauss(115, 40), 0) if rng.random() < 0.5 else None, "waist_cm": round(rng.gauss(84, 10))}
+        return {"visit_id": str(uuid.uuid4()), "facility_id": "PSY1801062001A", "occurred_at": occurred,
+                "service_point": "posyandu", "person": person,
+                "measurements": {k: v for k, v in m.items() if v is not None}}
+
+
+async def raw_broker(bootstrap: str, n: int = 50_000) -> float:
+    """Messages/s of a bare aiokafka producer then consumer (the ceiling for the pipeline)."""
+    topic = f"bench.raw.{uuid.uuid4().hex[:8]}"
+    payload = b"x" * 600
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, max_batch_size=256 * 1024)
+    await producer.start()
+    started = time.perf_counter()
+    futures = [await producer.send(topic, payload, key=str(i % 64).encode()) for i in range(n)]
+    await asyncio.gather(*futures)
+    produced = time.perf_counter() - started
+    await producer.stop()
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                group_id=f"bench-{uuid.uuid4().hex[:6]}", max_poll_records=5000)
+    await consumer.start()
+    got = 0
+    started = time.perf_counter()
+    while got < n:
+        batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
+        got += sum(len(v) for v in batch.values())
+    consumed = time.perf_counter() - started
+    await consumer.stop()
+    return n / max(produced, consumed)
+
+
+class Dashboard:
+    def __init__(self, system: System, token: str) -> None:
+        self.url = system.url("dashboard") + "/v1/pws"
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.client = httpx.AsyncClient(timeout=30)
+
+    async def visits(self) -> int:
+        period = datetime.now(WIB).strftime("%Y-%m")
+        response = await self.client.get(self.url, params={"region": "18.01.06", "period": period}, headers=self.headers)
+        response.raise_for_status()
+        return response.json()["total"]["indicators"]["visits"]["value"]
+
+
+async def drive(system: System, token: str, visits: Visits, rate: float | None, total: int, batch: int,
+                dashboard: Dashboard, concurrency: int = 4) -> dict:
+    """Send ``total`` visits (in HTTP batches) at ``rate`` per second (None: as fast as possible)."""
+    base = await dashboard.visits()
+    accepted_at: list[float] = []
+    client = httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=concurrency))
+    url = system.url("registration") + "/v1/visits"
+    headers = {"Authorization": f"Bearer {token}"}
+    bodies = [visits.one() for _ in range(total)]
+    chunks = [bodies[i:i + batch] for i in range(0, total, batch)]
+    started = time.perf_counter()
+    semaphore = asyncio.Semaphore(concurrency)
+    reflected: list[float] = []
+    done = asyncio.Event()
+
+    async def watch() -> None:
+        seen = base
+        while seen < base + total:
+            now_count = await dashboard.visits()
+            now = time.perf_counter()
+            reflected.extend([now] * (now_count - seen))
+            seen = max(seen, now_count)
+            if done.is_set() and now - last_send[0] > 120:
+                break
+            await asyncio.sleep(0.01)
+
+    last_send = [started]
+
+    async def send(index: int, chunk: list[dict]) -> None:
+        if rate:
+            delay = started + index * len(chunk) / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        async with semaphore:
+            payload = {"visits": chunk} if len(chunk) > 1 else chunk[0]
+            response = await client.post(url, json=payload, headers=headers)
+            response.raise_for_status()
+            now = time.perf_counter()
+            accepted_at.extend([now] * len(chunk))
+            last_send[0] = now
+
+    watcher = asyncio.create_task(watch())
+    await asyncio.gather(*(send(i, c) for i, c in enumerate(chunks)))
+    send_seconds = time.perf_counter() - started
+    done.set()
+    await watcher
+    await client.aclose()
+    accepted_at.sort()
+    latencies = [(r - a) * 1000 for a, r in zip(accepted_at, reflected)]
+    end = reflected[-1] if len(reflected) >= total else time.perf_counter()
+    return {
+        "rate": rate,
+        "visits": total,
+        "accepted_per_s": round(total / send_seconds, 1),
+        "achieved_per_s": round(min(total, len(reflected)) / (end - started), 1),
+        "p50_ms": percentile(latencies, 50),
+        "p95_ms": percentile(latencies, 95),
+        "p99_ms": percentile(latencies, 99),
+        "complete": len(reflected) >= total,
+    }
+
+
+async def single_visits(system: System, token: str, visits: Visits, seconds: float, clients: int) -> dict:
+    """Posyandu tablets: one visit per request, ``clients`` concurrent clients."""
+    url = system.url("registration") + "/v1/visits"
+    headers = {"Authorization": f"Bearer {token}"}
+    times: list[float] = []
+    deadline = time.perf_counter() + seconds
+
+    async def client_loop() -> None:
+        async with httpx.AsyncClient(timeout=30) as client:
+            while time.perf_counter() < deadline:
+                body = visits.one()
+                started = time.perf_counter()
+                response = await client.post(url, json=body, headers=headers)
+                response.raise_for_status()
+                times.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client_loop() for _ in range(clients)))
+    elapsed = time.perf_counter() - started
+    return {"requests": len(times), "clients": clients, "per_s": round(len(times) / elapsed, 1),
+            "p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99)}
+
+
+def process_stats(pid: int) -> dict:
+    """CPU seconds and peak RSS of a process, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / ticks
+    peak = 0
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) // 1024
+    return {"cpu_seconds": round(cpu, 1), "peak_rss_mb": peak}
+
+
+async def bench_backend(database: str, args: argparse.Namespace) -> dict:
+    postgres = Postgres() if database == "postgresql" else None
+    url = postgres.start() if postgres else None
+    system = System(var=Path(tempfile.mkdtemp(prefix="jejaring-bench-")), database_url=url)
+    try:
+        system.up()
+        csv_path = system.var / "facilities.csv"
+        csv_path.write_text(FACILITIES)
+        system.cli("facilities", "import", str(csv_path))
+        token = system.cli("token", "issue", "--facility", "PKM180106").strip().splitlines()[-1]
+        viewer = system.cli("token", "issue", "--region", "18.01", "--role", "viewer", service_db="dashboard").strip().splitlines()[-1]
+        visits = Visits()
+        dashboard = Dashboard(system, viewer)
+        await drive(system, token, visits, None, 1000, 500, dashboard)  # warm-up
+        result: dict = {"database": database}
+        result["raw_broker_msgs_per_s"] = round(await raw_broker(system.bootstrap), 1)
+        sustained = await drive(system, token, visits, None, args.sustained, 500, dashboard)
+        result["max_throughput_visits_per_s"] = sustained["achieved_per_s"]
+        result["sustained"] = sustained
+        result["ratio_to_raw"] = round(sustained["achieved_per_s"] / result["raw_broker_msgs_per_s"], 4)
+        result["rates"] = []
+        for rate in args.rates:
+            total = max(200, int(rate * args.seconds))
+            batch = 1 if rate <= 100 else (50 if rate <= 1000 else 250)
+            result["rates"].append(await drive(system, token, visits, rate, total, batch, dashboard, concurrency=16))
+        single = await single_visits(system, token, visits, args.seconds, args.clients)
+        result["single_visit_requests_per_s"] = single["per_s"]
+        result["single_visit_p99_ms"] = single["p99_ms"]
+        result["single_visit"] = single
+        result["services"] = {name: process_stats(proc.pid) for name, proc in system.procs.items()}
+        return result
+    finally:
+        system.down()
+        if postgres:
+            postgres.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sustained", type=int, default=20_000, help="visits for the max-throughput run")
+    parser.add_argument("--rates", type=float, nargs="*", default=[100, 1000, 5000])
+    parser.add_argument("--seconds", type=float, default=10, help="duration of each fixed-rate run")
+    parser.add_argument("--clients", type=int, default=32, help="concurrent single-visit clients")
+    parser.add_argument("--databases", nargs="*", default=["sqlite", "postgresql"])
+    args = parser.parse_args(argv)
+    from services.screening.domain.bench import bench_evaluate
+
+    rules_per_s = round(bench_evaluate(20_000), 1)
+    print(f"screening rule engine: {rules_per_s} visits/s on one core (pure evaluation)")
+    runs = []
+    for database in args.databases:
+        if database == "postgresql":
+            try:
+                Postgres()
+            except RuntimeError as exc:
+                print(f"skipping PostgreSQL: {exc}")
+                continue
+        runs.append(asyncio.run(bench_backend(database, args)))
+    first = runs[0]
+    report = {
+        "timestamp": datetime.now(timezone.utc).isoformat(),
+        "machine": {"cores": os.cpu_count(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+                    "python": platform.python_version(), "database": first["database"],
+                    "databases": [r["database"] for r in runs]},
+        **{k: first[k] for k in ("max_throughput_visits_per_s", "raw_broker_msgs_per_s", "ratio_to_raw", "rates",
+                                 "services", "single_visit_requests_per_s", "single_visit_p99_ms")},
+        "screening_rules_visits_per_s": rules_per_s,
+        "runs": runs,
+    }
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps(report, indent=2))
+    for run in runs:
+        print(f"\n== {run['database']} ==")
+        print(f"raw broker           {run['raw_broker_msgs_per_s']:>10} msg/s")
+        print(f"max throughput       {run['max_throughput_visits_per_s']:>10} visits/s  (ratio to raw {run['ratio_to_raw']})")
+        print(f"{'rate':>8} {'achieved':>10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+        for r in run["rates"]:
+            print(f"{r['rate']:>8} {r['achieved_per_s']:>10} {r['p50_ms']!s:>8} {r['p95_ms']!s:>8} {r['p99_ms']!s:>8}")
+        print(f"single-visit         {run['single_visit_requests_per_s']:>10} req/s, p99 {run['single_visit_p99_ms']} ms")
+        for name, stats in run["services"].items():
+            print(f"  {name:<13} cpu {stats['cpu_seconds']:>7} s   peak rss {stats['peak_rss_mb']:>5} MB")
+    print(f"\nwritten: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
