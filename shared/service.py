@@ -16,7 +16,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -319,6 +320,12 @@ def http_app(service: Service, routers: Iterable[APIRouter] = (), *, title: str 
 
     app = FastAPI(title=title or f"Jejaring {service.name}", version=service.version, lifespan=lifespan)
     app.state.service = service
+
+    @app.exception_handler(RequestValidationError)
+    async def contract_errors(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        """Every 422 has the contract's shape: ``{"errors": [{"loc", "msg"}]}``."""
+        errors = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in exc.errors()]
+        return JSONResponse({"errors": errors}, 422)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:

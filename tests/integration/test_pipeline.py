@@ -182,3 +182,47 @@ def test_broker_loss_loses_nothing_and_counts_nothing_twice(system: System) -> N
     assert total["visits"]["value"] == before["visits"]["value"] + len(after)
     per_visit = (total["risks_detected"]["value"] - before["risks_detected"]["value"]) / len(after)
     assert per_visit >= 1 and per_visit == int(per_visit)
+
+
+def test_no_nik_or_name_leaves_registration(system: System) -> None:
+    """Every message on every topic, and every service log line, is free of the NIKs and names used."""
+    import asyncio
+
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    secrets = [b"1801064508920003", b"1801060101800007", b"Siti Aminah", b"Budi"]
+    assert post(system, visit()).status_code == 202
+    time.sleep(2)
+
+    async def scan() -> tuple[set[str], list[str]]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=system.bootstrap)
+        await admin.start()
+        topics = [t for t in await admin.list_topics() if t.startswith("ilp.") and t != "ilp.intake.visit.v1"
+                  and not t.startswith("ilp.intake.visit.v1.")]
+        await admin.close()
+        consumer = AIOKafkaConsumer(*topics, bootstrap_servers=system.bootstrap, auto_offset_reset="earliest",
+                                    group_id=f"pii-{uuid.uuid4()}")
+        await consumer.start()
+        seen: set[str] = set()
+        leaks: list[str] = []
+        try:
+            idle = 0
+            while idle < 3:
+                batch = await consumer.getmany(timeout_ms=1000)
+                if not batch:
+                    idle += 1
+                for records in batch.values():
+                    for r in records:
+                        seen.add(r.topic)
+                        blob = (r.key or b"") + r.value + b"".join(k.encode() + v for k, v in r.headers)
+                        leaks += [f"{r.topic}: {s!r}" for s in secrets if s in blob]
+        finally:
+            await consumer.stop()
+        return seen, leaks
+
+    seen, leaks = asyncio.run(scan())
+    assert {"ilp.visit.recorded.v1", "ilp.visit.screened.v1", "ilp.risk.detected.v1"} <= seen
+    assert leaks == []
+    for log in system.var.glob("*.log"):
+        content = log.read_bytes()
+        assert not [s for s in secrets if s in content], f"{log.name} leaks PII"
