@@ -33,7 +33,7 @@ from shared.contracts.events import EventData
 from shared.contracts.topics import BY_NAME, dlq_topic
 from shared.db import Database, ensure_postgres_database
 from shared.envelope import KafkaRecord
-from shared.messaging.consumer import BatchProcessor, Decoder, Handler, Unit, cloudevent_decoder
+from shared.messaging.consumer import BatchHandler, BatchProcessor, Decoder, Handler, Unit, cloudevent_decoder
 from shared.messaging.inbox import Inbox
 from shared.messaging.kafka import Producer, ResetWatchdog, ensure_topics
 from shared.messaging.outbox import Outbox
@@ -114,13 +114,21 @@ class Service:
 
     # -- consumers ------------------------------------------------------------------------
     def consume(
-        self, topic: str, handler: Handler, *, decoder: Decoder = cloudevent_decoder, description: str = ""
+        self, topic: str, handler: Handler | None = None, *, batch_handler: BatchHandler | None = None,
+        decoder: Decoder = cloudevent_decoder, description: str = "",
     ) -> BatchProcessor:
-        """Subscribe ``handler`` to ``topic`` as an idempotent, dead-lettering batch consumer."""
+        """Subscribe to ``topic`` as an idempotent, dead-lettering batch consumer.
+
+        ``handler`` applies one message; ``batch_handler`` applies a whole batch with set-based SQL
+        (and, given a one-message batch, serves as the per-message fallback). Give one or both.
+        """
+        if handler is None and batch_handler is None:
+            raise ValueError("consume() needs a handler or a batch_handler")
         processor = BatchProcessor(
             service=self.name,
             topic=topic,
             handler=handler,
+            batch_handler=batch_handler,
             db=self.db,
             inbox=self.inbox,
             outbox=self.outbox,
@@ -152,7 +160,7 @@ class Service:
             ack_policy=AckPolicy.NACK_ON_ERROR,
             title=f"{self.name}:consumer",
             description="; ".join(
-                f"{p.topic}: {(p.handler.__doc__ or '').strip()}" for p in self.processors
+                f"{p.topic}: {((p.handler or p.batch_handler).__doc__ or '').strip()}" for p in self.processors
             ),
         )
 

@@ -19,7 +19,7 @@ def build_service(settings: ScreeningSettings | None = None) -> Service:
     """The runtime with its consumers wired."""
     service = Service(settings or ScreeningSettings(), metadata=models.metadata, migrations=MIGRATIONS,
                       produces=(VisitScreened, RiskDetected))
-    service.consume(topics.VISIT_RECORDED, handlers.on_visit_recorded)
+    service.consume(topics.VISIT_RECORDED, batch_handler=handlers.on_visits_recorded)
     service.consume(topics.PERSON_LINKED, handlers.on_person_linked)
     return service
 

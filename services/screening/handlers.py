@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from services.screening import usecases
-from shared.contracts.events import PersonLinked, VisitRecorded
-from shared.messaging.consumer import Reject, Unit
+from shared.contracts.events import PersonLinked
+from shared.messaging.consumer import BatchUnit, Reject, Unit
 
 
-async def on_visit_recorded(unit: Unit) -> None:
-    """Screen a recorded visit: emits visit screened and one risk detected per risk."""
-    event = unit.message.body.data
-    if not isinstance(event, VisitRecorded):
-        raise Reject(f"unexpected event type {unit.message.body.type}")
-    await usecases.screen_visit(unit, event)
+async def on_visits_recorded(unit: BatchUnit) -> None:
+    """Screen recorded visits: emits visit screened and one risk detected per risk."""
+    await usecases.screen_batch(unit)
 
 
 async def on_person_linked(unit: Unit) -> None:

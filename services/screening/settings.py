@@ -9,4 +9,3 @@ class ScreeningSettings(ServiceSettings):
     """Screening's settings on top of the common ones."""
 
     service: str = "screening"
-    history_weighings: int = 6

@@ -81,7 +81,15 @@ class Unit:
         self.emitted.append((str(event_id), record))
 
 
+@dataclass
+class BatchUnit(Unit):
+    """What a batch handler gets: every new message of the batch, in order, in one SAVEPOINT."""
+
+    messages: list[Decoded] = field(default_factory=list)
+
+
 Handler = Callable[[Unit], Awaitable[None]]
+BatchHandler = Callable[[BatchUnit], Awaitable[None]]
 
 
 def is_infra_error(exc: BaseException) -> bool:
@@ -125,12 +133,13 @@ class BatchProcessor:
         *,
         service: str,
         topic: str,
-        handler: Handler,
+        handler: Handler | None,
         db: Database,
         inbox: Inbox,
         outbox: Outbox,
         metrics: Metrics,
         decoder: Decoder = cloudevent_decoder,
+        batch_handler: BatchHandler | None = None,
         max_attempts: int = 3,
         retry_base_seconds: float = 0.2,
         retry_max_seconds: float = 10.0,
@@ -143,6 +152,7 @@ class BatchProcessor:
         self.outbox = outbox
         self.metrics = metrics
         self.decoder = decoder
+        self.batch_handler = batch_handler
         self.max_attempts = max_attempts
         self.retry_base = retry_base_seconds
         self.retry_max = retry_max_seconds
@@ -183,12 +193,22 @@ class BatchProcessor:
             ids = [d.event_id for d in decoded if d.event_id is not None]
             seen = await self.inbox.seen(session, ids) if ids else set()
             done: list[str] = []
+            fresh: list[Decoded] = []
             for message in decoded:
                 if message.event_id is not None:
                     if message.event_id in seen:
                         duplicates += 1
                         continue
                     seen.add(message.event_id)
+                    done.append(message.event_id)
+                fresh.append(message)
+            whole = await self._apply_whole(session, fresh) if self.batch_handler and len(fresh) > 1 else None
+            if whole is not None:
+                emitted.extend(whole.emitted)
+                callbacks.extend(whole.after_commit)
+                applied += len(fresh)
+                fresh = []
+            for message in fresh:
                 unit, kind = await self._apply_one(session, message)
                 if unit is None:
                     dead.append(dead_letter(message.record, service=self.service, reason=self._last_error, kind=kind))
@@ -196,8 +216,6 @@ class BatchProcessor:
                     emitted.extend(unit.emitted)
                     callbacks.extend(unit.after_commit)
                     applied += 1
-                if message.event_id is not None:
-                    done.append(message.event_id)
             await self.inbox.mark(session, self.topic, done)
             await self.outbox.add(session, emitted + [(dead_letter_id(r), r) for r in dead])
         for callback in callbacks:
@@ -217,14 +235,33 @@ class BatchProcessor:
 
     _last_error: str = ""
 
+    async def _apply_whole(self, session: AsyncSession, messages: list[Decoded]) -> BatchUnit | None:
+        """Apply every message at once with the batch handler; None (nothing applied) if it fails.
+
+        On failure the batch falls back to one message at a time, which isolates a poison message.
+        """
+        unit = BatchUnit(session=session, message=None, source=f"/jejaring/{self.service}", messages=messages)
+        try:
+            async with session.begin_nested():
+                await self.batch_handler(unit)
+            return unit
+        except Exception as exc:
+            if is_infra_error(exc):
+                raise
+            log.info("batch handler failed; applying one by one", extra={"error": repr(exc)})
+            return None
+
     async def _apply_one(self, session: AsyncSession, message: Decoded) -> tuple[Unit | None, str]:
         """Run the handler in a SAVEPOINT; retry with backoff; no unit when it keeps failing."""
         for attempt in range(1, self.max_attempts + 1):
-            unit = Unit(session=session, message=message, source=f"/jejaring/{self.service}")
+            unit = (
+                BatchUnit(session=session, message=message, source=f"/jejaring/{self.service}", messages=[message])
+                if self.handler is None else Unit(session=session, message=message, source=f"/jejaring/{self.service}")
+            )
             try:
                 with bind_event(message.event_id):
                     async with session.begin_nested():
-                        await self.handler(unit)
+                        await (self.handler(unit) if self.handler is not None else self.batch_handler(unit))
                 return unit, ""
             except Reject as exc:
                 self._last_error = exc.reason

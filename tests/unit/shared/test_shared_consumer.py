@@ -231,3 +231,35 @@ async def test_after_commit_callbacks_run_only_for_applied_events(store, metrics
 
     await processor(store, metrics, handler, max_attempts=1).process(batch)
     assert ran == ["ev-0", "ev-2"]
+
+
+# -- whole-batch handlers ---------------------------------------------------------------------------
+async def test_batch_handler_applies_a_batch_at_once_and_falls_back_to_single_messages(store, metrics) -> None:
+    from shared.contracts.events import FacilityRegistered
+    from shared.envelope import encode
+    from shared.messaging.consumer import BatchProcessor, Reject
+
+    calls: list[int] = []
+
+    async def batch(unit) -> None:  # noqa: ANN001
+        calls.append(len(unit.messages))
+        for message in unit.messages:
+            if message.body.data.name == "poison":
+                raise Reject("poison facility")
+            unit.emit(message.body.data, event_id=f"derived:{message.event_id}")
+
+    def record(i: int, name: str):  # noqa: ANN202
+        r = encode(FacilityRegistered(facility_id=f"F{i}", name=name, type="pustu", village_code="18.01.06.2001"),
+                   source="/test", event_id=f"e{i}")
+        return type(r)(topic=r.topic, key=r.key, value=r.value, headers=r.headers, partition=0, offset=i)
+
+    processor = BatchProcessor(service="svc", topic="ilp.facility.registered.v1", handler=None, batch_handler=batch,
+                               db=store.db, inbox=store.inbox, outbox=store.outbox, metrics=metrics,
+                               retry_base_seconds=0.001)
+    await processor.process([record(1, "a"), record(2, "b"), record(3, "c")])
+    assert calls == [3]
+    await processor.process([record(4, "d"), record(5, "poison"), record(6, "f")])
+    assert calls == [3, 3, 1, 1, 1]   # the failed batch, then one at a time
+    topics = [r.topic for r in await store.outbox_rows()]
+    assert topics.count("ilp.facility.registered.v1") == 5
+    assert topics.count("ilp.facility.registered.v1.svc.dlq") == 1

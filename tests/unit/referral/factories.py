@@ -1,0 +1,84 @@
+"""Builders for the referral tests: facility networks, risk events, and a harness over a service's database."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from services.referral import usecases
+from services.referral.domain.network import Facility
+from services.referral.settings import ReferralSettings
+from shared.contracts.events import FacilityRegistered, RiskDetected
+from shared.envelope import KafkaRecord, decode
+from shared.messaging.outbox import _headers_from_json
+from shared.service import Service
+
+WIB = timezone(timedelta(hours=7))
+FULL = "doctor;hb_test;glucose_test;ultrasound;emergency"
+
+
+def facility(facility_id: str, type_: str, parent: str | None = None, caps: str = "", active: bool = True) -> Facility:
+    return Facility(facility_id, type_, parent, frozenset(c for c in caps.split(";") if c), active)
+
+
+def network(*facilities: Facility) -> dict[str, Facility]:
+    return {f.facility_id: f for f in facilities}
+
+
+def standard(**overrides: str) -> dict[str, Facility]:
+    """Posyandu -> Pustu -> Puskesmas -> RS, as in the integration harness; ``overrides`` set capabilities."""
+    caps = {"RS": "doctor;emergency;hb_test;glucose_test;ultrasound", "PKM": "doctor;hb_test;glucose_test",
+            "PST": "hb_test;glucose_test", "PSY": ""} | overrides
+    return network(
+        facility("RS", "rs", None, caps["RS"]),
+        facility("PKM", "puskesmas", "RS", caps["PKM"]),
+        facility("PST", "pustu", "PKM", caps["PST"]),
+        facility("PSY", "posyandu", "PST", caps["PSY"]),
+    )
+
+
+def registered(f: Facility, village: str = "18.01.06.2001", revision: int = 1) -> FacilityRegistered:
+    return FacilityRegistered(facility_id=f.facility_id, name=f.facility_id, type=f.type, parent_id=f.parent_id,
+                              village_code=village, capabilities=sorted(f.capabilities), active=f.active,
+                              revision=revision)
+
+
+def risk(code: str = "HT", severity: str = "moderate", level: str = "puskesmas", *, person: str = "p1",
+         facility_id: str = "PSY", at: datetime | None = None, risk_id: uuid.UUID | None = None) -> RiskDetected:
+    at = at or datetime(2026, 11, 20, 9, 15, tzinfo=WIB)
+    return RiskDetected(
+        risk_id=risk_id or uuid.uuid4(), visit_id=uuid.uuid4(), person_id=person, facility_id=facility_id,
+        village_code="18.01.06.2001", occurred_at=at, stage="adult", code=code, cluster=3, severity=severity,
+        evidence={}, recommended_level=level, ruleset_version="test",
+    )
+
+
+@dataclass
+class Harness:
+    """A referral service's database and use cases, driven directly."""
+
+    service: Service
+    settings: ReferralSettings
+
+    async def events(self) -> list[tuple[str, object]]:
+        """``(event id, event data)`` of every outbox row, in order."""
+        t = self.service.outbox.table
+        async with self.service.db.session() as session:
+            rows = (await session.execute(select(t).order_by(t.c.id))).mappings().all()
+        out = []
+        for r in rows:
+            envelope = decode(KafkaRecord(topic=r["topic"], key=r["key"], value=r["value"],
+                                          headers=_headers_from_json(r["headers"])))
+            out.append((envelope.id, envelope.data))
+        return out
+
+    async def updates(self, status: str | None = None) -> list:
+        return [d for _, d in await self.events() if d.ce_type.endswith("referral.updated.v1")
+                and (status is None or d.status == status)]
+
+    async def risk(self, event, now: datetime) -> str:
+        async with self.service.transaction() as unit:
+            return await usecases.on_risk(unit, event, self.settings, now)
