@@ -24,7 +24,7 @@ def build_service(settings: RegistrationSettings | None = None) -> tuple[Service
         produces=(VisitRecorded, FacilityRegistered, TargetSet, PersonLinked, FacilityTokenChanged),
     )
     registrar = usecases.Registrar(settings, load_regions())
-    service.consume(topics.INTAKE_VISIT, handlers.kafka_intake(registrar), decoder=handlers.intake_decoder)
+    service.consume(topics.INTAKE_VISIT, batch_handler=handlers.kafka_intake(registrar), decoder=handlers.intake_decoder)
     return service, registrar
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from services.registration import usecases
 from shared.envelope import EnvelopeError, KafkaRecord
-from shared.messaging.consumer import Decoded, Reject, Unit
+from shared.messaging.consumer import BatchUnit, Decoded
 from shared.service import Service
 
 
@@ -28,11 +28,12 @@ def intake_decoder(record: KafkaRecord) -> Decoded:
 def kafka_intake(registrar: usecases.Registrar):
     """Handler of ``ilp.intake.visit.v1``: an invalid visit is dead-lettered with its errors."""
 
-    async def handle(unit: Unit) -> None:
-        """Validate and record a visit sent by a facility system over Kafka."""
-        outcome = await registrar.record(unit, unit.message.body, token_facility=None)
-        if outcome.status == "rejected":
-            raise Reject(json.dumps(outcome.errors))
+    async def handle(unit: BatchUnit) -> None:
+        """Validate and record visits sent by facility systems over Kafka."""
+        outcomes = await registrar.record_many(unit, [m.body for m in unit.messages], token_facility=None)
+        for message, outcome in zip(unit.messages, outcomes):
+            if outcome.status == "rejected":
+                unit.reject(message, json.dumps(outcome.errors))
 
     return handle
 
@@ -67,10 +68,7 @@ def router(service: Service, registrar: usecases.Registrar) -> APIRouter:
             if not isinstance(items, list) or not 1 <= len(items) <= registrar.settings.max_batch:
                 return JSONResponse({"errors": [{"loc": ["visits"], "msg": f"1 to {registrar.settings.max_batch} visits"}]}, 422)
             async with service.transaction() as unit:
-                results = []
-                for item in items:
-                    async with unit.session.begin_nested():
-                        results.append(await registrar.record(unit, item, token_facility=facility))
+                results = await registrar.record_many(unit, items, token_facility=facility)
             return JSONResponse({"results": [r.as_dict() for r in results]}, 202)
         async with service.transaction() as unit:
             outcome = await registrar.record(unit, payload, token_facility=facility)

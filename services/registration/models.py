@@ -35,6 +35,7 @@ persons = Table(
     Column("birth_date", Date, nullable=False),
     Column("village_code", String(13), nullable=False),
     Column("linked_to", String(40), nullable=True),
+    Column("last_visit_at", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registration import domain, models
@@ -97,22 +97,44 @@ class Registrar:
 
     async def record(self, unit: Unit, raw: Any, *, token_facility: str | None) -> Outcome:
         """Validate and record one visit; never raises for bad input."""
+        return (await self.record_many(unit, [raw], token_facility=token_facility))[0]
+
+    async def record_many(self, unit: Unit, raws: list[Any], *, token_facility: str | None) -> list[Outcome]:
+        """Validate and record visits in order, with set-based SQL; one outcome per item.
+
+        The same ``visit_id`` twice (in the database or earlier in the list) is a duplicate; a
+        person seen twice keeps the values of their latest visit.
+        """
+        now = datetime.now(timezone.utc)
+        outcomes: list[Outcome | None] = []
+        accepted: list[tuple[int, IntakeVisit, FacilityRegistered, list[str]]] = []
+        for index, raw in enumerate(raws):
+            checked = await self._check(unit.session, raw, token_facility, now)
+            if isinstance(checked, Outcome):
+                outcomes.append(checked)
+            else:
+                outcomes.append(None)
+                accepted.append((index, *checked))
+        if accepted:
+            await self._store(unit, accepted, outcomes, now)
+        return [o for o in outcomes if o is not None]
+
+    async def _check(self, session: AsyncSession, raw: Any, token_facility: str | None, now: datetime):  # noqa: ANN202
+        """An ``Outcome`` for a rejected visit, else ``(visit, facility, warnings)``."""
         visit_id = raw.get("visit_id") if isinstance(raw, dict) else None
         visit_id = visit_id if isinstance(visit_id, str) else None
         try:
             visit = IntakeVisit.model_validate(raw)
         except ValidationError as exc:
             return Outcome(visit_id, "rejected", errors=_errors_of(exc))
-        now = datetime.now(timezone.utc)
         errors = domain.check_time(visit, now, timedelta(seconds=self.settings.future_tolerance_seconds))
-        session = unit.session
         facility = await self.facilities.get(session, visit.facility_id)
         if facility is None:
             errors.append(domain.FieldError(("facility_id",), f"unknown facility {visit.facility_id}"))
         elif token_facility is not None and not domain.in_scope(token_facility, visit.facility_id, self.facilities.parents):
             return Outcome(str(visit.visit_id), "rejected", forbidden=True,
                            errors=[{"loc": ["facility_id"], "msg": "facility outside the token's scope"}])
-        if self.regions.get(visit.person.village_code) is None and visit.person.village_code[:5] not in self.regions:
+        if visit.person.village_code not in self.regions:
             errors.append(domain.FieldError(("person", "village_code"), "unknown village_code"))
         warnings: list[str] = []
         person = visit.person
@@ -128,50 +150,83 @@ class Registrar:
             errors += e
         if errors:
             return Outcome(str(visit.visit_id), "rejected", errors=[e.as_dict() for e in errors])
-        existing = await session.scalar(
-            select(models.visits.c.person_id).where(models.visits.c.visit_id == str(visit.visit_id))
-        )
-        if existing is not None:
-            return Outcome(str(visit.visit_id), "duplicate", person_id=existing)
-        person_id = await self._resolve_person(unit, visit, now)
-        event = domain.recorded_visit(visit, person_id=person_id, facility=facility, recorded_at=now,
-                                      data_quality=warnings)
-        await session.execute(
-            models.visits.insert().values(
-                visit_id=str(visit.visit_id), person_id=person_id, facility_id=visit.facility_id,
-                occurred_at=visit.occurred_at, recorded_at=now, stage=event.stage, data_quality=";".join(warnings),
-            )
-        )
-        unit.emit(event, event_id=visit.visit_id)
-        return Outcome(str(visit.visit_id), "recorded", person_id=person_id)
+        return visit, facility, warnings
 
-    async def _resolve_person(self, unit: Unit, visit: IntakeVisit, now: datetime) -> str:
-        """Find or create the person; link a child's provisional id once its own NIK appears."""
+    def _person_id(self, visit: IntakeVisit) -> str:
         p = visit.person
-        session = unit.session
-        t = models.persons
         if p.nik:
-            person_id = domain.person_id_for_nik(p.nik, self.secret)
-        else:
-            person_id = domain.provisional_child_id(p.mother_nik or "", p.birth_date, p.sex, self.secret)
-        row = (await session.execute(select(t.c.person_id).where(t.c.person_id == person_id))).first()
-        values = dict(nik=p.nik, mother_nik=p.mother_nik, name=p.name, sex=p.sex, birth_date=p.birth_date,
-                      village_code=p.village_code, updated_at=now)
-        if row is None:
-            await session.execute(t.insert().values(person_id=person_id, created_at=now, **values))
-        else:
-            await session.execute(t.update().where(t.c.person_id == person_id).values(**values))
-        if p.nik and p.mother_nik:
-            provisional = domain.provisional_child_id(p.mother_nik, p.birth_date, p.sex, self.secret)
-            linked = await session.execute(
-                update(t).where(t.c.person_id == provisional, t.c.linked_to.is_(None)).values(linked_to=person_id)
-            )
-            if linked.rowcount:
-                unit.emit(
-                    PersonLinked(person_id=person_id, previous_person_id=provisional, linked_at=visit.occurred_at),
-                    event_id=uuid.uuid5(_NS, f"link:{provisional}:{person_id}"),
-                )
-        return person_id
+            return domain.person_id_for_nik(p.nik, self.secret)
+        return domain.provisional_child_id(p.mother_nik or "", p.birth_date, p.sex, self.secret)
+
+    async def _store(self, unit: Unit, accepted: list, outcomes: list, now: datetime) -> None:  # noqa: ANN001
+        session = unit.session
+        v, t = models.visits, models.persons
+        ids = [str(visit.visit_id) for _, visit, _, _ in accepted]
+        known = dict((await session.execute(select(v.c.visit_id, v.c.person_id).where(v.c.visit_id.in_(ids)))).all())
+        fresh = []
+        for index, visit, facility, warnings in accepted:
+            vid = str(visit.visit_id)
+            if vid in known:
+                outcomes[index] = Outcome(vid, "duplicate", person_id=known[vid])
+                continue
+            person_id = self._person_id(visit)
+            known[vid] = person_id
+            fresh.append((index, visit, facility, warnings, person_id))
+        if not fresh:
+            return
+        latest: dict[str, IntakeVisit] = {}
+        for _, visit, _, _, person_id in fresh:
+            if person_id not in latest or visit.occurred_at >= latest[person_id].occurred_at:
+                latest[person_id] = visit
+        rows = (await session.execute(select(t.c.person_id, t.c.last_visit_at).where(t.c.person_id.in_(list(latest))))).all()
+        existing = {r.person_id: r.last_visit_at for r in rows}
+        inserts, updates = [], []
+        for person_id, visit in latest.items():
+            p = visit.person
+            values = {"nik": p.nik, "mother_nik": p.mother_nik, "name": p.name, "sex": p.sex, "birth_date": p.birth_date,
+                      "village_code": p.village_code, "updated_at": now, "last_visit_at": visit.occurred_at}
+            if person_id not in existing:
+                inserts.append({"person_id": person_id, "created_at": now, **values})
+            elif existing[person_id] is None or _aware(existing[person_id]) <= visit.occurred_at:
+                updates.append({"pid": person_id, **values})
+        if inserts:
+            await session.execute(t.insert(), inserts)
+        if updates:
+            await session.execute(t.update().where(t.c.person_id == bindparam("pid")), updates)
+        await self._link_children(unit, [visit for _, visit, _, _, _ in fresh])
+        visit_rows = []
+        for index, visit, facility, warnings, person_id in fresh:
+            event = domain.recorded_visit(visit, person_id=person_id, facility=facility, recorded_at=now,
+                                          data_quality=warnings)
+            visit_rows.append({"visit_id": str(visit.visit_id), "person_id": person_id, "facility_id": visit.facility_id,
+                               "occurred_at": visit.occurred_at, "recorded_at": now, "stage": event.stage,
+                               "data_quality": ";".join(warnings)})
+            unit.emit(event, event_id=visit.visit_id)
+            outcomes[index] = Outcome(str(visit.visit_id), "recorded", person_id=person_id)
+        await session.execute(v.insert(), visit_rows)
+
+    async def _link_children(self, unit: Unit, visits: list[IntakeVisit]) -> None:
+        """A child's provisional id (mother's NIK) is linked once the child's own NIK appears."""
+        t = models.persons
+        candidates = {}
+        for visit in visits:
+            p = visit.person
+            if p.nik and p.mother_nik:
+                provisional = domain.provisional_child_id(p.mother_nik, p.birth_date, p.sex, self.secret)
+                candidates.setdefault(provisional, (domain.person_id_for_nik(p.nik, self.secret), visit.occurred_at))
+        if not candidates:
+            return
+        unlinked = (await unit.session.execute(
+            select(t.c.person_id).where(t.c.person_id.in_(list(candidates)), t.c.linked_to.is_(None)))).scalars().all()
+        for provisional in unlinked:
+            person_id, at = candidates[provisional]
+            await unit.session.execute(update(t).where(t.c.person_id == provisional).values(linked_to=person_id))
+            unit.emit(PersonLinked(person_id=person_id, previous_person_id=provisional, linked_at=at),
+                      event_id=uuid.uuid5(_NS, f"link:{provisional}:{person_id}"))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def hash_token(token: str) -> str:

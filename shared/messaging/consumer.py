@@ -86,6 +86,11 @@ class BatchUnit(Unit):
     """What a batch handler gets: every new message of the batch, in order, in one SAVEPOINT."""
 
     messages: list[Decoded] = field(default_factory=list)
+    rejected: list[tuple[Decoded, str]] = field(default_factory=list)
+
+    def reject(self, message: Decoded, reason: str) -> None:
+        """Dead-letter one message of the batch (kind ``invalid``) without failing the others."""
+        self.rejected.append((message, reason))
 
 
 Handler = Callable[[Unit], Awaitable[None]]
@@ -206,7 +211,9 @@ class BatchProcessor:
             if whole is not None:
                 emitted.extend(whole.emitted)
                 callbacks.extend(whole.after_commit)
-                applied += len(fresh)
+                for message, reason in whole.rejected:
+                    dead.append(dead_letter(message.record, service=self.service, reason=reason, kind="invalid"))
+                applied += len(fresh) - len(whole.rejected)
                 fresh = []
             for message in fresh:
                 unit, kind = await self._apply_one(session, message)
@@ -262,6 +269,9 @@ class BatchProcessor:
                 with bind_event(message.event_id):
                     async with session.begin_nested():
                         await (self.handler(unit) if self.handler is not None else self.batch_handler(unit))
+                if isinstance(unit, BatchUnit) and unit.rejected:
+                    self._last_error = unit.rejected[0][1]
+                    return None, "invalid"
                 return unit, ""
             except Reject as exc:
                 self._last_error = exc.reason

@@ -166,3 +166,20 @@ def test_targets_csv_validation() -> None:
     with pytest.raises(usecases.CsvImportError) as info:
         usecases.parse_targets_csv(good + "18.01.06.2001,2026,babies,-1\n", load_regions())
     assert {(e["line"], e["field"]) for e in info.value.errors} == {(3, "target"), (3, "count")}
+
+
+async def test_record_many_answers_per_item_in_order(seeded) -> None:
+    reg = registrar()
+    first = visit()
+    later = visit(occurred_at=(datetime.now(timezone(timedelta(hours=7))) - timedelta(days=1)).isoformat())
+    later["person"] = {**later["person"], "village_code": "18.01.06.1007"}
+    earlier = visit(occurred_at=(datetime.now(timezone(timedelta(hours=7))) - timedelta(days=40)).isoformat())
+    bad = visit(measurements={"hb_g_dl": 99})
+    outcomes, emitted = await run(seeded, lambda u: reg.record_many(u, [first, bad, first, later, earlier],
+                                                                      token_facility="PKM180106"))
+    assert [o.status for o in outcomes] == ["recorded", "rejected", "duplicate", "recorded", "recorded"]
+    assert len({o.person_id for o in outcomes if o.person_id}) == 1
+    assert len([1 for _, r in emitted if isinstance(decode(r).data, VisitRecorded)]) == 3
+    async with seeded.session() as session:
+        village = await session.scalar(select(models.persons.c.village_code))
+    assert village == "18.01.06.1007", "the person keeps the values of their latest visit, not the last one sent"
