@@ -35,7 +35,8 @@ unit: $(STAMP)
 integration: $(STAMP) system-deps
 	$(PY) -m pytest -q -m integration
 
-bench: $(STAMP)
+bench: $(STAMP) system-deps
+	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/run.py
 
 asyncapi: $(STAMP)

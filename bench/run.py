@@ -88,7 +88,7 @@ class Visits:
             sys_bp = int(rng.gauss(128, 18))
             m = {"weight_kg": round(rng.gauss(58, 10), 1), "height_cm": round(rng.gauss(157, 8), 1),
                  "systolic_mmhg": max(80, sys_bp), "diastolic_mmhg": max(50, min(sys_bp - 20, int(rng.gauss(82, 10)))),
-                 "glucose_mg_dl": round(rng.gauss(115, 40), 0) if rng.random() < 0.5 else None, "waist_cm": round(rng.gauss(84, 10))}
+                 "glucose_mg_dl": max(60.0, round(rng.gauss(115, 40), 0)) if rng.random() < 0.5 else None, "waist_cm": round(rng.gauss(84, 10))}
         return {"visit_id": str(uuid.uuid4()), "facility_id": "PSY1801062001A", "occurred_at": occurred,
                 "service_point": "posyandu", "person": person,
                 "measurements": {k: v for k, v in m.items() if v is not None}}
@@ -194,26 +194,22 @@ async def drive(system: System, token: str, visits: Visits, rate: float | None, 
 
 
 async def single_visits(system: System, token: str, visits: Visits, seconds: float, clients: int) -> dict:
-    """Posyandu tablets: one visit per request, ``clients`` concurrent clients."""
-    url = system.url("registration") + "/v1/visits"
-    headers = {"Authorization": f"Bearer {token}"}
-    times: list[float] = []
-    deadline = time.perf_counter() + seconds
+    """Posyandu tablets: one visit per request from ``clients`` concurrent connections.
 
-    async def client_loop() -> None:
-        async with httpx.AsyncClient(timeout=30) as client:
-            while time.perf_counter() < deadline:
-                body = visits.one()
-                started = time.perf_counter()
-                response = await client.post(url, json=body, headers=headers)
-                response.raise_for_status()
-                times.append((time.perf_counter() - started) * 1000)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(client_loop() for _ in range(clients)))
-    elapsed = time.perf_counter() - started
-    return {"requests": len(times), "clients": clients, "per_s": round(len(times) / elapsed, 1),
-            "p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99)}
+    The load comes from ``wrk`` (a C load generator; ``bench/single_visit.lua`` builds each
+    request) so that the generator, not the service, is never the limit.
+    """
+    occurred = (datetime.now(WIB) - timedelta(minutes=1)).isoformat()
+    env = dict(os.environ, JEJARING_BENCH_TOKEN=token, JEJARING_BENCH_OCCURRED_AT=occurred)
+    command = ["wrk", "-t2", f"-c{clients}", f"-d{int(seconds)}s", "--latency", "-s",
+               str(ROOT / "bench" / "single_visit.lua"), system.url("registration")]
+    process = await asyncio.create_subprocess_exec(*command, env=env, stdout=asyncio.subprocess.PIPE)
+    out, _ = await process.communicate()
+    summary = json.loads(out.decode().strip().splitlines()[-1])
+    seconds_run = summary["duration_us"] / 1e6
+    return {"requests": summary["requests"], "clients": clients, "non_2xx": summary["non_2xx"],
+            "per_s": round(summary["requests"] / seconds_run, 1), "p50_ms": round(summary["p50_us"] / 1000, 1),
+            "p99_ms": round(summary["p99_us"] / 1000, 1), "generator": "wrk"}
 
 
 def process_stats(pid: int) -> dict:

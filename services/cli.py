@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import logging
 import os
 import signal
 import subprocess
@@ -70,7 +71,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"services.{args.service}.app:create_app", factory=True, host=settings.host, port=settings.port,
         log_config=None, access_log=False, loop="uvloop", http="httptools", lifespan="on",
     )
-    return 0
+    # The service has shut down in order (consumers stopped, outbox flushed, pools disposed); a
+    # database driver thread left behind by a cancelled task must not keep the process alive.
+    logging.shutdown()
+    os._exit(0)
 
 
 def cmd_broker(args: argparse.Namespace) -> int:

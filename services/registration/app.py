@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.registration import handlers, models, usecases
+from services.registration.coalescer import IntakeCoalescer
 from services.registration.settings import RegistrationSettings
 from shared.contracts import topics
 from shared.contracts.events import FacilityRegistered, FacilityTokenChanged, PersonLinked, TargetSet, VisitRecorded
@@ -31,4 +32,6 @@ def build_service(settings: RegistrationSettings | None = None) -> tuple[Service
 def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
     """The registration HTTP app (intake API, health, metrics) with its consumers."""
     service, registrar = build_service(settings)
-    return http_app(service, [handlers.router(service, registrar)], title="Jejaring registration")
+    coalescer = IntakeCoalescer(service, registrar)
+    service.add_task(coalescer.run)
+    return http_app(service, [handlers.router(service, registrar, coalescer)], title="Jejaring registration")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import JSONResponse
 
 from services.registration import usecases
+from services.registration.coalescer import IntakeCoalescer
 from shared.envelope import EnvelopeError, KafkaRecord
 from shared.messaging.consumer import BatchUnit, Decoded
 from shared.service import Service
@@ -38,15 +40,36 @@ def kafka_intake(registrar: usecases.Registrar):
     return handle
 
 
-def router(service: Service, registrar: usecases.Registrar) -> APIRouter:
+class TokenCache:
+    """Facility tokens resolved recently; a revocation takes effect within ``ttl`` seconds."""
+
+    def __init__(self, service: Service, ttl: float = 5.0) -> None:
+        self.service = service
+        self.ttl = ttl
+        self._entries: dict[str, tuple[float, str | None]] = {}
+
+    async def facility(self, token: str) -> str | None:
+        now = time.monotonic()
+        hit = self._entries.get(token)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        async with self.service.db.read_session() as session:
+            facility = await usecases.token_facility(session, token)
+        if len(self._entries) > 10_000:
+            self._entries.clear()
+        self._entries[token] = (now, facility)
+        return facility
+
+
+def router(service: Service, registrar: usecases.Registrar, coalescer: IntakeCoalescer) -> APIRouter:
     """``POST /v1/visits`` (single or batch of up to 500, per-item answers)."""
     api = APIRouter(prefix="/v1", tags=["intake"])
+    tokens = TokenCache(service)
 
     async def authorised(authorization: str | None) -> str | None:
         if not authorization or not authorization.lower().startswith("bearer "):
             return None
-        async with service.db.read_session() as session:
-            return await usecases.token_facility(session, authorization.split(" ", 1)[1].strip())
+        return await tokens.facility(authorization.split(" ", 1)[1].strip())
 
     @api.post(
         "/visits",
@@ -70,8 +93,7 @@ def router(service: Service, registrar: usecases.Registrar) -> APIRouter:
             async with service.transaction() as unit:
                 results = await registrar.record_many(unit, items, token_facility=facility)
             return JSONResponse({"results": [r.as_dict() for r in results]}, 202)
-        async with service.transaction() as unit:
-            outcome = await registrar.record(unit, payload, token_facility=facility)
+        outcome = await coalescer.submit(payload, facility)
         if outcome.forbidden:
             return JSONResponse({"errors": outcome.errors}, 403)
         if outcome.status == "rejected":

@@ -99,17 +99,22 @@ class Registrar:
         """Validate and record one visit; never raises for bad input."""
         return (await self.record_many(unit, [raw], token_facility=token_facility))[0]
 
-    async def record_many(self, unit: Unit, raws: list[Any], *, token_facility: str | None) -> list[Outcome]:
+    async def record_many(
+        self, unit: Unit, raws: list[Any], *, token_facility: str | None | list[str | None]
+    ) -> list[Outcome]:
         """Validate and record visits in order, with set-based SQL; one outcome per item.
 
-        The same ``visit_id`` twice (in the database or earlier in the list) is a duplicate; a
-        person seen twice keeps the values of their latest visit.
+        ``token_facility`` is the submitting token's facility (None: trusted Kafka intake), or one
+        per item when requests of several tokens are recorded together. The same ``visit_id`` twice
+        (in the database or earlier in the list) is a duplicate; a person seen twice keeps the
+        values of their latest visit.
         """
         now = datetime.now(timezone.utc)
+        scopes = token_facility if isinstance(token_facility, list) else [token_facility] * len(raws)
         outcomes: list[Outcome | None] = []
         accepted: list[tuple[int, IntakeVisit, FacilityRegistered, list[str]]] = []
         for index, raw in enumerate(raws):
-            checked = await self._check(unit.session, raw, token_facility, now)
+            checked = await self._check(unit.session, raw, scopes[index], now)
             if isinstance(checked, Outcome):
                 outcomes.append(checked)
             else:

@@ -38,6 +38,10 @@ def _headers_from_json(text: str) -> tuple[tuple[str, bytes], ...]:
     return tuple((name, value.encode("latin-1")) for name, value in json.loads(text))
 
 
+def _records(rows: Sequence) -> list[KafkaRecord]:
+    return [KafkaRecord(topic=r.topic, key=r.key, value=r.value, headers=_headers_from_json(r.headers)) for r in rows]
+
+
 class Outbox:
     """Writes, relays, prunes and replays one service's outbox table."""
 
@@ -73,27 +77,48 @@ class Outbox:
         self._wake.set()
 
     async def relay_once(self, publish: Publish, limit: int) -> int:
-        """Publish one batch of unsent rows and mark them sent; return how many."""
+        """Publish one batch of unsent rows and mark them sent; return how many.
+
+        SQLite has one writer: rows are read without a write lock, published, then marked sent in
+        a short write transaction, so intake never waits for broker acknowledgements. PostgreSQL
+        claims the rows with ``FOR UPDATE SKIP LOCKED`` so that replicas never publish the same row
+        at once.
+        """
         t = self.table
-        async with self.db.session() as session, session.begin():
-            query = select(t.c.id, t.c.topic, t.c.key, t.c.value, t.c.headers).where(t.c.sent_at.is_(None))
-            query = query.order_by(t.c.id).limit(limit)
-            if not self.db.is_sqlite:
-                query = query.with_for_update(skip_locked=True)
-            rows = (await session.execute(query)).all()
+        query = select(t.c.id, t.c.topic, t.c.key, t.c.value, t.c.headers).where(t.c.sent_at.is_(None))
+        query = query.order_by(t.c.id).limit(limit)
+        if self.db.is_sqlite:
+            async with self.db.read_session() as session:
+                rows = (await session.execute(query)).all()
             if not rows:
                 return 0
-            records = [
-                KafkaRecord(topic=r.topic, key=r.key, value=r.value, headers=_headers_from_json(r.headers))
-                for r in rows
-            ]
-            await publish(records)
-            await session.execute(update(t).where(t.c.id.in_([r.id for r in rows])).values(sent_at=_utcnow()))
+            await publish(_records(rows))
+            async with self.db.session() as session, session.begin():
+                await self._mark_sent(session, [r.id for r in rows])
+        else:
+            async with self.db.session() as session, session.begin():
+                rows = (await session.execute(query.with_for_update(skip_locked=True))).all()
+                if not rows:
+                    return 0
+                await publish(_records(rows))
+                await self._mark_sent(session, [r.id for r in rows])
         self.published_total += len(rows)
         return len(rows)
 
-    async def run_relay(self, publish: Publish, *, limit: int, poll_seconds: float, on_error_sleep: float = 1.0) -> None:
-        """Relay forever: drain on every wake-up, poll as a safety net, back off on errors."""
+    async def _mark_sent(self, session: AsyncSession, ids: list[int]) -> None:
+        now = _utcnow()
+        for start in range(0, len(ids), 500):
+            await session.execute(update(self.table).where(self.table.c.id.in_(ids[start:start + 500])).values(sent_at=now))
+
+    async def run_relay(
+        self, publish: Publish, *, limit: int, poll_seconds: float, linger_seconds: float = 0.005,
+        on_error_sleep: float = 1.0,
+    ) -> None:
+        """Relay forever: drain on every wake-up, poll as a safety net, back off on errors.
+
+        After a wake-up it lingers a few milliseconds so that the commits of concurrent requests
+        are published together.
+        """
         backoff = on_error_sleep
         while True:
             try:
@@ -111,6 +136,7 @@ class Outbox:
                 continue
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
+                await asyncio.sleep(linger_seconds)
             except asyncio.TimeoutError:
                 pass
             self._wake.clear()
