@@ -198,14 +198,9 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
         token = asyncio.run(_in_transaction("registration", lambda unit: reg.issue_admin_token(unit.session, args.region)))
         print(f"admin token for region {args.region} (shown once):")
     elif args.region and args.role == "viewer":
-        from services.dashboard import usecases as dash
-        from shared.regions import load_regions
+        from services.dashboard.admin import issue_viewer_token_command
 
-        if args.region not in load_regions():
-            print(f"unknown region code {args.region}", file=sys.stderr)
-            return 2
-        token = asyncio.run(_in_transaction("dashboard", lambda unit: dash.issue_viewer_token(unit.session, args.region)))
-        print(f"viewer token for region {args.region} (shown once):")
+        return issue_viewer_token_command(args.region)
     else:
         print("give --facility ID, or --region CODE --role viewer|admin", file=sys.stderr)
         return 2
@@ -247,6 +242,13 @@ def cmd_replay(args: argparse.Namespace) -> int:
     count = asyncio.run(run())
     print(f"{count} event(s) of {args.service} since {since.isoformat()} queued for re-publishing")
     return 0
+
+
+def cmd_rebuild(_args: argparse.Namespace) -> int:
+    """Rebuild a service's read model from the topics."""
+    from services.dashboard.admin import rebuild_command
+
+    return rebuild_command()
 
 
 def cmd_asyncapi(args: argparse.Namespace) -> int:
@@ -313,6 +315,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--since", help="ISO time (default: 7 days ago)")
     s.add_argument("--publish", action="store_true", help="publish now from this process")
     s.set_defaults(fn=cmd_replay)
+    s = sub.add_parser("rebuild", help="rebuild a read model from the topics")
+    s.add_argument("service", choices=["dashboard"])
+    s.set_defaults(fn=cmd_rebuild)
     s = sub.add_parser("asyncapi", help="write the AsyncAPI documents")
     s.add_argument("--out", default="docs/asyncapi")
     s.set_defaults(fn=cmd_asyncapi)

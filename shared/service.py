@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer
@@ -274,8 +274,9 @@ class Service:
             try:
                 if self._replay_pending:
                     self._replay_pending = False
-                    from datetime import datetime, timezone
-
+                    # A broker that lost its log lost its topics too: recreate them with their
+                    # partition counts before anything is produced to them again.
+                    await ensure_topics(self.settings.kafka, self.topics())
                     count = await self.outbox.mark_for_replay(datetime.now(timezone.utc) - retention)
                     log.warning("broker lost its log: replaying the outbox", extra={"rows": count})
                     self.outbox.wake()

@@ -1,76 +1,159 @@
-"""Dashboard's pure domain: the indicator registry and the PWS arithmetic.
+"""Dashboard's pure domain: the indicator registry and the PWS arithmetic, no I/O.
 
-Each indicator names its Indonesian label, what counts in its numerator and denominator, and its
-source (contracts.md minimum set; thresholds per ilp-domain.md). Two kinds:
-- ``count``: events counted per (village, month of event time);
-- ``person``: each person counts once per period, by their latest qualifying measurement.
-Adding an indicator is one entry here plus its tests.
+- :data:`REGISTRY` declares every indicator once (id, Indonesian label, numerator, denominator,
+  unit, target, colour thresholds, source). Two kinds:
+  ``count``  — events counted per (village, month of event time);
+  ``person`` — each person counts once per period, by their latest qualifying measurement.
+- Person-level state is turned into additive *contributions* (:func:`contributions`) so the read
+  model keeps per (village, month, indicator) sums and a year-to-date delta, both updated by
+  adding the difference between a person's old and new state (:func:`delta`).
+- Roll-up (:func:`rollup`), cells with target and colour (:func:`cell`), the colour rule
+  (:func:`colour`), Puskesmas catchments (:func:`catchments`), viewer scope (:func:`may_view`),
+  small-count suppression (:func:`suppress`) and freshness (:func:`freshness_status`).
+
+Adding an indicator is one :class:`Indicator` entry in :data:`REGISTRY` plus its tests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, get_args
 
-from shared.contracts.events import EventData, ReferralMade, ReferralUpdated, RiskDetected, VisitRecorded, VisitScreened
+from shared.contracts.events import (
+    EventData,
+    FacilityRegistered,
+    ReferralMade,
+    ReferralUpdated,
+    RiskDetected,
+    TargetGroup,
+    VisitRecorded,
+    VisitScreened,
+)
 
 ADULT_DAYS = 15 * 365.25  # NCD screens start at 15 years [ILP-T 02-skrining-hipertensi]
+TARGET_GROUPS: tuple[str, ...] = get_args(TargetGroup)
+Kind = Literal["count", "person"]
+Direction = Literal["up", "down"]
+Colour = Literal["green", "yellow", "red"]
 
 
 @dataclass(frozen=True)
 class Indicator:
-    """One PWS indicator."""
+    """One PWS indicator.
+
+    ``judge(event)``: for ``count``, whether the event counts; for ``person``, None when the event
+    says nothing about this indicator, else whether the person is in the numerator.
+    ``base``: what the percentage is of — None (a plain count), ``"measured"`` (the persons
+    judged), or ``"target:<group>[+<group>]"`` (the annual target population, *sasaran*).
+    ``target``: percent; ``direction``: ``"up"`` when higher is better (coverage), ``"down"`` when
+    lower is better (prevalence). ``ytd``: how the target applies to the year-to-date value —
+    ``"flat"`` (the same target every month) or ``"prorata"`` (an annual coverage target that
+    accrues: target/12 for one month, target × month/12 cumulatively, the PWS-KIA way).
+    """
 
     id: str
     label: str
-    kind: str  # "count" | "person"
+    short: str
+    kind: Kind
     event: type[EventData]
-    unit: str  # "%" or "orang"/"kunjungan"/"rujukan"
-    source: str
-    # person: event -> None (does not qualify) or whether it is in the numerator
-    # count: event -> whether it counts
-    judge: Callable[[EventData], bool | None]
-    denominator: str | None = None  # None | "measured" | "target:<group>"
-    target_pct: float | None = None
+    judge: Callable[[Any], bool | None]
+    numerator: str
+    denominator: str | None = None
+    base: str | None = None
+    unit: str = "%"
+    target: float | None = None
+    direction: Direction = "up"
+    yellow_ratio: float = 0.8
+    ytd: Literal["flat", "prorata"] = "flat"
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("count", "person"):
+            raise ValueError(f"{self.id}: kind must be count or person")
+        if self.base is not None and self.base != "measured" and not self.base.startswith("target:"):
+            raise ValueError(f"{self.id}: base must be None, 'measured' or 'target:<group>'")
+        if self.kind == "count" and self.base is not None:
+            raise ValueError(f"{self.id}: a count indicator has no denominator")
+        for group in self.target_groups:
+            if group not in TARGET_GROUPS:
+                raise ValueError(f"{self.id}: unknown target group {group!r}")
+        if (self.base is None) != (self.denominator is None):
+            raise ValueError(f"{self.id}: describe the denominator exactly when there is one")
+        if self.base is None and self.target is not None:
+            raise ValueError(f"{self.id}: a target needs a percentage (a denominator)")
+        if not 0 < self.yellow_ratio <= 1:
+            raise ValueError(f"{self.id}: yellow_ratio must be in (0, 1]")
+
+    @property
+    def target_groups(self) -> tuple[str, ...]:
+        """The target populations summed for the denominator (empty unless ``base`` is a target)."""
+        if self.base and self.base.startswith("target:"):
+            return tuple(self.base.split(":", 1)[1].split("+"))
+        return ()
+
+    def meta(self) -> dict:
+        """The registry entry as the API shows it."""
+        return {
+            "id": self.id, "label": self.label, "short": self.short, "kind": self.kind,
+            "numerator": self.numerator, "denominator": self.denominator, "base": self.base,
+            "unit": self.unit, "target": self.target, "direction": self.direction,
+            "yellow_ratio": self.yellow_ratio, "ytd": self.ytd, "source": self.source,
+            "event": self.event.ce_type,
+        }
 
 
-def _m(e: VisitRecorded):
-    return e.measurements
+# -- judges ----------------------------------------------------------------------------------
+
+def _adult(e: VisitRecorded) -> bool:
+    return e.age_days >= ADULT_DAYS
 
 
 def _hypertension(e: VisitRecorded) -> bool | None:
-    m = _m(e)
-    if e.age_days < ADULT_DAYS or m.systolic_mmhg is None or m.diastolic_mmhg is None:
+    m = e.measurements
+    if not _adult(e) or m.systolic_mmhg is None or m.diastolic_mmhg is None:
         return None
     return m.systolic_mmhg >= 140 or m.diastolic_mmhg >= 90
 
 
+def _bp_screened(e: VisitRecorded) -> bool | None:
+    m = e.measurements
+    return True if _adult(e) and m.systolic_mmhg is not None and m.diastolic_mmhg is not None else None
+
+
 def _diabetes(e: VisitRecorded) -> bool | None:
-    m = _m(e)
-    if e.age_days < ADULT_DAYS or m.glucose_mg_dl is None:
+    m = e.measurements
+    if not _adult(e) or m.glucose_mg_dl is None:
         return None
     return m.glucose_mg_dl >= (126 if m.glucose_fasting else 200)
 
 
 def _anaemia_pregnancy(e: VisitRecorded) -> bool | None:
-    if e.pregnancy is None or _m(e).hb_g_dl is None:
+    if e.pregnancy is None or e.measurements.hb_g_dl is None:
         return None
-    return _m(e).hb_g_dl < 11.0
+    return e.measurements.hb_g_dl < 11.0
 
 
 def _kek(e: VisitRecorded) -> bool | None:
-    if e.pregnancy is None or _m(e).muac_cm is None:
+    if e.pregnancy is None or e.measurements.muac_cm is None:
         return None
-    return _m(e).muac_cm < 23.5
+    return e.measurements.muac_cm < 23.5
+
+
+def _pregnant_served(e: VisitRecorded) -> bool | None:
+    return True if e.pregnancy is not None else None
 
 
 def _tb(e: VisitRecorded) -> bool | None:
-    cough = _m(e).cough_weeks
-    return True if cough is not None and cough >= 2 else None
+    cough = e.measurements.cough_weeks
+    return None if cough is None else cough >= 2
 
 
 def _weighed(e: VisitRecorded) -> bool | None:
-    return True if e.stage == "under_five" and _m(e).weight_kg is not None else None
+    return True if e.stage == "under_five" and e.measurements.weight_kg is not None else None
 
 
 def _z_below(name: str) -> Callable[[VisitScreened], bool | None]:
@@ -87,34 +170,179 @@ def _status(status: str) -> Callable[[ReferralUpdated], bool]:
     return lambda e: e.status == status
 
 
+def _always(_e: Any) -> bool:
+    return True
+
+
+# -- the registry ----------------------------------------------------------------------------
+
 REGISTRY: tuple[Indicator, ...] = (
-    Indicator("visits", "Kunjungan", "count", VisitRecorded, "kunjungan", "contracts.md", lambda e: True),
-    Indicator("children_weighed", "Balita ditimbang (D/S)", "person", VisitRecorded, "%", "SKDN D/S [SKDN-SCRIBD]",
-              _weighed, denominator="target:under_five", target_pct=80),
-    Indicator("underweight", "Balita berat badan kurang (BB/U < -2 SD)", "person", VisitScreened, "%", "PMK 2/2020",
-              _z_below("wfa"), denominator="measured"),
-    Indicator("stunting", "Balita pendek/stunting (TB/U < -2 SD)", "person", VisitScreened, "%", "PMK 2/2020",
-              _z_below("lhfa"), denominator="measured"),
-    Indicator("wasting", "Balita gizi kurang/wasting (BB/TB < -2 SD)", "person", VisitScreened, "%", "PMK 2/2020",
-              _z_below("wflh"), denominator="measured"),
-    Indicator("anemia_pregnancy", "Ibu hamil anemia (Hb < 11 g/dL)", "person", VisitRecorded, "%", "[WHO-HB]",
-              _anaemia_pregnancy, denominator="measured"),
-    Indicator("kek_pregnancy", "Ibu hamil KEK (LiLA < 23,5 cm)", "person", VisitRecorded, "%", "[ILP-T 03-pmt-ibu-hamil-kek]",
-              _kek, denominator="measured"),
-    Indicator("hypertension", "Hipertensi usia >= 15 th (>= 140/90)", "person", VisitRecorded, "%",
-              "[ILP-T 02-skrining-hipertensi]", _hypertension, denominator="measured"),
-    Indicator("diabetes", "Diabetes (GDS >= 200 / GDP >= 126)", "person", VisitRecorded, "%",
-              "[ILP-T 03-skrining-dm]", _diabetes, denominator="measured"),
-    Indicator("tb_presumptive", "Terduga TBC (batuk >= 2 minggu)", "person", VisitRecorded, "orang",
-              "[ILP-T 10-skrining-tb]", _tb),
-    Indicator("risks_detected", "Risiko terdeteksi", "count", RiskDetected, "risiko", "screening rules", lambda e: True),
-    Indicator("referrals_made", "Rujukan dibuat", "count", ReferralMade, "rujukan", "contracts.md", lambda e: True),
-    Indicator("referrals_completed", "Rujukan selesai (rujuk balik)", "count", ReferralUpdated, "rujukan", "contracts.md",
-              _status("completed")),
-    Indicator("referrals_overdue", "Rujukan terlambat", "count", ReferralUpdated, "rujukan", "contracts.md",
-              _status("overdue")),
+    Indicator("visits", "Kunjungan tercatat", "Kunjungan", "count", VisitRecorded, _always,
+              numerator="kunjungan tercatat", unit="kunjungan", source="contracts.md"),
+    Indicator("children_weighed", "Balita ditimbang (D/S)", "D/S", "person", VisitRecorded, _weighed,
+              numerator="balita ditimbang (D)", denominator="sasaran balita (S)", base="target:under_five",
+              target=80, source="SKDN D/S [SKDN-SCRIBD]; target 80 % [UNCONFIRMED]"),
+    Indicator("underweight", "Balita berat badan kurang (BB/U < −2 SD)", "BB kurang", "person", VisitScreened,
+              _z_below("wfa"), numerator="balita BB/U < −2 SD", denominator="balita ditimbang",
+              base="measured", direction="down", source="PMK 2/2020 [PMK2-FLIP]"),
+    Indicator("stunting", "Balita pendek/stunting (TB/U < −2 SD)", "Stunting", "person", VisitScreened,
+              _z_below("lhfa"), numerator="balita TB/U < −2 SD", denominator="balita diukur panjang/tinggi",
+              base="measured", target=14, direction="down",
+              source="PMK 2/2020 [PMK2-FLIP]; target 14 % RPJMN 2020–2024 [UNCONFIRMED here]"),
+    Indicator("wasting", "Balita gizi kurang/wasting (BB/TB < −2 SD)", "Wasting", "person", VisitScreened,
+              _z_below("wflh"), numerator="balita BB/TB < −2 SD", denominator="balita diukur BB dan TB",
+              base="measured", target=7, direction="down",
+              source="PMK 2/2020 [PMK2-FLIP]; target 7 % RPJMN 2020–2024 [UNCONFIRMED here]"),
+    Indicator("anemia_pregnancy", "Ibu hamil anemia (Hb < 11 g/dL)", "Anemia bumil", "person", VisitRecorded,
+              _anaemia_pregnancy, numerator="ibu hamil Hb < 11 g/dL", denominator="ibu hamil diperiksa Hb",
+              base="measured", direction="down", source="[WHO-HB]"),
+    Indicator("kek_pregnancy", "Ibu hamil KEK (LiLA < 23,5 cm)", "KEK bumil", "person", VisitRecorded, _kek,
+              numerator="ibu hamil LiLA < 23,5 cm", denominator="ibu hamil diukur LiLA", base="measured",
+              direction="down", source="[ILP-T 03-pmt-ibu-hamil-kek]"),
+    Indicator("hypertension", "Hipertensi usia ≥ 15 th (≥ 140/90 mmHg)", "Hipertensi", "person", VisitRecorded,
+              _hypertension, numerator="penduduk ≥ 15 th dengan TD ≥ 140/90",
+              denominator="penduduk ≥ 15 th diukur TD", base="measured", direction="down",
+              source="[ILP-T 02-skrining-hipertensi]"),
+    Indicator("diabetes", "Diabetes (GDS ≥ 200 / GDP ≥ 126 mg/dL)", "Diabetes", "person", VisitRecorded, _diabetes,
+              numerator="penduduk ≥ 15 th GDS ≥ 200 atau GDP ≥ 126", denominator="penduduk ≥ 15 th diperiksa gula darah",
+              base="measured", direction="down", source="[ILP-T 03-skrining-dm]"),
+    Indicator("tb_presumptive", "Terduga TBC (batuk ≥ 2 minggu)", "Terduga TBC", "person", VisitRecorded, _tb,
+              numerator="orang batuk ≥ 2 minggu", unit="orang", source="[ILP-T 10-skrining-tb]"),
+    Indicator("pregnant_served", "Ibu hamil mendapat pelayanan (≈ K1 akses)", "Bumil dilayani", "person",
+              VisitRecorded, _pregnant_served, numerator="ibu hamil dilayani", denominator="sasaran ibu hamil",
+              base="target:pregnant", target=100, ytd="prorata",
+              source="SPM ibu hamil, Permenkes 4/2019 [KEB-ILP]; proxy of K1 akses [UNCONFIRMED]"),
+    Indicator("bp_screened", "Penduduk ≥ 15 th diukur tekanan darah", "Skrining TD", "person", VisitRecorded,
+              _bp_screened, numerator="penduduk ≥ 15 th diukur TD", denominator="sasaran usia 15–59 th dan lansia",
+              base="target:adult_15_59+elderly", target=100, ytd="prorata",
+              source="SPM usia produktif/hipertensi, Permenkes 4/2019 [KEB-ILP]"),
+    Indicator("risks_detected", "Risiko terdeteksi", "Risiko", "count", RiskDetected, _always,
+              numerator="risiko terdeteksi skrining", unit="risiko", source="aturan skrining (screening)"),
+    Indicator("referrals_made", "Rujukan dibuat", "Rujukan", "count", ReferralMade, _always,
+              numerator="rujukan dibuat", unit="rujukan", source="contracts.md"),
+    Indicator("referrals_completed", "Rujukan selesai (rujuk balik)", "Rujukan selesai", "count", ReferralUpdated,
+              _status("completed"), numerator="rujukan selesai", unit="rujukan", source="contracts.md"),
+    Indicator("referrals_overdue", "Rujukan terlambat", "Rujukan terlambat", "count", ReferralUpdated,
+              _status("overdue"), numerator="rujukan melewati batas waktu", unit="rujukan", source="contracts.md"),
 )
-BY_ID = {i.id: i for i in REGISTRY}
+BY_ID: dict[str, Indicator] = {i.id: i for i in REGISTRY}
+
+
+def validate_registry(registry: Iterable[Indicator]) -> None:
+    """Raise ValueError if ids repeat."""
+    seen: set[str] = set()
+    for indicator in registry:
+        if indicator.id in seen:
+            raise ValueError(f"duplicate indicator id {indicator.id!r}")
+        seen.add(indicator.id)
+
+
+def with_targets(registry: tuple[Indicator, ...], overrides: Mapping[str, float | None]) -> tuple[Indicator, ...]:
+    """The registry with targets replaced from configuration (unknown ids are an error)."""
+    unknown = sorted(set(overrides) - {i.id for i in registry})
+    if unknown:
+        raise ValueError(f"target for unknown indicator(s): {', '.join(unknown)}")
+    return tuple(dataclasses.replace(i, target=overrides[i.id]) if i.id in overrides else i for i in registry)
+
+
+def verdicts(registry: Iterable[Indicator], event: EventData) -> list[tuple[Indicator, bool]]:
+    """Every (indicator, verdict) an event contributes: counts that count, person judgements made."""
+    out = []
+    for indicator in registry:
+        if not isinstance(event, indicator.event):
+            continue
+        verdict = indicator.judge(event)
+        if indicator.kind == "count":
+            if verdict:
+                out.append((indicator, True))
+        elif verdict is not None:
+            out.append((indicator, bool(verdict)))
+    return out
+
+
+# -- periods ---------------------------------------------------------------------------------
+
+def period_of(moment: datetime) -> str:
+    """The PWS period of an event: the calendar month of ``moment`` in its own UTC offset."""
+    return f"{moment.year:04d}-{moment.month:02d}"
+
+
+def year_start(period: str) -> str:
+    """``"2026-11"`` -> ``"2026-01"``."""
+    return period[:4] + "-01"
+
+
+def month_number(period: str) -> int:
+    return int(period[5:7])
+
+
+# -- person-level contributions --------------------------------------------------------------
+
+Tally = list  # [numerator, measured, ytd_numerator, ytd_measured]
+Key = tuple[str, str]  # (village_code, period)
+
+
+def contributions(rows: Mapping[str, tuple[str, bool]]) -> dict[Key, Tally]:
+    """What one person adds to the read model for one indicator within one year.
+
+    ``rows`` maps period -> (village, in numerator) of the person's latest measurement in that
+    month. Monthly sums get +1 measured (and +1 numerator when positive) in each month. The
+    year-to-date columns hold *deltas*: summing them from January up to month M gives the person
+    once, by their latest measurement up to M — +1 at the first month, then in each later month
+    the new state added and the previous one taken away.
+    """
+    out: dict[Key, Tally] = defaultdict(lambda: [0, 0, 0, 0])
+    previous: tuple[str, bool] | None = None
+    for period in sorted(rows):
+        village, positive = rows[period]
+        here = out[(village, period)]
+        here[0] += int(positive)
+        here[1] += 1
+        here[2] += int(positive)
+        here[3] += 1
+        if previous is not None:
+            before = out[(previous[0], period)]
+            before[2] -= int(previous[1])
+            before[3] -= 1
+        previous = (village, positive)
+    return dict(out)
+
+
+def delta(old: Mapping[str, tuple[str, bool]], new: Mapping[str, tuple[str, bool]]) -> dict[Key, Tally]:
+    """``contributions(new) - contributions(old)``, without zero entries."""
+    out: dict[Key, Tally] = defaultdict(lambda: [0, 0, 0, 0])
+    for key, tally in contributions(new).items():
+        out[key] = list(tally)
+    for key, tally in contributions(old).items():
+        current = out[key]
+        for i in range(4):
+            current[i] -= tally[i]
+    return {k: v for k, v in out.items() if any(v)}
+
+
+def latest_wins(current: tuple[datetime, Any] | None, at: datetime) -> bool:
+    """Whether a measurement at ``at`` replaces ``current`` (the latest in the period counts)."""
+    return current is None or at >= current[0]
+
+
+# -- roll-up and cells -----------------------------------------------------------------------
+
+def rollup(values: Mapping[str, Mapping[str, Tally]], areas: Mapping[str, Iterable[str]]) -> dict[str, dict[str, Tally]]:
+    """Sum per-village tallies ``{village: {indicator: tally}}`` into ``{area: {indicator: tally}}``.
+
+    ``areas`` maps each area to its villages (a village may belong to more than one area, e.g. to
+    a kecamatan and to a Puskesmas catchment).
+    """
+    out: dict[str, dict[str, Tally]] = {}
+    for area, villages in areas.items():
+        sums: dict[str, Tally] = {}
+        for village in villages:
+            for indicator, tally in values.get(village, {}).items():
+                into = sums.setdefault(indicator, [0] * len(tally))
+                for i, v in enumerate(tally):
+                    into[i] += v
+        out[area] = sums
+    return out
 
 
 def percentage(numerator: int, denominator: int | None) -> float | None:
@@ -124,14 +352,150 @@ def percentage(numerator: int, denominator: int | None) -> float | None:
     return round(100.0 * numerator / denominator, 1)
 
 
-def cell(indicator: Indicator, numerator: int, measured: int, target: int | None) -> dict:
-    """The contract's ``{"numerator", "denominator", "value"}`` for one area."""
-    if indicator.denominator is None:
-        return {"numerator": numerator, "denominator": None, "value": numerator}
-    denominator = target if indicator.denominator.startswith("target:") else measured
-    return {"numerator": numerator, "denominator": denominator, "value": percentage(numerator, denominator)}
+def target_for(indicator: Indicator, period: str, cumulative: bool) -> float | None:
+    """The target a monthly or year-to-date value is compared with."""
+    if indicator.target is None:
+        return None
+    if indicator.ytd == "prorata":
+        months = month_number(period) if cumulative else 1
+        return round(indicator.target * months / 12, 1)
+    return indicator.target
+
+
+def colour(value: float | None, target: float | None, direction: Direction = "up",
+           yellow_ratio: float = 0.8) -> Colour | None:
+    """Green at or beyond the target, yellow within 80 % of it, red below (ilp-domain §0).
+
+    For a lower-is-better indicator the rule is mirrored: green at or below the target, yellow up
+    to target / 0.8 (i.e. the target is at least 80 % of the value), red above.
+    """
+    if value is None or target is None:
+        return None
+    if direction == "up":
+        if value >= target:
+            return "green"
+        return "yellow" if value >= yellow_ratio * target else "red"
+    if value <= target:
+        return "green"
+    return "yellow" if value * yellow_ratio <= target else "red"
+
+
+def cell(indicator: Indicator, numerator: int, measured: int, population: int | None, *,
+         period: str, cumulative: bool = False) -> dict:
+    """The contract's ``{"numerator", "denominator", "value"}`` plus ``target`` and ``colour``."""
+    if indicator.base is None:
+        return {"numerator": numerator, "denominator": None, "value": numerator, "target": None, "colour": None}
+    denominator = population if indicator.target_groups else measured
+    value = percentage(numerator, denominator)
+    target = target_for(indicator, period, cumulative)
+    return {"numerator": numerator, "denominator": denominator, "value": value, "target": target,
+            "colour": colour(value, target, indicator.direction, indicator.yellow_ratio)}
+
+
+def area_cells(registry: Iterable[Indicator], tallies: Mapping[str, Tally], populations: Mapping[str, int],
+               period: str) -> tuple[dict, dict]:
+    """(monthly cells, year-to-date cells) of one area from its tallies and target populations."""
+    monthly, ytd = {}, {}
+    for indicator in registry:
+        n, m, yn, ym = tallies.get(indicator.id, (0, 0, 0, 0))
+        groups = indicator.target_groups
+        population = sum(populations[g] for g in groups if g in populations) if groups else None
+        if groups and not any(g in populations for g in groups):
+            population = None
+        monthly[indicator.id] = cell(indicator, n, m, population, period=period)
+        ytd[indicator.id] = cell(indicator, yn, ym, population, period=period, cumulative=True)
+    return monthly, ytd
+
+
+# -- facilities, catchments, scope -----------------------------------------------------------
+
+def catchments(facilities: Iterable[FacilityRegistered]) -> dict[str, frozenset[str]]:
+    """Each Puskesmas's catchment villages: its own and those of the Pustu/Posyandu under it.
+
+    Inactive facilities do not count; a chain that loops or ends without a Puskesmas is ignored.
+    """
+    by_id = {f.facility_id: f for f in facilities if f.active}
+    out: dict[str, set[str]] = {fid: {f.village_code} for fid, f in by_id.items() if f.type == "puskesmas"}
+    for facility in by_id.values():
+        if facility.type not in ("pustu", "posyandu"):
+            continue
+        seen: set[str] = set()
+        current: FacilityRegistered | None = facility
+        while current is not None and current.facility_id not in seen:
+            seen.add(current.facility_id)
+            if current.type == "puskesmas":
+                out[current.facility_id].add(facility.village_code)
+                break
+            current = by_id.get(current.parent_id) if current.parent_id else None
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def covers(scope: str, code: str) -> bool:
+    """A region scope (a Kemendagri code prefix) covers its own code and everything below it."""
+    return code == scope or code.startswith(scope + ".")
+
+
+def is_region_code(code: str) -> bool:
+    """Kemendagri codes are digits and dots; anything else is a facility id."""
+    return bool(code) and all(c.isdigit() or c == "." for c in code) and code[0].isdigit()
+
+
+def may_view(scope: str, target: str, catchment: Mapping[str, frozenset[str]]) -> bool:
+    """Whether a viewer scoped to ``scope`` may see ``target`` (a region code or a Puskesmas id).
+
+    - region scope: any code it covers; a Puskesmas whose whole catchment it covers.
+    - Puskesmas scope (the Puskesmas facility id): the Puskesmas itself and its catchment villages.
+    """
+    if is_region_code(scope):
+        if is_region_code(target):
+            return covers(scope, target)
+        villages = catchment.get(target)
+        return bool(villages) and all(covers(scope, v) for v in villages)
+    if target == scope:
+        return scope in catchment
+    return is_region_code(target) and target in catchment.get(scope, frozenset())
+
+
+# -- publication and freshness ---------------------------------------------------------------
+
+SMALL = "<5"
+
+
+def suppress(count: int | None, enabled: bool) -> int | str | None:
+    """A count of 1–4 becomes ``"<5"`` when suppression is on (0 and ≥ 5 are published)."""
+    if enabled and count is not None and 1 <= count <= 4:
+        return SMALL
+    return count
+
+
+def freshness_status(last: datetime | None, now: datetime, fresh_days: float, silent_days: float) -> str:
+    """``"baru"`` (≤ fresh_days), ``"lama"`` (≤ silent_days) or ``"senyap"`` (older or never)."""
+    if last is None:
+        return "senyap"
+    age = (now - last).total_seconds() / 86400
+    if age <= fresh_days:
+        return "baru"
+    return "lama" if age <= silent_days else "senyap"
 
 
 def level_of(code: str) -> str:
-    """Administrative level by the shape of a Kemendagri code."""
+    """Administrative level by the shape of a Kemendagri code (a facility id is a Puskesmas)."""
+    if not is_region_code(code):
+        return "puskesmas"
     return {2: "province", 5: "kabupaten", 8: "kecamatan", 13: "desa"}.get(len(code), "unknown")
+
+
+REFERRAL_STATUSES = ("made", "received", "attended", "completed", "cancelled", "overdue")
+REFERRAL_RANK = {"made": 0, "received": 1, "overdue": 2, "attended": 3, "completed": 4, "cancelled": 4}
+OPEN_STATUSES = frozenset({"made", "received", "attended", "overdue"})
+
+
+def referral_summary(counts: Mapping[str, int], feedback: int) -> dict:
+    """Follow-up aggregates of one area: per current status, open, and % closed with feedback."""
+    made = sum(counts.values())
+    out = {status: int(counts.get(status, 0)) for status in REFERRAL_STATUSES}
+    out["total"] = made
+    out["open"] = sum(int(counts.get(s, 0)) for s in OPEN_STATUSES)
+    out["feedback"] = feedback
+    out["completed_pct"] = percentage(int(counts.get("completed", 0)), made)
+    return out

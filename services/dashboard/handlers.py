@@ -1,165 +1,234 @@
-"""Dashboard's adapters: event consumers, the PWS JSON/CSV API, login, the live stream, the page."""
+"""Dashboard's adapters: the event consumer, the PWS JSON/CSV API, login, the live stream, the page."""
 
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
+import html
 import json
-import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from fastapi import APIRouter, Cookie, Form, Header, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 
-from services.dashboard import domain, usecases
+from services.dashboard import domain, export, readmodel, usecases
+from services.dashboard.live import ChangeFeed
 from services.dashboard.settings import DashboardSettings
-from shared.messaging.consumer import Unit
-from shared.regions import RegionIndex
+from shared.messaging.consumer import BatchUnit
 from shared.service import Service
 
 STATIC = Path(__file__).parent / "static"
-PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+ASSETS = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
+PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
+BY = r"^(wilayah|puskesmas)$"
 COOKIE = "jejaring_session"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                               "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+NO_STORE = {"Cache-Control": "no-store"}
 
 
-class Notifier:
-    """Wakes every open live stream when the read model changed."""
+def consumer(ctx: usecases.Context, feed: ChangeFeed):
+    """The batch handler of every consumed topic; live pages hear of the villages once committed."""
 
-    def __init__(self) -> None:
-        self.version = 0
-        self._changed = asyncio.Event()
-
-    def changed(self) -> None:
-        self.version += 1
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    async def wait(self, seen: int, timeout: float) -> int:
-        if self.version == seen:
-            event = self._changed
-            try:
-                await asyncio.wait_for(event.wait(), timeout)
-            except asyncio.TimeoutError:
-                pass
-        return self.version
-
-
-def consumer(notifier: Notifier):
-    async def handle(unit: Unit) -> None:
-        """Apply an event to the PWS read model."""
-        await usecases.apply(unit, unit.message.body.data)
-        unit.after_commit.append(notifier.changed)
+    async def handle(unit: BatchUnit) -> None:
+        """Apply a batch of events to the PWS read model (per village, month and indicator)."""
+        villages = await usecases.apply(unit.session, [m.body.data for m in unit.messages], ctx.registry)
+        if villages:
+            unit.after_commit.append(lambda: feed.publish(villages))
 
     return handle
 
 
-def router(service: Service, settings: DashboardSettings, regions: RegionIndex, notifier: Notifier) -> APIRouter:
+def _error(status: int, loc: list[str], msg: str) -> JSONResponse:
+    return JSONResponse({"errors": [{"loc": loc, "msg": msg}]}, status, headers=NO_STORE)
+
+
+def router(service: Service, settings: DashboardSettings, ctx: usecases.Context, feed: ChangeFeed) -> APIRouter:
     api = APIRouter()
-
-    async def scope_of(authorization: str | None, cookie: str | None) -> str | None:
-        token = None
-        if authorization and authorization.lower().startswith("bearer "):
-            token = authorization.split(" ", 1)[1].strip()
-        elif cookie:
-            token = cookie
-        if not token:
-            return None
-        async with service.db.read_session() as session:
-            return await usecases.viewer_region(session, token)
-
-    def check(scope: str | None, region: str) -> Response | None:
-        if scope is None:
-            return JSONResponse({"errors": [{"loc": ["header", "authorization"], "msg": "missing or invalid token"}]}, 401)
-        if not usecases.covers(scope, region):
-            return JSONResponse({"errors": [{"loc": ["query", "region"], "msg": "region outside the token's scope"}]}, 403)
-        return None
+    feed.listeners.append(lambda villages: ctx.directory.invalidate() if readmodel.ALL in villages else None)
 
     def default_period() -> str:
-        return datetime.now(timezone.utc).astimezone().strftime("%Y-%m")
+        return datetime.now(timezone(timedelta(hours=settings.utc_offset_hours))).strftime("%Y-%m")
 
-    async def table(region: str, period: str | None) -> dict:
+    async def scope_of(request: Request) -> str | None:
+        """The viewer's scope from ``Authorization: Bearer`` or the session cookie."""
+        authorization = request.headers.get("authorization", "")
         async with service.db.read_session() as session:
-            return await usecases.pws(session, regions, region, period or default_period())
+            if authorization.lower().startswith("bearer "):
+                return await usecases.viewer_region(session, authorization.split(" ", 1)[1].strip())
+            sid = request.cookies.get(COOKIE)
+            if sid:
+                return await usecases.session_region(session, sid)
+        return None
 
-    @api.get("/v1/pws", tags=["pws"])
-    async def get_pws(region: str = Query(...), period: str | None = Query(default=None, pattern=PERIOD_RE.pattern),
-                      authorization: str | None = Header(default=None), jejaring_session: str | None = Cookie(default=None)):
-        """The PWS table of a region for a month: total and next-level rows."""
-        denied = check(await scope_of(authorization, jejaring_session), region)
-        return denied or JSONResponse(await table(region, period))
+    async def authorize(request: Request, target: str) -> tuple[str | None, Response | None]:
+        scope = await scope_of(request)
+        if scope is None:
+            return None, _error(401, ["header", "authorization"], "missing or invalid token")
+        async with service.db.read_session() as session:
+            directory = await ctx.directory.get(session)
+        if not domain.may_view(scope, target, directory.catchment):
+            return scope, _error(403, ["query", "region"], "region outside the token's scope")
+        return scope, None
 
-    @api.get("/v1/pws.csv", tags=["pws"])
-    async def get_pws_csv(region: str = Query(...), period: str | None = Query(default=None, pattern=PERIOD_RE.pattern),
-                          authorization: str | None = Header(default=None), jejaring_session: str | None = Cookie(default=None)):
-        """The same table as CSV (one line per area and indicator)."""
-        denied = check(await scope_of(authorization, jejaring_session), region)
+    async def answer(request: Request, region: str, period: str | None, by: str | None) -> dict | Response:
+        scope, denied = await authorize(request, region)
         if denied:
             return denied
-        data = await table(region, period)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["period", "code", "name", "level", "indicator", "numerator", "denominator", "value"])
-        for row in [{"code": data["region"]["code"], "name": data["region"]["name"], "level": data["region"]["level"],
-                     "indicators": data["total"]["indicators"]}, *data["rows"]]:
-            for ind, c in row["indicators"].items():
-                numerator, value = c["numerator"], c["value"]
-                if settings.suppress_small_counts and 1 <= numerator <= 4:
-                    numerator, value = "<5", ""
-                writer.writerow([data["period"], row["code"], row["name"], row["level"], ind, numerator,
-                                 "" if c["denominator"] is None else c["denominator"], "" if value is None else value])
-        return PlainTextResponse(out.getvalue(), media_type="text/csv; charset=utf-8",
-                                 headers={"Content-Disposition": f'attachment; filename="pws-{region}-{data["period"]}.csv"'})
+        try:
+            async with service.db.read_session() as session:
+                return await usecases.pws(session, ctx, region, period or default_period(), scope=scope, by=by)
+        except usecases.NotFound as exc:
+            return _error(404, ["query", "region"], str(exc))
+
+    def csv_response(text: str, name: str) -> Response:
+        return Response(text, media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"', **NO_STORE})
+
+    @api.get("/v1/pws", tags=["pws"])
+    async def get_pws(request: Request, region: str = Query(..., max_length=64),
+                      period: str | None = Query(default=None, pattern=PERIOD),
+                      by: str | None = Query(default=None, pattern=BY)):
+        """The PWS table of a region (or a Puskesmas catchment: ``region=<facility id>``) for a month.
+
+        Contract shape (``region``, ``period``, ``total.indicators``, ``rows``) plus, additively: each
+        cell's ``target`` and ``colour``; ``ytd.indicators`` (January up to the month) on the total and
+        every row; ``last_event_at``, ``villages``, ``silent_villages`` and ``referrals`` per row;
+        ``path`` (breadcrumb), ``by`` and the per-village ``freshness`` list. ``by=puskesmas`` lists the
+        Puskesmas of a kabupaten/kecamatan as rows instead of the next administrative level.
+        """
+        data = await answer(request, region, period, by)
+        return data if isinstance(data, Response) else JSONResponse(data, headers=NO_STORE)
+
+    @api.get("/v1/pws.csv", tags=["pws"])
+    async def get_pws_csv(request: Request, region: str = Query(..., max_length=64),
+                          period: str | None = Query(default=None, pattern=PERIOD),
+                          by: str | None = Query(default=None, pattern=BY)):
+        """The PWS table as CSV: one line per area (total first) and indicator, monthly and year-to-date."""
+        data = await answer(request, region, period, by)
+        if isinstance(data, Response):
+            return data
+        return csv_response(export.pws_csv(data, ctx.registry, settings.suppress_small_counts),
+                            f"pws-{region}-{data['period']}.csv")
+
+    @api.get("/v1/pws/referrals.csv", tags=["pws"])
+    async def get_referrals_csv(request: Request, region: str = Query(..., max_length=64),
+                                period: str | None = Query(default=None, pattern=PERIOD),
+                                by: str | None = Query(default=None, pattern=BY)):
+        """The referral follow-up panel as CSV (aggregates per area; no person appears)."""
+        data = await answer(request, region, period, by)
+        if isinstance(data, Response):
+            return data
+        return csv_response(export.referrals_csv(data, settings.suppress_small_counts),
+                            f"rujukan-{region}-{data['period']}.csv")
+
+    @api.get("/v1/pws/freshness.csv", tags=["pws"])
+    async def get_freshness_csv(request: Request, region: str = Query(..., max_length=64)):
+        """Per village: time of the latest event and its freshness status (silent villages first)."""
+        data = await answer(request, region, None, None)
+        if isinstance(data, Response):
+            return data
+        return csv_response(export.freshness_csv(data), f"kesegaran-data-{region}.csv")
 
     @api.get("/v1/indicators", tags=["pws"])
     async def indicators():
-        """The indicator registry (labels in Bahasa Indonesia)."""
-        return [{"id": i.id, "label": i.label, "unit": i.unit, "target_pct": i.target_pct, "source": i.source,
-                 "denominator": i.denominator} for i in domain.REGISTRY]
+        """The indicator registry (labels in Bahasa Indonesia, targets, colour rule, sources)."""
+        return [i.meta() for i in ctx.registry]
 
     @api.get("/v1/stream", tags=["pws"])
-    async def stream(request: Request, region: str = Query(...), authorization: str | None = Header(default=None),
-                     jejaring_session: str | None = Cookie(default=None)):
-        """Server-sent events: ``change`` whenever the read model changed."""
-        denied = check(await scope_of(authorization, jejaring_session), region)
+    async def stream(request: Request, region: str = Query(..., max_length=64)):
+        """Server-sent events: ``change`` whenever numbers inside ``region`` changed (at most one per
+        ``stream_min_interval_seconds``); ``expired`` when the session or token stops being valid."""
+        _scope, denied = await authorize(request, region)
         if denied:
             return denied
+        async with service.db.read_session() as session:
+            directory = await ctx.directory.get(session)
+        if domain.is_region_code(region):
+            sub = feed.subscribe(lambda village: domain.covers(region, village))
+        else:
+            villages = directory.catchment.get(region, frozenset())
+            sub = feed.subscribe(lambda village: village in villages)
 
         async def events():
-            seen = notifier.version
-            yield "retry: 1000\n\n"
-            while not await request.is_disconnected():
-                version = await notifier.wait(seen, timeout=15)
-                if version != seen:
-                    seen = version
-                    yield f"event: change\ndata: {json.dumps({'version': version})}\n\n"
-                else:
-                    yield ": keep-alive\n\n"
+            try:
+                yield "retry: 2000\n\nevent: ready\ndata: {}\n\n"
+                while not await request.is_disconnected():
+                    if await sub.wait(timeout=15):
+                        yield f"event: change\ndata: {json.dumps({'at': datetime.now(timezone.utc).isoformat()})}\n\n"
+                        await asyncio.sleep(settings.stream_min_interval_seconds)
+                    elif await scope_of(request) is None:
+                        yield "event: expired\ndata: {}\n\n"
+                        return
+                    else:
+                        yield ": keep-alive\n\n"
+            finally:
+                feed.unsubscribe(sub)
 
-        return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+        return StreamingResponse(events(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    def login_page(error: str = "", status: int = 200) -> HTMLResponse:
+        body = (STATIC / "login.html").read_text(encoding="utf-8")
+        if error:
+            body = body.replace("<!--error-->", f'<p class="error" role="alert">{html.escape(error)}</p>')
+        return HTMLResponse(body, status, headers={**SECURITY_HEADERS, **NO_STORE})
 
     @api.get("/login", response_class=HTMLResponse, include_in_schema=False)
     async def login_form():
-        return HTMLResponse((STATIC / "login.html").read_text(encoding="utf-8"))
+        return login_page()
 
     @api.post("/login", include_in_schema=False)
-    async def login(token: str = Form(...)):
-        async with service.db.read_session() as session:
-            scope = await usecases.viewer_region(session, token.strip())
-        if scope is None:
-            return HTMLResponse((STATIC / "login.html").read_text(encoding="utf-8").replace(
-                "<!--error-->", '<p class="error">Token tidak valid.</p>'), status_code=401)
-        response = RedirectResponse(f"/?region={scope}", status_code=303)
-        response.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict",
-                            max_age=settings.session_max_age_seconds)
+    async def login(token: str = Form(..., max_length=512)):
+        async with service.db.session() as session, session.begin():
+            opened = await usecases.open_session(session, token.strip(), settings.session_max_age_seconds)
+        if opened is None:
+            return login_page("Token tidak valid atau sudah dicabut.", 401)
+        sid, _scope = opened
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(COOKIE, sid, max_age=settings.session_max_age_seconds, path="/", httponly=True,
+                            samesite="strict", secure=settings.cookie_secure)
         return response
 
+    @api.post("/logout", include_in_schema=False)
+    async def logout(request: Request):
+        sid = request.cookies.get(COOKIE)
+        if sid:
+            async with service.db.session() as session, session.begin():
+                await usecases.close_session(session, sid)
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict", secure=settings.cookie_secure)
+        return response
+
+    @api.get("/static/{name}", include_in_schema=False)
+    async def asset(name: str):
+        if name not in ASSETS:
+            return Response(status_code=404)
+        return FileResponse(STATIC / name, media_type=ASSETS[name], headers={"Cache-Control": "no-cache"})
+
     @api.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def page(jejaring_session: str | None = Cookie(default=None)):
-        scope = await scope_of(None, jejaring_session)
+    async def page(request: Request, region: str | None = Query(default=None, max_length=64)):
+        sid = request.cookies.get(COOKIE)
+        scope = None
+        if sid:
+            async with service.db.read_session() as session:
+                scope = await usecases.session_region(session, sid)
         if scope is None:
             return RedirectResponse("/login", status_code=303)
-        return HTMLResponse((STATIC / "index.html").read_text(encoding="utf-8").replace("{{SCOPE}}", scope))
+        target = region or scope
+        async with service.db.read_session() as session:
+            directory = await ctx.directory.get(session)
+        if not domain.may_view(scope, target, directory.catchment):
+            body = ("<!doctype html><html lang=\"id\"><meta charset=\"utf-8\"><title>Akses ditolak</title>"
+                    "<h1>Akses ditolak</h1><p>Wilayah ini di luar cakupan token Anda.</p><p><a href=\"/\">Kembali</a></p>")
+            return HTMLResponse(body, 403, headers={**SECURITY_HEADERS, **NO_STORE})
+        body = (STATIC / "index.html").read_text(encoding="utf-8")
+        body = body.replace("{{SCOPE}}", html.escape(scope, quote=True)).replace("{{PERIOD}}", default_period())
+        return HTMLResponse(body, headers={**SECURITY_HEADERS, **NO_STORE})
 
     return api

@@ -1,35 +1,45 @@
-"""Dashboard's read model: per (village, period, indicator) counts, person-level statuses,
-targets, freshness and viewer tokens, plus outbox/inbox."""
+"""Dashboard's read model and access tables, plus outbox/inbox.
+
+The PWS numbers live pre-aggregated in ``cells`` (one row per village, month and indicator), so a
+district query reads a few thousand rows whatever the number of persons. ``person_status`` keeps
+the one state per person, indicator and month that makes person-level indicators count each person
+once; the consumer turns its changes into additive deltas on ``cells``.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Table
+from sqlalchemy import Boolean, Column, DateTime, Index, Integer, SmallInteger, String, Table
 
 from shared.db import new_metadata
 from shared.service import Service
 
 metadata = new_metadata()
 
-counts = Table(
-    "counts",
+# Per (village, month, indicator): monthly numerator and measured count, and the year-to-date
+# *deltas* (sum them from January to month M for the year-to-date value; see domain.contributions).
+cells = Table(
+    "cells",
     metadata,
     Column("village_code", String(13), primary_key=True),
     Column("period", String(7), primary_key=True),
     Column("indicator", String(40), primary_key=True),
-    Column("value", Integer, nullable=False),
+    Column("numerator", Integer, nullable=False, default=0),
+    Column("measured", Integer, nullable=False, default=0),
+    Column("ytd_numerator", Integer, nullable=False, default=0),
+    Column("ytd_measured", Integer, nullable=False, default=0),
 )
 
+# The latest measurement of one person for one person-level indicator in one month.
 person_status = Table(
     "person_status",
     metadata,
+    Column("person_id", String(64), primary_key=True),
     Column("indicator", String(40), primary_key=True),
-    Column("person_id", String(40), primary_key=True),
     Column("period", String(7), primary_key=True),
     Column("village_code", String(13), nullable=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("numerator", Boolean, nullable=False),
 )
-Index("ix_person_status_area", person_status.c.period, person_status.c.indicator, person_status.c.village_code)
 
 targets = Table(
     "targets",
@@ -40,20 +50,83 @@ targets = Table(
     Column("count", Integer, nullable=False),
 )
 
+# Per village: event time of the latest event (capped at its arrival) and when it arrived.
 freshness = Table(
     "freshness",
     metadata,
     Column("village_code", String(13), primary_key=True),
     Column("last_event_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
 )
+Index("ix_freshness_received_at", freshness.c.received_at)
+
+facilities = Table(
+    "facilities",
+    metadata,
+    Column("facility_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("parent_id", String(64), nullable=True),
+    Column("village_code", String(13), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("revision", Integer, nullable=False),
+)
+
+# One row per referral, aggregated for the follow-up panel (no person id, no names).
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("referral_id", String(36), primary_key=True),
+    Column("village_code", String(13), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("made_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=True),
+    Column("urgency", String(16), nullable=True),
+    Column("destination_level", String(16), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("status_rank", SmallInteger, nullable=False),
+    Column("status_at", DateTime(timezone=True), nullable=False),
+    Column("feedback", Boolean, nullable=False, default=False),
+)
+Index("ix_referrals_period_village", referrals.c.period, referrals.c.village_code)
 
 viewer_tokens = Table(
     "viewer_tokens",
     metadata,
     Column("token_hash", String(64), primary_key=True),
-    Column("region", String(13), nullable=False),
+    Column("region", String(64), nullable=False),  # a region code prefix or a Puskesmas facility id
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
 )
 
+# Browser sessions: the cookie holds a random id; only its SHA-256 is stored.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("token_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_sessions_expires_at", sessions.c.expires_at)
+
+# Rebuild bookkeeping: the current rebuild generation, and per partition the generation it was
+# rewound for (see usecases.rebuild and live.Rewinder).
+state = Table(
+    "dashboard_state",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+rewound = Table(
+    "rewound_partitions",
+    metadata,
+    Column("topic", String(255), primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    Column("generation", Integer, nullable=False),
+)
+
 outbox, processed_events = Service.messaging_tables(metadata)
+
+# Read-model tables emptied by a rebuild (tokens, sessions and the rebuild bookkeeping survive).
+READ_MODEL = (cells, person_status, targets, freshness, facilities, referrals)

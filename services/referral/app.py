@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.referral import handlers, models
+from services.referral import api, handlers, models
 from services.referral.settings import ReferralSettings
 from shared.contracts import topics
 from shared.contracts.events import ReferralMade, ReferralUpdated
@@ -18,7 +18,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def build_service(settings: ReferralSettings | None = None) -> Service:
     """The runtime with its consumers and the overdue checker wired."""
     settings = settings or ReferralSettings()
-    service = Service(settings, metadata=models.metadata, migrations=MIGRATIONS, produces=(ReferralMade, ReferralUpdated))
+    service = Service(settings, metadata=models.metadata, migrations=MIGRATIONS,
+                      produces=(ReferralMade, ReferralUpdated))
     service.consume(topics.FACILITY_REGISTERED, handlers.on_facility)
     service.consume(topics.FACILITY_TOKEN, handlers.on_token)
     service.consume(topics.RISK_DETECTED, handlers.on_risk(settings))
@@ -30,4 +31,4 @@ def build_service(settings: ReferralSettings | None = None) -> Service:
 def create_app(settings: ReferralSettings | None = None) -> FastAPI:
     """The referral HTTP app (status API, health, metrics) with its consumers."""
     service = build_service(settings)
-    return http_app(service, [handlers.router(service)], title="Jejaring referral")
+    return http_app(service, [api.router(service)], title="Jejaring referral")

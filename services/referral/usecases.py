@@ -1,31 +1,52 @@
-"""Referral's use cases: keep the network, turn risks into referrals, move referrals along."""
+"""Referral's use cases: keep the network, turn risks into referrals, move referrals along.
+
+Every event id is deterministic: ``referral.made`` from the risk, each ``referral.updated`` from
+the referral and the status it records (each status is reached at most once), so a retried
+request, a redelivered message or a second replica cannot emit a different copy.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import uuid
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
-from services.referral import domain, models
+from services.referral import models, store
+from services.referral.domain import lifecycle, routing
+from services.referral.domain.messages import StatusChange
+from services.referral.domain.routing_table import ROUTES
 from services.referral.settings import ReferralSettings
 from shared.contracts.events import (
-    FacilityRegistered, FacilityTokenChanged, PersonLinked, ReferralMade, ReferralUpdated, RiskDetected,
+    FacilityRegistered,
+    FacilityTokenChanged,
+    PersonLinked,
+    ReferralMade,
+    ReferralUpdated,
+    RiskDetected,
 )
 from shared.messaging.consumer import Unit
 
+log = logging.getLogger(__name__)
 _NS = uuid.UUID("0c7a3f0e-9d1b-4f6e-8a25-3e1d2b4c5a60")
 
 
-class TransitionError(Exception):
-    """An impossible status change; carries the current state."""
-
-    def __init__(self, current: str) -> None:
-        super().__init__(current)
-        self.current = current
+def referral_id_for(risk_id: uuid.UUID | str) -> uuid.UUID:
+    """The id of the referral a risk creates."""
+    return uuid.uuid5(_NS, f"referral:{risk_id}")
 
 
+def update_id_for(referral_id: str, status: str) -> uuid.UUID:
+    """The id of the ``referral.updated`` event recording ``status`` (incl. ``overdue``)."""
+    return uuid.uuid5(_NS, f"update:{referral_id}:{status}")
+
+
+# -- the network and tokens ----------------------------------------------------------------------
 async def upsert_facility(unit: Unit, event: FacilityRegistered) -> None:
     """Keep the local copy of the network (newest revision wins)."""
     t = models.facilities
@@ -49,112 +70,238 @@ async def upsert_token(unit: Unit, event: FacilityTokenChanged) -> None:
         await unit.session.execute(t.update().where(t.c.token_hash == event.token_hash).values(revoked=True))
 
 
-async def network(unit: Unit) -> dict[str, domain.Facility]:
-    """The whole local network (a district's facilities)."""
-    rows = (await unit.session.execute(select(models.facilities))).mappings().all()
-    return {
-        r["facility_id"]: domain.Facility(r["facility_id"], r["type"], r["parent_id"],
-                                          frozenset(c for c in r["capabilities"].split(";") if c), r["active"])
-        for r in rows
-    }
-
-
-async def on_risk(unit: Unit, event: RiskDetected, settings: ReferralSettings) -> None:
-    """Make a referral when the risk needs a higher level; attach repeats to the open one."""
-    facilities = await network(unit)
-    origin = facilities.get(event.facility_id)
-    if not domain.needs_referral(origin.type if origin else None, event.recommended_level):
-        return
-    t = models.referrals
-    open_id = await unit.session.scalar(
-        select(t.c.referral_id).where(t.c.person_id == event.person_id, t.c.risk_code == event.code,
-                                      t.c.status.in_(domain.OPEN_STATES | {"attended"}))
-    )
-    if open_id is not None:
-        await unit.session.execute(update(t).where(t.c.referral_id == open_id).values(detections=t.c.detections + 1))
-        return
-    chosen = domain.route(event.facility_id, event.recommended_level, event.code, event.severity, facilities)
-    referral_id = uuid.uuid5(_NS, f"referral:{event.risk_id}")
-    made_at = event.occurred_at
-    due = domain.due_at(made_at, event.severity, settings.overdue_days)
-    now = datetime.now(timezone.utc)
-    await unit.session.execute(t.insert().values(
-        referral_id=str(referral_id), person_id=event.person_id, risk_code=event.code, risk_id=str(event.risk_id),
-        village_code=event.village_code, origin_facility_id=event.facility_id,
-        destination_facility_id=chosen.destination_id, destination_level=chosen.level, urgency=event.severity,
-        status="made", made_at=made_at, due_at=due, updated_at=now, overdue=False, detections=1))
+# -- risks become referrals ----------------------------------------------------------------------
+async def on_risk(unit: Unit, event: RiskDetected, settings: ReferralSettings, now: datetime) -> str:
+    """Make a referral when the risk needs one; attach a repeat to the open one. Returns what happened."""
+    session, now = unit.session, store.utc(now)
+    if await session.scalar(select(models.detections.c.referral_id)
+                            .where(models.detections.c.risk_id == str(event.risk_id))) is not None:
+        return "duplicate"
+    key = store.open_key(event.person_id, event.code)
+    if await _attach(unit, key, event, settings, now):
+        return "attached"
+    network = await store.chain(session, event.facility_id)
+    decision = routing.decide(event.code, event.severity, event.recommended_level,
+                              network.get(event.facility_id), network.get)
+    if decision is None:
+        return "none"
+    if event.code not in ROUTES:
+        log.warning("risk code has no routing entry", extra={"code": event.code})
+    referral_id = str(referral_id_for(event.risk_id))
+    due = lifecycle.due_at(event.occurred_at, event.severity, settings.overdue_days)
+    reason = decision.reason(event.code, event.severity)
+    try:
+        async with session.begin_nested():
+            await session.execute(models.referrals.insert().values(
+                referral_id=referral_id, person_id=event.person_id, risk_code=event.code,
+                risk_id=str(event.risk_id), village_code=event.village_code, origin_facility_id=event.facility_id,
+                destination_facility_id=decision.destination_id, destination_level=decision.level,
+                urgency=event.severity, status="made", made_at=store.utc(event.occurred_at),
+                offset_minutes=store.offset_minutes(event.occurred_at), due_at=store.utc(due), updated_at=now,
+                overdue=False, overdue_cleared=False, detections=1, open_key=key, reason=reason,
+                last_detected_at=store.utc(event.occurred_at)))
+            await _remember(unit, event, referral_id)
+    except IntegrityError:  # another writer opened the same person's referral for this risk first
+        if await _attach(unit, key, event, settings, now):
+            return "attached"
+        raise
     unit.emit(ReferralMade(
         referral_id=referral_id, person_id=event.person_id, risk_id=event.risk_id, risk_code=event.code,
         village_code=event.village_code, origin_facility_id=event.facility_id,
-        destination_facility_id=chosen.destination_id, destination_level=chosen.level,
-        reason=event.code, urgency=event.severity, made_at=made_at, due_at=due,
+        destination_facility_id=decision.destination_id, destination_level=decision.level,
+        reason=reason, urgency=event.severity, made_at=event.occurred_at, due_at=due,
     ), event_id=referral_id)
+    return "made"
 
 
-async def change_status(
-    unit: Unit, referral_id: str, *, status: str, at: datetime, facility_id: str, note: str | None,
-    feedback: dict | None,
-) -> dict:
-    """Apply a facility's status update; raise LookupError, PermissionError or TransitionError."""
+async def _attach(unit: Unit, key: str, event: RiskDetected, settings: ReferralSettings, now: datetime) -> bool:
+    """Count a repeated detection on the open referral; a more urgent one tightens its deadline."""
     t = models.referrals
-    row = (await unit.session.execute(select(t).where(t.c.referral_id == referral_id))).mappings().first()
+    row = (await unit.session.execute(select(t).where(t.c.open_key == key).with_for_update())).mappings().first()
     if row is None:
-        raise LookupError(referral_id)
-    if facility_id not in (row["origin_facility_id"], row["destination_facility_id"]):
-        raise PermissionError(facility_id)
-    if not domain.can_transition(row["status"], status):
-        raise TransitionError(row["status"])
-    await unit.session.execute(update(t).where(t.c.referral_id == referral_id).values(
-        status=status, updated_at=datetime.now(timezone.utc),
-        feedback=json.dumps(feedback) if feedback is not None else row["feedback"]))
-    update_id = uuid.uuid5(_NS, f"update:{referral_id}:{status}")
-    unit.emit(_updated(row, update_id, status=status, at=at, note=note, feedback=feedback), event_id=update_id)
-    return {"referral_id": referral_id, "status": status, "previous_status": row["status"]}
+        return False
+    values: dict[str, Any] = {"detections": t.c.detections + 1, "updated_at": now}
+    last = store.from_db(row["last_detected_at"]) or store.from_db(row["made_at"])
+    values["last_detected_at"] = store.utc(max(last, event.occurred_at))
+    if lifecycle.more_urgent(row["urgency"], event.severity) != row["urgency"]:
+        start = max(store.from_db(row["made_at"]), event.occurred_at)
+        values["urgency"] = event.severity
+        values["due_at"] = store.utc(min(store.from_db(row["due_at"]),
+                                         lifecycle.due_at(start, event.severity, settings.overdue_days)))
+    await unit.session.execute(update(t).where(t.c.referral_id == row["referral_id"]).values(**values))
+    await _remember(unit, event, row["referral_id"])
+    return True
 
 
-def _updated(row, update_id, *, status, at, note=None, feedback=None) -> ReferralUpdated:  # noqa: ANN001
+async def _remember(unit: Unit, event: RiskDetected, referral_id: str) -> None:
+    await unit.session.execute(models.detections.insert().values(
+        risk_id=str(event.risk_id), referral_id=referral_id, occurred_at=store.utc(event.occurred_at)))
+
+
+# -- facilities move referrals along -------------------------------------------------------------
+class NotFound(LookupError):
+    """No such referral."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The outcome of a status request and the referral as it is now."""
+
+    outcome: lifecycle.Outcome
+    referral: dict[str, Any]
+
+
+async def change_status(unit: Unit, referral_id: str, change: StatusChange, facility_id: str, now: datetime) -> Answer:
+    """Apply a facility's status update (the row is locked, so concurrent requests serialise)."""
+    session, t, now = unit.session, models.referrals, store.utc(now)
+    row = (await session.execute(select(t).where(t.c.referral_id == referral_id).with_for_update())).mappings().first()
+    if row is None:
+        raise NotFound(referral_id)
+    steps = (await store.steps_of(session, [referral_id]))[referral_id]
+    scope = await store.scope(session, facility_id)
+    roles = frozenset(role for role, fid in (("origin", row["origin_facility_id"]),
+                                             ("destination", row["destination_facility_id"])) if fid in scope)
+    feedback = change.feedback_json()
+    request = lifecycle.Step(change.status, change.at, change.note, feedback)
+    outcome = lifecycle.decide(store.snapshot(row, steps), request, roles, now)
+    if outcome.kind == "applied":
+        if outcome.raise_overdue:
+            await _raise_overdue(unit, [referral_id], now)
+        values: dict[str, Any] = {"status": change.status, "updated_at": now}
+        if change.status in lifecycle.TERMINAL:
+            values["open_key"] = None
+        if feedback is not None:
+            values["feedback"] = json.dumps(feedback)
+        if outcome.clear_overdue:
+            values["overdue_cleared"] = True
+        await session.execute(update(t).where(t.c.referral_id == referral_id).values(**values))
+        await _record_step(unit, row, change.status, change.at, change.note, feedback, facility_id, now)
+    return Answer(outcome, await get_referral(session, referral_id))
+
+
+async def _record_step(unit: Unit, row: Any, status: str, at: datetime, note: str | None, feedback: dict | None,
+                       facility_id: str | None, now: datetime) -> None:
+    await unit.session.execute(models.steps.insert().values(
+        referral_id=row["referral_id"], status=status, at=store.utc(at), offset_minutes=store.offset_minutes(at),
+        note=note, feedback=json.dumps(feedback) if feedback is not None else None, facility_id=facility_id,
+        recorded_at=now))
+    update_id = update_id_for(row["referral_id"], status)
+    unit.emit(_updated(row, update_id, status=status, previous=row["status"], at=at, note=note, feedback=feedback),
+              event_id=update_id)
+
+
+def _updated(row: Any, update_id: uuid.UUID, *, status: str, previous: str, at: datetime, note: str | None = None,
+             feedback: dict | None = None) -> ReferralUpdated:
     return ReferralUpdated(
         update_id=update_id, referral_id=row["referral_id"], person_id=row["person_id"],
         village_code=row["village_code"], origin_facility_id=row["origin_facility_id"],
-        destination_facility_id=row["destination_facility_id"], status=status, previous_status=row["status"],
-        at=at, made_at=row["made_at"], note=note, feedback=feedback,
+        destination_facility_id=row["destination_facility_id"], status=status, previous_status=previous,
+        at=at, made_at=store.local(row["made_at"], row["offset_minutes"]), note=note, feedback=feedback,
     )
 
 
-async def mark_overdue(unit: Unit, now: datetime) -> int:
-    """Flag open referrals past their stored deadline (survives restarts: no timers)."""
+# -- overdue ---------------------------------------------------------------------------------------
+async def mark_overdue(unit: Unit, now: datetime, grace: timedelta, limit: int = 500) -> int:
+    """Raise the alarm on waiting referrals whose stored deadline plus grace has passed."""
+    t, now = models.referrals, store.utc(now)
+    cutoff = store.utc(lifecycle.overdue_cutoff(now, grace))
+    candidates = (select(t.c.referral_id)
+                  .where(t.c.status.in_(lifecycle.WAITING), t.c.overdue.is_(False), t.c.due_at < cutoff)
+                  .order_by(t.c.due_at).limit(limit)
+                  .with_for_update(skip_locked=True))  # PostgreSQL: replicas take disjoint rows
+    ids = list((await unit.session.scalars(candidates)).all())
+    return len(await _raise_overdue(unit, ids, now, waiting_only=True, cutoff=cutoff)) if ids else 0
+
+
+async def _raise_overdue(unit: Unit, ids: list[str], now: datetime, *, waiting_only: bool = False,
+                         cutoff: datetime | None = None) -> list[str]:
+    """Flip ``overdue`` false -> true and emit one alarm per row this transaction actually flipped.
+
+    The conditional UPDATE is what makes the alarm single: on PostgreSQL a second replica's UPDATE
+    waits for the first and then finds ``overdue = true``, so it returns no row and emits nothing.
+    """
     t = models.referrals
-    rows = (await unit.session.execute(
-        select(t).where(t.c.status.in_(domain.OPEN_STATES), t.c.overdue.is_(False), t.c.due_at < now)
+    condition = [t.c.referral_id.in_(ids), t.c.overdue.is_(False)]
+    if waiting_only:
+        condition += [t.c.status.in_(lifecycle.WAITING), t.c.due_at < cutoff]
+    flipped = (await unit.session.execute(
+        update(t).where(*condition).values(overdue=True, updated_at=now).returning(*t.c)
     )).mappings().all()
+    for row in flipped:
+        update_id = update_id_for(row["referral_id"], "overdue")
+        due = store.local(row["due_at"], row["offset_minutes"])
+        unit.emit(_updated(row, update_id, status="overdue", previous=row["status"], at=due,
+                           note="not attended by due_at"), event_id=update_id)
+    return [row["referral_id"] for row in flipped]
+
+
+# -- person links ----------------------------------------------------------------------------------
+async def relink(unit: Unit, event: PersonLinked, now: datetime) -> None:
+    """A child's provisional id became its NIK id; two open referrals for one risk are merged."""
+    session, t, now = unit.session, models.referrals, store.utc(now)
+    rows = (await session.execute(select(t).where(t.c.person_id == event.previous_person_id))).mappings().all()
     for row in rows:
-        await unit.session.execute(update(t).where(t.c.referral_id == row["referral_id"]).values(overdue=True))
-        update_id = uuid.uuid5(_NS, f"update:{row['referral_id']}:overdue")
-        unit.emit(_updated(row, update_id, status="overdue", at=row["due_at"]), event_id=update_id)
-    return len(rows)
+        key = store.open_key(event.person_id, row["risk_code"]) if row["open_key"] else None
+        other = None
+        if key is not None:
+            other = (await session.execute(select(t).where(t.c.open_key == key))).mappings().first()
+        if other is None:
+            await session.execute(update(t).where(t.c.referral_id == row["referral_id"])
+                                  .values(person_id=event.person_id, open_key=key, updated_at=now))
+            continue
+        survivor, loser = sorted((row, other), key=_merge_rank)
+        await session.execute(update(t).where(t.c.referral_id == loser["referral_id"]).values(
+            status="cancelled", open_key=None, person_id=event.person_id, updated_at=now))
+        await session.execute(update(t).where(t.c.referral_id == survivor["referral_id"]).values(
+            person_id=event.person_id, open_key=key, detections=t.c.detections + loser["detections"], updated_at=now))
+        await session.execute(update(models.detections).where(models.detections.c.referral_id == loser["referral_id"])
+                              .values(referral_id=survivor["referral_id"]))
+        note = f"merged into {survivor['referral_id']} (person linked)"
+        await _record_step(unit, {**loser, "person_id": event.person_id}, "cancelled", event.linked_at, note,
+                           None, None, now)
 
 
-async def relink(unit: Unit, event: PersonLinked) -> None:
-    """A child's provisional id became its NIK id."""
+def _merge_rank(row: Any) -> tuple[int, datetime]:
+    """The referral furthest along survives a merge; then the older one."""
+    return -lifecycle.STATES.index(row["status"]), store.from_db(row["made_at"])
+
+
+# -- reads -----------------------------------------------------------------------------------------
+async def get_referral(session: Any, referral_id: str) -> dict[str, Any] | None:
+    """One referral with its history, or None."""
     t = models.referrals
-    await unit.session.execute(update(t).where(t.c.person_id == event.previous_person_id).values(person_id=event.person_id))
+    row = (await session.execute(select(t).where(t.c.referral_id == referral_id))).mappings().first()
+    if row is None:
+        return None
+    return store.view(row, (await store.steps_of(session, [referral_id]))[referral_id])
 
 
-async def token_facility(unit: Unit, token_hash: str) -> str | None:
-    """The facility of an active token hash."""
-    t = models.tokens
-    return await unit.session.scalar(select(t.c.facility_id).where(t.c.token_hash == token_hash, t.c.revoked.is_(False)))
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
 
 
-async def list_referrals(unit: Unit, facility_id: str, status: str | None) -> list[dict]:
-    """What a facility sent and what it must receive."""
+async def list_referrals(session: Any, facility_id: str, *, status: str | None = None, direction: str | None = None,
+                         since: datetime | None = None, limit: int = 100, after: tuple[datetime, str] | None = None
+                         ) -> Page:
+    """What a facility (and those under it) sent and must receive, oldest change first."""
     t = models.referrals
-    query = select(t).where((t.c.origin_facility_id == facility_id) | (t.c.destination_facility_id == facility_id))
-    if status:
+    scope = await store.scope(session, facility_id)
+    sent, received = t.c.origin_facility_id.in_(scope), t.c.destination_facility_id.in_(scope)
+    query = select(t).where({"sent": sent, "received": received}.get(direction or "", sent | received))
+    if status == "overdue":
+        query = query.where(t.c.overdue.is_(True), t.c.overdue_cleared.is_(False))
+    elif status:
         query = query.where(t.c.status == status)
-    rows = (await unit.session.execute(query.order_by(t.c.made_at.desc()).limit(1000))).mappings().all()
-    return [
-        {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in r.items() if k != "feedback"}
-        | {"feedback": json.loads(r["feedback"]) if r["feedback"] else None}
-        for r in rows
-    ]
+    if since is not None:
+        query = query.where(t.c.updated_at >= store.utc(since))
+    if after is not None:
+        at, rid = store.utc(after[0]), after[1]
+        query = query.where((t.c.updated_at > at) | ((t.c.updated_at == at) & (t.c.referral_id > rid)))
+    rows = (await session.execute(query.order_by(t.c.updated_at, t.c.referral_id).limit(limit + 1))).mappings().all()
+    more, rows = len(rows) > limit, rows[:limit]
+    steps = await store.steps_of(session, [r["referral_id"] for r in rows])
+    items = [store.view(r, steps[r["referral_id"]]) for r in rows]
+    cursor = f"{items[-1]['updated_at']}|{items[-1]['referral_id']}" if more else None
+    return Page(items, cursor)

@@ -127,7 +127,7 @@ class ResetWatchdog:
                     position = None
                 if (before is not None and high < before) or (position is not None and position > high):
                     log.warning("partition log was lost; re-reading from the beginning", extra={"tp": str(tp)})
-                    consumer.seek_to_beginning(tp)
+                    await consumer.seek_to_beginning(tp)
                     resets += 1
                     self.on_reset()
                     self._high.pop(key, None)

@@ -15,7 +15,7 @@ CONTRACT_MINIMUM = {
 
 
 def verdict(indicator: str, event) -> bool | None:  # noqa: ANN001
-    return dict((i.id, v) for i, v in domain.verdicts(domain.REGISTRY, event)).get(indicator)
+    return {i.id: v for i, v in domain.verdicts(domain.REGISTRY, event)}.get(indicator)
 
 
 def test_registry_holds_the_contract_minimum_with_unique_ids_and_indonesian_labels() -> None:
@@ -102,7 +102,7 @@ def test_adding_an_indicator_is_one_entry() -> None:
         direction="down", source="[ILP-T 01-skrining-obesitas]")
     registry = (*domain.REGISTRY, obesity)
     domain.validate_registry(registry)
-    got = dict((i.id, v) for i, v in domain.verdicts(registry, adult("p", at(11), waist_cm=92)))
+    got = {i.id: v for i, v in domain.verdicts(registry, adult("p", at(11), waist_cm=92))}
     assert got["central_obesity"] is True and got["hypertension"] is True
 
 
@@ -126,3 +126,14 @@ def test_targets_are_configurable() -> None:
     assert domain.BY_ID["stunting"].target == 14  # the registry itself is untouched
     with pytest.raises(ValueError, match="unknown indicator"):
         domain.with_targets(domain.REGISTRY, {"nope": 1})
+
+
+def test_docs_list_every_indicator_with_its_target() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "dashboard.md").read_text(encoding="utf-8")
+    for indicator in domain.REGISTRY:
+        line = next((row for row in doc.splitlines() if row.startswith(f"| `{indicator.id}` |")), None)
+        assert line is not None, f"{indicator.id} missing from docs/dashboard.md"
+        target = "—" if indicator.target is None else f"{indicator.target:g} %"
+        assert f"| {target} |" in line, f"{indicator.id}: target in docs differs from the registry"

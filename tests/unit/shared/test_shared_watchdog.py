@@ -24,7 +24,7 @@ class FakeConsumer:
     async def position(self, tp: TopicPartition) -> int:
         return self.pos
 
-    def seek_to_beginning(self, tp: TopicPartition) -> None:
+    async def seek_to_beginning(self, tp: TopicPartition) -> None:
         self.seeks.append(tp)
         self.pos = 0
 

@@ -1,0 +1,320 @@
+// Jejaring PWS page: fetches /v1/pws, draws SVG charts and tables, reloads on /v1/stream changes.
+// Plain JavaScript, no libraries, no network beyond this server.
+"use strict";
+
+const SVGNS = "http://www.w3.org/2000/svg";
+const LEVEL = { province: "Provinsi", kabupaten: "Kabupaten/Kota", kecamatan: "Kecamatan", desa: "Desa/Kelurahan", puskesmas: "Puskesmas" };
+const CHILD = { province: "Kabupaten/Kota", kabupaten: "Kecamatan", kecamatan: "Desa/Kelurahan", puskesmas: "Desa/Kelurahan", desa: "Desa/Kelurahan" };
+const STATUS = { baru: "baru", lama: "lama", senyap: "senyap" };
+const REF_COLS = [
+  ["total", "Dibuat"], ["made", "Menunggu"], ["received", "Diterima"], ["attended", "Dihadiri"],
+  ["completed", "Selesai"], ["cancelled", "Batal"], ["overdue", "Terlambat"], ["open", "Terbuka"],
+  ["feedback", "Rujuk balik"], ["completed_pct", "% selesai"],
+];
+
+const body = document.body;
+const state = {
+  scope: body.dataset.scope,
+  region: null, period: null, span: "month", by: "wilayah", chart: "",
+  indicators: [], data: null, source: null, previous: new Map(), loading: null, again: false,
+};
+
+const $ = (sel) => document.querySelector(sel);
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "text") node.textContent = v;
+    else if (k === "className") node.className = v;
+    else if (k.startsWith("data")) node.setAttribute(k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase()), v);
+    else node.setAttribute(k, v);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function svg(tag, attrs, text) {
+  const node = document.createElementNS(SVGNS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+const nf = new Intl.NumberFormat("id-ID", { maximumFractionDigits: 1 });
+function number(v) { return v === null || v === undefined ? "–" : nf.format(v); }
+function shown(cell, ind) {
+  if (!cell || cell.value === null || cell.value === undefined) return "–";
+  return ind.unit === "%" ? nf.format(cell.value) + " %" : nf.format(cell.value);
+}
+function ratio(cell, ind) {
+  if (!cell) return "";
+  if (ind.base && ind.base.startsWith("target:") && (cell.denominator === null || cell.denominator === undefined)) return `${number(cell.numerator)} orang · sasaran belum diimpor`;
+  if (cell.denominator === null || cell.denominator === undefined) return `${number(cell.numerator)} ${ind.unit}`;
+  const t = cell.target === null ? "" : ` · target ${nf.format(cell.target)} %`;
+  return `${number(cell.numerator)} / ${number(cell.denominator)}${t}`;
+}
+
+function ago(iso) {
+  if (!iso) return "belum pernah";
+  const days = Math.floor((Date.now() - new Date(iso).getTime()) / 86400000);
+  if (days <= 0) return "hari ini";
+  if (days === 1) return "kemarin";
+  return `${days} hari lalu`;
+}
+function stamp(iso) {
+  return iso ? new Date(iso).toLocaleString("id-ID", { dateStyle: "medium", timeStyle: "short" }) : "";
+}
+
+function query(extra) {
+  const q = new URLSearchParams({ region: state.region, period: state.period });
+  if (state.by === "puskesmas") q.set("by", "puskesmas");
+  for (const [k, v] of Object.entries(extra || {})) q.set(k, v);
+  return q.toString();
+}
+
+function readUrl() {
+  const q = new URLSearchParams(location.search);
+  state.region = q.get("region") || state.scope;
+  state.period = /^\d{4}-\d{2}$/.test(q.get("period") || "") ? q.get("period") : body.dataset.period;
+  state.span = q.get("span") === "ytd" ? "ytd" : "month";
+  state.by = q.get("by") === "puskesmas" ? "puskesmas" : "wilayah";
+}
+
+function writeUrl(push) {
+  const q = new URLSearchParams({ region: state.region, period: state.period });
+  if (state.span === "ytd") q.set("span", "ytd");
+  if (state.by === "puskesmas") q.set("by", "puskesmas");
+  const url = "/?" + q.toString();
+  if (push) history.pushState(null, "", url); else history.replaceState(null, "", url);
+}
+
+function go(region, by) {
+  state.region = region;
+  state.by = by || "wilayah";
+  state.previous = new Map();
+  writeUrl(true);
+  connect();
+  load();
+}
+
+// -- loading ---------------------------------------------------------------------------------
+
+async function load() {
+  if (state.loading) { state.again = true; return state.loading; }
+  state.loading = (async () => {
+    try {
+      const r = await fetch("/v1/pws?" + query(), { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (r.status === 401) { location.href = "/login"; return; }
+      if (!r.ok) { showError(r.status === 403 ? "Wilayah ini di luar cakupan token Anda." : `Gagal memuat data (${r.status}).`); return; }
+      state.data = await r.json();
+      render();
+    } catch (e) {
+      showError("Tidak dapat menghubungi server.");
+    } finally {
+      state.loading = null;
+      if (state.again) { state.again = false; load(); }
+    }
+  })();
+  return state.loading;
+}
+
+function showError(msg) { $("#summary").textContent = msg; }
+
+// -- rendering -------------------------------------------------------------------------------
+
+function cells(area) { return state.span === "ytd" ? area.ytd.indicators : area.indicators; }
+
+function render() {
+  const d = state.data;
+  document.title = `PWS ${d.region.name} — Jejaring`;
+  const prefix = { kecamatan: "Kecamatan ", desa: "Desa " }[d.region.level] || "";
+  $("#title").textContent = `PWS ${prefix}${d.region.name}`;
+  $("#period").value = d.period;
+  for (const b of document.querySelectorAll("[data-span]")) b.setAttribute("aria-pressed", String(b.dataset.span === state.span));
+  const byGroup = $("#by");
+  byGroup.hidden = !["kabupaten", "kecamatan", "province"].includes(d.region.level);
+  for (const b of byGroup.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.by === (d.by === "puskesmas" ? "puskesmas" : "wilayah")));
+  const spanText = state.span === "ytd" ? `kumulatif Januari s.d. ${monthName(d.period)}` : monthName(d.period);
+  const t = d.total;
+  $("#summary").textContent = `${spanText} · ${t.villages} desa, ${t.silent_villages} senyap · data terakhir ${ago(t.last_event_at)}`;
+  crumbs(d.path);
+  tiles(d);
+  charts(d);
+  table(d);
+  referrals(d);
+  freshness(d);
+  $("#csv-pws").href = "/v1/pws.csv?" + query();
+  $("#csv-ref").href = "/v1/pws/referrals.csv?" + query();
+  $("#csv-fresh").href = "/v1/pws/freshness.csv?" + new URLSearchParams({ region: state.region }).toString();
+  body.dataset.loaded = String(Number(body.dataset.loaded || 0) + 1);
+}
+
+function monthName(period) {
+  const [y, m] = period.split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, 15)).toLocaleDateString("id-ID", { month: "long", year: "numeric", timeZone: "UTC" });
+}
+
+function link(code, name, by) {
+  const a = el("a", { href: "/?" + new URLSearchParams({ region: code, period: state.period }).toString(), dataRegion: code, text: name });
+  a.addEventListener("click", (e) => { e.preventDefault(); go(code, by); });
+  return a;
+}
+
+function crumbs(path) {
+  const nav = $("#crumbs");
+  nav.replaceChildren();
+  path.forEach((p, i) => {
+    if (i) nav.append(el("span", { className: "sep", text: "›" }));
+    nav.append(i === path.length - 1 ? el("span", { text: p.name, "aria-current": "page" }) : link(p.code, p.name));
+  });
+}
+
+function tiles(d) {
+  const box = $("#tiles");
+  box.replaceChildren();
+  const c = cells(d.total);
+  for (const ind of state.indicators) {
+    const cell = c[ind.id];
+    box.append(el("div", { className: "tile " + (cell.colour || ""), title: ind.label + (ind.source ? ` — sumber: ${ind.source}` : "") },
+      el("div", { className: "k", text: ind.label }),
+      el("div", { className: "v", dataIndicator: ind.id, text: shown(cell, ind) }),
+      el("div", { className: "s", text: ratio(cell, ind) })));
+  }
+}
+
+function niceMax(v) {
+  if (v <= 0) return 1;
+  const p = Math.pow(10, Math.floor(Math.log10(v)));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
+function charts(d) {
+  const box = $("#charts");
+  box.replaceChildren();
+  const areas = d.rows.length ? d.rows : [{ ...d.total, code: d.region.code, name: d.region.name, level: d.region.level }];
+  for (const ind of state.indicators.filter((i) => !state.chart || i.id === state.chart)) {
+    const items = areas.map((a) => ({ code: a.code, name: a.name, level: a.level, cell: cells(a)[ind.id] }));
+    items.sort((x, y) => (y.cell.value ?? -1) - (x.cell.value ?? -1) || x.name.localeCompare(y.name));
+    const target = cells(d.total)[ind.id].target;
+    const sub = ind.denominator ? `${ind.numerator} / ${ind.denominator}` : ind.numerator;
+    const fig = el("figure", { className: "chart", dataIndicator: ind.id }, el("h3", { text: ind.label }), el("p", { className: "sub", text: sub }));
+    box.append(fig);
+    // Drawn at the figure's own width, so text keeps its size on any screen.
+    fig.append(items.length ? chart(ind, items, target, Math.max(260, fig.clientWidth - 20)) : el("p", { className: "empty", text: "Belum ada wilayah." }));
+  }
+}
+
+function chart(ind, items, target, W) {
+  const labelW = Math.min(150, Math.round(W * 0.34)), valueW = 58, rowH = 22, top = 20, bottom = 6;
+  const plotW = W - labelW - valueW;
+  const values = items.map((i) => i.cell.value ?? 0);
+  const max = niceMax(Math.max(ind.unit === "%" && ind.direction === "up" ? 100 : 0, target || 0, ...values));
+  const H = top + items.length * rowH + bottom;
+  const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img", "aria-label": `Grafik ${ind.label}` });
+  root.append(svg("line", { class: "axis", x1: labelW, x2: labelW, y1: top - 4, y2: H - bottom }));
+  const chars = Math.max(8, Math.floor(labelW / 7));
+  items.forEach((item, i) => {
+    const y = top + i * rowH;
+    const v = item.cell.value;
+    const label = svg("text", { x: labelW - 6, y: y + 15, "text-anchor": "end", class: "lbl" }, truncate(item.name, chars));
+    label.append(svg("title", {}, item.name));
+    label.addEventListener("click", () => go(item.code));
+    const w = v === null || v === undefined ? 0 : Math.max(v > 0 ? 1.5 : 0, (v / max) * plotW);
+    const bar = svg("rect", { x: labelW, y: y + 3, width: w.toFixed(1), height: rowH - 6, rx: 2, class: "bar " + (item.cell.colour || "none"), "data-area": item.code });
+    bar.append(svg("title", {}, `${item.name}: ${shown(item.cell, ind)} (${ratio(item.cell, ind)})`));
+    root.append(label, bar, svg("text", { x: labelW + w + 4, y: y + 15, class: "val" }, shown(item.cell, ind)));
+  });
+  if (target !== null && target !== undefined) {
+    const x = labelW + (target / max) * plotW;
+    root.append(svg("line", { class: "tgt", x1: x, x2: x, y1: top - 6, y2: H - bottom }),
+      svg("text", { class: "tgt-t", x: Math.max(labelW + 30, Math.min(x, W - 40)), y: 12, "text-anchor": "middle" }, `target ${nf.format(target)} %`));
+  }
+  return root;
+}
+
+function truncate(s, n) { return s.length > n ? s.slice(0, n - 1) + "…" : s; }
+
+function table(d) {
+  const t = $("#pws");
+  const head = el("tr", {}, el("th", { text: CHILD[d.region.level] && d.rows.length ? (d.by === "puskesmas" ? "Puskesmas" : CHILD[d.region.level]) : "Wilayah" }),
+    state.indicators.map((ind) => el("th", { title: `${ind.label}${ind.target !== null ? ` · target ${nf.format(ind.target)} %` : ""}`, text: ind.short + (ind.unit === "%" ? " (%)" : "") })),
+    el("th", { text: "Data terakhir" }), el("th", { text: "Desa senyap" }));
+  t.tHead.replaceChildren(head);
+  const seen = new Map();
+  const row = (area, name) => el("tr", { dataArea: area.code },
+    el("td", {}, name),
+    state.indicators.map((ind) => {
+      const cell = cells(area)[ind.id];
+      const text = shown(cell, ind);
+      const key = `${state.span}|${area.code}|${ind.id}`;
+      seen.set(key, text);
+      const changed = state.previous.has(key) && state.previous.get(key) !== text;
+      return el("td", { className: [cell.colour || "", changed ? "flash" : ""].join(" ").trim() || null, dataArea: area.code, dataIndicator: ind.id, title: ratio(cell, ind), text });
+    }),
+    el("td", { title: stamp(area.last_event_at), text: ago(area.last_event_at) }),
+    el("td", { text: `${area.silent_villages} / ${area.villages}` }));
+  t.tBodies[0].replaceChildren(...d.rows.map((r) => row(r, link(r.code, r.name))));
+  t.tFoot.replaceChildren(row({ ...d.total, code: d.region.code }, `Total ${d.region.name}`));
+  state.previous = seen;
+}
+
+function referrals(d) {
+  const t = $("#referrals");
+  const key = state.span === "ytd" ? "ytd" : "month";
+  t.tHead.replaceChildren(el("tr", {}, el("th", { text: "Wilayah" }), REF_COLS.map(([, label]) => el("th", { text: label }))));
+  const row = (area, name) => el("tr", { dataArea: area.code }, el("td", {}, name),
+    REF_COLS.map(([k]) => el("td", { dataRef: k, text: number(area.referrals[key][k]) })));
+  t.tBodies[0].replaceChildren(...d.rows.map((r) => row(r, link(r.code, r.name))));
+  t.tFoot.replaceChildren(row({ ...d.total, code: d.region.code }, `Total ${d.region.name}`));
+}
+
+function freshness(d) {
+  const rows = d.freshness;
+  const silent = rows.filter((f) => f.status === "senyap").length;
+  $("#fresh-note").textContent = rows.length
+    ? `${silent} dari ${rows.length} desa senyap (tanpa kejadian baru). Waktu = kejadian terakhir yang diterima.`
+    : "Tidak ada desa di wilayah ini.";
+  $("#freshness").tBodies[0].replaceChildren(...rows.map((f) => el("tr", { className: f.status, dataVillage: f.code },
+    el("td", {}, link(f.code, f.name)), el("td", { className: "txt", text: f.kecamatan }),
+    el("td", { title: f.received_at ? `diterima ${stamp(f.received_at)}` : null, text: f.last_event_at ? stamp(f.last_event_at) : "belum pernah" }),
+    el("td", { text: f.days === null ? "–" : String(f.days) }),
+    el("td", {}, el("span", { className: "badge " + f.status, text: STATUS[f.status] })))));
+}
+
+// -- live updates ----------------------------------------------------------------------------
+
+function connect() {
+  if (state.source) state.source.close();
+  const live = $("#live");
+  const source = new EventSource("/v1/stream?" + new URLSearchParams({ region: state.region }).toString());
+  state.source = source;
+  source.addEventListener("ready", () => { live.className = "live on"; live.textContent = "Langsung"; });
+  source.addEventListener("change", () => { load().then(() => { live.textContent = "Langsung · diperbarui " + new Date().toLocaleTimeString("id-ID"); }); });
+  source.addEventListener("expired", () => { source.close(); location.href = "/login"; });
+  source.onerror = () => { live.className = "live off"; live.textContent = "Terputus — mencoba lagi…"; };
+}
+
+// -- start -----------------------------------------------------------------------------------
+
+async function start() {
+  readUrl();
+  writeUrl(false);
+  const r = await fetch("/v1/indicators");
+  state.indicators = await r.json();
+  const pick = $("#chart-pick");
+  for (const ind of state.indicators) pick.append(el("option", { value: ind.id, text: ind.label }));
+  pick.addEventListener("change", () => { state.chart = pick.value; if (state.data) charts(state.data); });
+  $("#period").addEventListener("change", (e) => { if (e.target.value) { state.period = e.target.value; writeUrl(true); load(); } });
+  for (const b of document.querySelectorAll("[data-span]")) b.addEventListener("click", () => { state.span = b.dataset.span; writeUrl(false); if (state.data) render(); });
+  for (const b of document.querySelectorAll("[data-by]")) b.addEventListener("click", () => { state.by = b.dataset.by; writeUrl(false); load(); });
+  window.addEventListener("popstate", () => { readUrl(); connect(); load(); });
+  connect();
+  await load();
+}
+
+start();

@@ -1,0 +1,231 @@
+"""The PWS page in real headless Chromium: sign in, drill down, a live update, CSV export, phone size.
+
+Screenshots are kept under tests/artifacts/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.browser.dashboard_kit import (
+    DISTRICT,
+    JONDONG,
+    KECAMATAN,
+    MAJA,
+    NATAR_VILLAGE,
+    TENGKUJUH,
+    WIB,
+    DashboardSystem,
+    adult_visit,
+    child_screened,
+    network,
+    referral,
+    targets,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+CHROME_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage")
+
+webdriver = pytest.importorskip("selenium.webdriver")
+if not (shutil.which("chromium") or Path("/usr/bin/chromium").exists()) or not Path("/usr/bin/chromedriver").exists():
+    pytest.skip("chromium and chromedriver are needed (make system-deps)", allow_module_level=True)
+
+from selenium.webdriver.chrome.service import Service as ChromeService  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+NOW = datetime.now(WIB) - timedelta(minutes=5)
+
+
+@pytest.fixture(scope="module")
+def dash(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardSystem]:
+    system = DashboardSystem(tmp_path_factory.mktemp("dashboard-browser"), env={"JEJARING_CHANGE_POLL_SECONDS": "0.5"})
+    try:
+        system.start()
+        system.publish([*network(), *targets(NOW.year)])
+        events = []
+        for i, village in enumerate([JONDONG] * 6 + [TENGKUJUH] * 4 + [MAJA] * 3 + [NATAR_VILLAGE] * 5 + ["18.01.05.2001"] * 2):
+            events.append(adult_visit(village, NOW - timedelta(days=i % 9), systolic=120 + 7 * (i % 6), diastolic=80))
+            events.append(child_screened(village, NOW - timedelta(days=i % 5), lhfa=-2.4 if i % 4 == 0 else -0.5))
+        events += referral(JONDONG, NOW, status="completed") + referral(MAJA, NOW, status="overdue") + referral(TENGKUJUH, NOW)
+        system.publish(events)
+        system.token_district = system.token(DISTRICT)
+        system.wait_for(system.token_district, DISTRICT, NOW.strftime("%Y-%m"),
+                        lambda d: d["total"]["indicators"]["visits"]["value"] == 20
+                        and d["total"]["referrals"]["month"]["total"] == 3)
+        yield system
+    finally:
+        system.stop()
+
+
+@pytest.fixture(scope="module")
+def downloads(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("downloads")
+
+
+@pytest.fixture(scope="module")
+def browser(dash: DashboardSystem, downloads: Path):
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in CHROME_FLAGS:
+        options.add_argument(flag)
+    options.add_argument("--window-size=1280,900")
+    driver = webdriver.Chrome(service=ChromeService("/usr/bin/chromedriver"), options=options)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def wait(driver, seconds: float = 10) -> WebDriverWait:  # noqa: ANN001
+    return WebDriverWait(driver, seconds, poll_frequency=0.05)
+
+
+def renders(driver) -> int:  # noqa: ANN001
+    return int(driver.find_element(By.TAG_NAME, "body").get_attribute("data-loaded") or 0)
+
+
+def wait_render(driver, after: int = 0) -> None:  # noqa: ANN001
+    wait(driver).until(lambda d: renders(d) > after)
+
+
+def shot(driver, name: str, full: bool = False) -> Path:  # noqa: ANN001
+    path = ARTIFACTS / f"dashboard-{name}.png"
+    if full:
+        size = driver.get_window_size()
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(size["width"], min(height + 120, 8000))
+        driver.save_screenshot(str(path))
+        driver.set_window_size(size["width"], size["height"])
+    else:
+        driver.save_screenshot(str(path))
+    return path
+
+
+def cell(driver, area: str, indicator: str) -> str:  # noqa: ANN001
+    return driver.find_element(By.CSS_SELECTOR, f'#pws td[data-area="{area}"][data-indicator="{indicator}"]').text
+
+
+def test_sign_in_and_district_overview(dash: DashboardSystem, browser) -> None:  # noqa: ANN001
+    browser.get(dash.url + "/")
+    assert browser.current_url.endswith("/login")
+    browser.find_element(By.ID, "token").send_keys(dash.token_district)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait_render(browser)
+    assert browser.find_element(By.ID, "title").text == "PWS KABUPATEN LAMPUNG SELATAN"
+    rows = browser.find_elements(By.CSS_SELECTOR, "#pws tbody tr")
+    assert len(rows) == 17  # the kecamatan of the district
+    assert cell(browser, KECAMATAN, "visits") == "13" and cell(browser, "18.01.04", "visits") == "5"
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#charts figure.chart")) == len(browser.execute_script(
+        "return state.indicators"))
+    bars = browser.find_elements(By.CSS_SELECTOR, '#charts figure[data-indicator="stunting"] rect.bar.red')
+    assert bars, "stunting above the target is drawn red"
+    assert browser.find_elements(By.CSS_SELECTOR, '#charts figure[data-indicator="stunting"] line.tgt')
+    assert "Langsung" in wait(browser).until(lambda d: d.find_element(By.ID, "live").text or None)
+    cookie = browser.get_cookie("jejaring_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["value"] != dash.token_district
+    assert browser.get_log("browser") == []  # no script errors, nothing fetched from elsewhere
+    shot(browser, "district-desktop")
+    shot(browser, "district-desktop-full", full=True)
+
+
+def test_drill_down_to_kecamatan_and_desa(dash: DashboardSystem, browser) -> None:  # noqa: ANN001
+    before = renders(browser)
+    browser.find_element(By.CSS_SELECTOR, f'#pws tbody a[data-region="{KECAMATAN}"]').click()
+    wait_render(browser, before)
+    assert f"region={KECAMATAN}" in browser.current_url
+    assert browser.find_element(By.ID, "title").text == "PWS Kecamatan Kalianda"
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#pws tbody tr")) == 29
+    assert cell(browser, JONDONG, "visits") == "6"
+    crumbs = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#crumbs a, #crumbs span:not(.sep)")]
+    assert crumbs == ["KABUPATEN LAMPUNG SELATAN", "Kalianda"]
+    silent = browser.find_elements(By.CSS_SELECTOR, "#freshness tbody tr.senyap")
+    assert len(silent) == 26 and browser.find_element(By.CSS_SELECTOR, "#freshness tbody tr").get_attribute(
+        "class") == "senyap"  # silent villages are listed first
+    shot(browser, "kecamatan-desktop")
+    before = renders(browser)
+    browser.find_element(By.CSS_SELECTOR, f'#pws tbody a[data-region="{JONDONG}"]').click()
+    wait_render(browser, before)
+    assert browser.find_element(By.ID, "title").text == "PWS Desa Jondong"
+    assert browser.find_element(By.CSS_SELECTOR, '#pws tfoot td[data-indicator="visits"]').text == "6"
+    before = renders(browser)
+    browser.back()
+    wait_render(browser, before)
+    assert browser.find_element(By.ID, "title").text == "PWS Kecamatan Kalianda"
+
+
+def test_live_update_arrives_within_two_seconds(dash: DashboardSystem, browser) -> None:  # noqa: ANN001
+    wait(browser).until(lambda d: "on" in d.find_element(By.ID, "live").get_attribute("class"))
+    time.sleep(1.5)  # no reload pending
+    before = cell(browser, TENGKUJUH, "visits")
+    sent = time.monotonic()
+    dash.publish([adult_visit(TENGKUJUH, datetime.now(WIB), systolic=165, diastolic=100)])
+    wait(browser, 5).until(lambda d: cell(d, TENGKUJUH, "visits") != before)
+    elapsed = time.monotonic() - sent
+    assert cell(browser, TENGKUJUH, "visits") == str(int(before) + 1)
+    assert elapsed < 2.0, f"the new visit took {elapsed:.2f} s to appear"
+    changed = browser.find_element(By.CSS_SELECTOR, f'#pws td[data-area="{TENGKUJUH}"][data-indicator="visits"]')
+    assert "flash" in changed.get_attribute("class")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", changed)
+    shot(browser, "kecamatan-live-update")
+
+
+def test_csv_export_of_every_table(dash: DashboardSystem, browser, downloads: Path) -> None:  # noqa: ANN001
+    period = browser.find_element(By.ID, "period").get_attribute("value")
+    for link_id, name in (("csv-pws", f"pws-{KECAMATAN}-{period}.csv"), ("csv-ref", f"rujukan-{KECAMATAN}-{period}.csv"),
+                          ("csv-fresh", f"kesegaran-data-{KECAMATAN}.csv")):
+        link = browser.find_element(By.ID, link_id)
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", link)
+        link.click()
+        target = downloads / name
+        wait(browser, 10).until(lambda _d, t=target: t.exists() and t.stat().st_size > 0)
+    rows = list(csv.DictReader(io.StringIO((downloads / f"pws-{KECAMATAN}-{period}.csv").read_text())))
+    jondong = next(r for r in rows if r["code"] == JONDONG and r["indicator"] == "visits")
+    assert jondong["numerator"] == "6" and jondong["name"] == "Jondong"
+    referrals = list(csv.DictReader(io.StringIO((downloads / f"rujukan-{KECAMATAN}-{period}.csv").read_text())))
+    total = next(r for r in referrals if r["code"] == KECAMATAN and r["span"] == "bulan")
+    assert (total["total"], total["completed"], total["overdue"]) == ("3", "1", "1")
+    fresh = (downloads / f"kesegaran-data-{KECAMATAN}.csv").read_text()
+    assert fresh.startswith("code,name,kecamatan,last_event_at") and "senyap" in fresh
+
+
+def test_phone_sized_screen(dash: DashboardSystem, browser) -> None:  # noqa: ANN001
+    browser.set_window_size(390, 844)
+    try:
+        browser.get(dash.url + f"/?region={KECAMATAN}")
+        wait_render(browser)
+        viewport = browser.execute_script("return document.documentElement.clientWidth")
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= viewport, \
+            "the page itself must not scroll sideways"
+        for figure in browser.find_elements(By.CSS_SELECTOR, "#charts figure.chart")[:3]:
+            assert figure.rect["width"] <= viewport
+        top = browser.find_element(By.CSS_SELECTOR, "header.top")
+        assert top.rect["height"] < 110  # brand, sign-out and breadcrumb fit in two lines
+        pick = browser.find_element(By.ID, "chart-pick")
+        browser.execute_script("arguments[0].value = 'stunting'; arguments[0].dispatchEvent(new Event('change'))", pick)
+        assert [f.get_attribute("data-indicator") for f in browser.find_elements(By.CSS_SELECTOR, "#charts figure")] == [
+            "stunting"]
+        wrap = browser.find_element(By.CSS_SELECTOR, "#pws").find_element(By.XPATH, "..")
+        assert browser.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth", wrap)  # table scrolls
+        shot(browser, "kecamatan-phone")
+        shot(browser, "kecamatan-phone-full", full=True)
+    finally:
+        browser.set_window_size(1280, 900)
+
+
+def test_regions_outside_the_token_are_refused(dash: DashboardSystem, browser) -> None:  # noqa: ANN001
+    browser.get(dash.url + "/?region=35.07")
+    assert "Akses ditolak" in browser.find_element(By.TAG_NAME, "h1").text
