@@ -35,7 +35,7 @@ from shared.db import Database, ensure_postgres_database
 from shared.envelope import KafkaRecord
 from shared.messaging.consumer import BatchHandler, BatchProcessor, Decoder, Handler, Unit, cloudevent_decoder
 from shared.messaging.inbox import Inbox
-from shared.messaging.kafka import Producer, ResetWatchdog, ensure_topics
+from shared.messaging.kafka import BrokerEpoch, Producer, ResetWatchdog, ensure_topics
 from shared.messaging.outbox import Outbox
 from shared.messaging.tables import messaging_tables
 from shared.metrics import Metrics
@@ -229,6 +229,7 @@ class Service:
                                                       poll_seconds=self.settings.outbox_poll_seconds)),
             asyncio.create_task(self._maintenance()),
             asyncio.create_task(ResetWatchdog(self._consumers, self._on_consumer_reset).run()),
+            asyncio.create_task(BrokerEpoch(self.settings.kafka, self._on_new_epoch).run(self.producer)),
             *(asyncio.create_task(factory()) for factory in self._extra_tasks),
         ]
         self.started = True
@@ -258,6 +259,14 @@ class Service:
 
     def _on_log_lost(self, topic: str, partition: int) -> None:
         self.metrics.broker_resets.labels(self.name).inc()
+        self._replay_pending = True
+
+    async def _on_new_epoch(self) -> None:
+        """The broker started over: read every assigned partition again and replay the outbox."""
+        self.metrics.broker_resets.labels(self.name).inc()
+        for consumer in self._consumers():
+            for tp in list(consumer.assignment()):
+                await consumer.seek_to_beginning(tp)
         self._replay_pending = True
 
     def _on_consumer_reset(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -145,3 +145,64 @@ class ResetWatchdog:
             except Exception as exc:  # broker away: the next check will tell
                 log.debug("watchdog check failed", extra={"error": repr(exc)})
             await asyncio.sleep(interval)
+
+
+EPOCH_TOPIC = "jejaring.broker.epoch"
+
+
+class BrokerEpoch:
+    """Notices a broker that lost its whole log, however fast the new log grows.
+
+    The first record of a one-partition topic is the broker's *epoch*: a random id written by
+    whichever service finds the topic empty. Every service reads it every second; a different id
+    means the broker started over (Tansu keeps its log in memory), so the service re-reads its
+    topics from the beginning and replays its outbox. On a durable Kafka the epoch never changes.
+    Comparing offsets alone cannot tell: replays can push the new log past an old position
+    before any check runs, and the consumer would skip the new log's first messages.
+    """
+
+    def __init__(self, settings: KafkaSettings, on_change: Callable[[], Awaitable[None]]) -> None:
+        self.settings = settings
+        self.on_change = on_change
+        self.known: str | None = None
+
+    async def _read(self, consumer: AIOKafkaConsumer) -> str | None:
+        tp = TopicPartition(EPOCH_TOPIC, 0)
+        consumer.assign([tp])
+        await consumer.seek_to_beginning(tp)
+        batch = await consumer.getmany(tp, timeout_ms=1000, max_records=1)
+        records = batch.get(tp) or []
+        return records[0].value.decode() if records else None
+
+    async def current(self, consumer: AIOKafkaConsumer, producer: Producer) -> str | None:
+        """The broker's epoch, written first if the broker has none yet."""
+        epoch = await self._read(consumer)
+        if epoch is None:
+            await ensure_topics(self.settings, [(EPOCH_TOPIC, 1, {"retention.ms": "-1"})])
+            from uuid import uuid4
+
+            await producer.publish([KafkaRecord(topic=EPOCH_TOPIC, key=b"epoch", value=uuid4().hex.encode())])
+            epoch = await self._read(consumer)
+        return epoch
+
+    async def run(self, producer: Producer, interval: float = 1.0) -> None:
+        """Watch forever; call ``on_change`` once per new epoch."""
+        consumer = AIOKafkaConsumer(**self.settings.client_options(), enable_auto_commit=False,
+                                    auto_offset_reset="earliest")
+        await consumer.start()
+        try:
+            while True:
+                try:
+                    epoch = await self.current(consumer, producer)
+                    if epoch is not None and self.known is not None and epoch != self.known:
+                        log.warning("the broker lost its log (new epoch); re-reading and replaying")
+                        await self.on_change()
+                    if epoch is not None:
+                        self.known = epoch
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # broker away: try again next round
+                    log.debug("epoch check failed", extra={"error": repr(exc)})
+                await asyncio.sleep(interval)
+        finally:
+            await consumer.stop()

@@ -1,0 +1,252 @@
+"""Ground truth: the indicator values the dashboard should show, computed from the generated records.
+
+Independent of the services: it reads only what was sent (the intake JSON of each emission) and the
+simulator's own bookkeeping of which messages were invalid. It follows the contract's definitions
+(contracts.md, Dashboard): ``visits`` counts accepted visits per (village, month of ``occurred_at`` in
+its own offset); the other indicators are person-level — a person counts once per period, by their
+latest qualifying measurement in that period. Persons are identified like registration does: by NIK,
+or for a child without one by (mother's NIK, birth date, sex). "People >= 15 y" is age in days
+>= 15 x 365.25 at the visit date; "under-five" is the life-cycle stage of ``shared.lifecycle``.
+
+Measurement-based indicators (always): visits, children_weighed (denominator: the village's
+under-five target of that year), hypertension, diabetes, anemia_pregnancy, kek_pregnancy,
+tb_presumptive (latest cough measurement >= 2 weeks; a count), and the two coverage indicators the
+dashboard adds — pregnant_served (pregnant women seen / pregnant target) and bp_screened (people >= 15 y
+with BP measured / adult_15_59 + elderly targets). Stunting, wasting and underweight need real WHO
+z-scores: they are computed with the screening service's z-score function
+(``services.screening.domain.zscores.who2006``) when it can be imported, and left out
+(``"zscore_source": null``) otherwise.
+
+Invalid messages are excluded and counted by reason; a repeated ``visit_id`` counts once (the first
+occurrence), the rest are counted as duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from services.simulator.faults import SCHEMA_DEFECTS, SEMANTIC_DEFECTS, Emission
+from services.simulator.population import village_targets
+from shared.lifecycle import stage_for
+
+ADULT_AGE_DAYS = 15 * 365.25
+INDICATORS = ("visits", "children_weighed", "underweight", "stunting", "wasting", "anemia_pregnancy",
+              "kek_pregnancy", "hypertension", "diabetes", "tb_presumptive", "pregnant_served", "bp_screened")
+MEASURED = ("underweight", "stunting", "wasting", "anemia_pregnancy", "kek_pregnancy", "hypertension", "diabetes")
+# indicator -> target groups whose sum is its denominator (sasaran)
+TARGET_BASE = {"children_weighed": ("under_five",), "pregnant_served": ("pregnant",),
+               "bp_screened": ("adult_15_59", "elderly")}
+ZSCORE_INDICATORS = {"underweight": 0, "stunting": 1, "wasting": 2}  # index in who2006's result
+
+
+def default_zscore_function() -> tuple[Callable | None, str | None]:
+    """The screening service's WHO 2006 z-score function, if importable."""
+    try:
+        from services.screening.domain.zscores import who2006
+    except Exception:  # noqa: BLE001 - any import problem means "not available"
+        return None, None
+    return who2006, "services.screening.domain.zscores.who2006"
+
+
+def percentage(numerator: int, denominator: int | None) -> float | None:
+    if not denominator:
+        return None
+    return round(100.0 * numerator / denominator, 1)
+
+
+class Truth:
+    """Accumulates emissions (in any order) and reports the expected indicators."""
+
+    def __init__(self, targets: dict[tuple[str, int], dict[str, int]] | None = None, *,
+                 zscores: Callable | None | str = "auto") -> None:
+        """``targets``: sasaran by (village, year) -> {group: count}; ``zscores``: who2006-like function, None,
+        or "auto"."""
+        self.targets = targets or {}
+        if zscores == "auto":
+            self.z, self.z_source = default_zscore_function()
+        else:
+            self.z, self.z_source = zscores, (getattr(zscores, "__module__", "custom") if zscores else None)
+        self.seen: set[str] = set()
+        self.counts: Counter[str] = Counter()
+        self.invalid: Counter[str] = Counter()
+        self.warnings: Counter[str] = Counter()
+        self.visits: Counter[tuple[str, str]] = Counter()
+        self.by_point: Counter[str] = Counter()
+        # indicator -> (village, period) -> person -> (occurred timestamp, positive)
+        self.latest: dict[str, dict[tuple[str, str], dict[tuple, tuple[float, bool]]]] = {i: {} for i in INDICATORS[1:]}
+
+    @classmethod
+    def for_network(cls, network, years: Iterable[int], **kwargs: Any) -> "Truth":  # noqa: ANN001
+        targets = {}
+        for v, pop in zip(network.villages, network.populations):
+            for year in years:
+                targets[(v.code, year)] = village_targets(pop).as_dict()
+        return cls(targets, **kwargs)
+
+    # ------------------------------------------------------------------ input
+    def add(self, e: Emission) -> None:
+        self.counts["messages"] += 1
+        if e.kind == "invalid":
+            self.counts["invalid"] += 1
+            self.invalid[e.reason or "unknown"] += 1
+            return
+        body = e.body
+        assert isinstance(body, dict)
+        vid = body["visit_id"]
+        if vid in self.seen:
+            self.counts["duplicates"] += 1
+            return
+        self.seen.add(vid)
+        self.counts["accepted"] += 1
+        if e.reason:
+            self.warnings[e.reason] += 1
+        self.add_visit(body)
+
+    def add_visit(self, v: dict) -> None:
+        """Count one accepted visit (the intake JSON)."""
+        occurred = v["occurred_at"]
+        period = occurred[:7]
+        person = v["person"]
+        village = person["village_code"]
+        cell = (village, period)
+        self.visits[cell] += 1
+        self.by_point[v["service_point"]] += 1
+        ts = datetime.fromisoformat(occurred).timestamp()
+        on = date.fromisoformat(occurred[:10])
+        born = date.fromisoformat(person["birth_date"])
+        age_days = (on - born).days
+        pregnant = v.get("pregnancy") is not None
+        if pregnant:
+            stage = "pregnancy"
+        elif age_days < 1800:  # surely under 60 completed months; near the boundary ask shared.lifecycle
+            stage = "under_five"
+        elif age_days > 1900:
+            stage = "older"
+        else:
+            stage = stage_for(born, on, pregnant)
+        key = ("n", person["nik"]) if person.get("nik") else ("c", person.get("mother_nik"), person["birth_date"],
+                                                               person["sex"])
+        m = v.get("measurements") or {}
+        judged: list[tuple[str, bool]] = []
+        weight = m.get("weight_kg")
+        if stage == "under_five" and weight is not None:
+            judged.append(("children_weighed", True))
+        if pregnant:
+            judged.append(("pregnant_served", True))
+        if age_days >= ADULT_AGE_DAYS:
+            if m.get("systolic_mmhg") is not None and m.get("diastolic_mmhg") is not None:
+                judged.append(("hypertension", m["systolic_mmhg"] >= 140 or m["diastolic_mmhg"] >= 90))
+                judged.append(("bp_screened", True))
+            if m.get("glucose_mg_dl") is not None:
+                judged.append(("diabetes", m["glucose_mg_dl"] >= (126 if m.get("glucose_fasting") else 200)))
+        if pregnant:
+            if m.get("hb_g_dl") is not None:
+                judged.append(("anemia_pregnancy", m["hb_g_dl"] < 11.0))
+            if m.get("muac_cm") is not None:
+                judged.append(("kek_pregnancy", m["muac_cm"] < 23.5))
+        cough = m.get("cough_weeks")
+        if cough is not None:
+            judged.append(("tb_presumptive", cough >= 2))
+        if self.z is not None and stage == "under_five":
+            z = self.z(person["sex"], age_days, weight, m.get("height_cm"), m.get("measured_lying"), m.get("muac_cm"),
+                       m.get("oedema"))
+            for name, i in ZSCORE_INDICATORS.items():
+                if z[i] is not None:
+                    judged.append((name, z[i] < -2))
+        for name, positive in judged:
+            people = self.latest[name].setdefault(cell, {})
+            old = people.get(key)
+            if old is None or ts >= old[0]:
+                people[key] = (ts, positive)
+
+    # ------------------------------------------------------------------ output
+    def cells(self) -> dict[str, dict[str, dict[str, dict]]]:
+        """period -> village -> indicator -> {"numerator", "denominator", "value"}."""
+        raw: dict[str, dict[str, dict[str, list[int | None]]]] = {}
+        cells = set(self.visits)
+        for per_cell in self.latest.values():
+            cells.update(per_cell)
+        periods = {p for _, p in cells}
+        cells.update((village, p) for (village, year) in self.targets for p in periods if int(p[:4]) == year)
+        for village, period in cells:
+            row = raw.setdefault(period, {}).setdefault(village, {})
+            row["visits"] = [self.visits.get((village, period), 0), None]
+            for name in INDICATORS[1:]:
+                if name in ZSCORE_INDICATORS and self.z is None:
+                    continue
+                people = self.latest[name].get((village, period), {})
+                positives = sum(1 for _, pos in people.values() if pos)
+                if name in TARGET_BASE:
+                    row[name] = [positives, self._target(village, int(period[:4]), name)]
+                elif name in MEASURED:
+                    row[name] = [positives, len(people)]
+                else:
+                    row[name] = [positives, None]
+        return {p: {v: {k: _cell(n, d) for k, (n, d) in row.items()} for v, row in sorted(vs.items())}
+                for p, vs in sorted(raw.items())}
+
+    def _target(self, village: str, year: int, indicator: str) -> int | None:
+        groups = self.targets.get((village, year))
+        if groups is None:
+            return None
+        return sum(groups.get(g, 0) for g in TARGET_BASE[indicator])
+
+    def result(self, meta: dict | None = None) -> dict:
+        periods = {}
+        for period, villages in self.cells().items():
+            kec: dict[str, dict[str, list]] = {}
+            total: dict[str, list] = {}
+            for village, row in villages.items():
+                for target in (kec.setdefault(village[:8], {}), total):
+                    for name, c in row.items():
+                        acc = target.setdefault(name, [0, None if c["denominator"] is None else 0])
+                        acc[0] += c["numerator"]
+                        if c["denominator"] is not None:
+                            acc[1] = (acc[1] or 0) + c["denominator"]
+            year = int(period[:4])
+            if self.targets:  # target denominators of an area: the sum over all its villages
+                for name in TARGET_BASE:
+                    for code, row in kec.items():
+                        if name in row:
+                            row[name][1] = sum(self._target(v, y, name) or 0 for (v, y) in self.targets
+                                               if y == year and v.startswith(code + "."))
+                    if name in total:
+                        total[name][1] = sum(self._target(v, y, name) or 0 for (v, y) in self.targets if y == year)
+            periods[period] = {
+                "total": {k: _cell(n, d) for k, (n, d) in total.items()},
+                "kecamatan": {code: {k: _cell(n, d) for k, (n, d) in row.items()} for code, row in sorted(kec.items())},
+                "villages": villages,
+            }
+        schema = sum(n for r, n in self.invalid.items() if r in SCHEMA_DEFECTS)
+        semantic = sum(n for r, n in self.invalid.items() if r in SEMANTIC_DEFECTS)
+        return {
+            "meta": {**(meta or {}), "zscore_source": self.z_source,
+                     "indicators": [i for i in INDICATORS if self.z is not None or i not in ZSCORE_INDICATORS]},
+            "counts": {
+                "messages": self.counts["messages"],
+                "accepted": self.counts["accepted"],
+                "duplicates": self.counts["duplicates"],
+                "invalid": self.counts["invalid"],
+                "invalid_schema": schema,
+                "invalid_semantic": semantic,
+                "invalid_by_reason": dict(sorted(self.invalid.items())),
+                "warnings": dict(sorted(self.warnings.items())),
+                "by_service_point": dict(sorted(self.by_point.items())),
+            },
+            "periods": periods,
+        }
+
+    def write(self, path: str | Path, meta: dict | None = None) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(self.result(meta), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _cell(numerator: int, denominator: int | None) -> dict:
+    if denominator is None:
+        return {"numerator": numerator, "denominator": None, "value": numerator}
+    return {"numerator": numerator, "denominator": denominator, "value": percentage(numerator, denominator)}
