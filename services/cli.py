@@ -100,13 +100,18 @@ def cmd_up(args: argparse.Namespace) -> int:
         log = open(var / "logs" / f"{service}.log", "ab")  # noqa: SIM115 - owned by the child
         children.append(subprocess.Popen([sys.executable, "-m", "services.cli", "run", service],
                                          env=service_env(service, dict(os.environ)), stdout=log, stderr=log))
+    helpers: list[subprocess.Popen] = []
     try:
         for service in SERVICES:
             wait_for_port("127.0.0.1", DEFAULT_PORTS[service], timeout=90)
             print(f"{service}: http://127.0.0.1:{DEFAULT_PORTS[service]}", flush=True)
         print(f"logs: {var / 'logs'}", flush=True)
         if not args.no_simulate:
-            _start_demo(children, var)
+            helpers.append(_start_demo(var, args.district))
+        token = subprocess.run([sys.executable, "-m", "services.cli", "token", "issue", "--region", args.district,
+                                "--role", "viewer"], capture_output=True, text=True, check=True).stdout
+        print(f"\nDashboard: http://127.0.0.1:{DEFAULT_PORTS['dashboard']}/login", flush=True)
+        print(f"Viewer token for {args.district}: {token.strip().splitlines()[-1]}", flush=True)
         print("Ctrl-C stops everything.", flush=True)
         while all(c.poll() is None for c in children):
             time.sleep(0.5)
@@ -115,26 +120,22 @@ def cmd_up(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        for child in reversed(children):
+        for child in reversed(children + helpers):
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
-        for child in reversed(children):
+        for child in reversed(children + helpers):
             try:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
 
 
-def _start_demo(children: list[subprocess.Popen], var: Path) -> None:
-    """Seed facilities and a viewer token for the demo district, then start the simulator if present."""
-    try:
-        importlib.import_module("services.simulator.cli")
-    except ImportError:
-        print("demo simulator not available yet (issue 7); run with --no-simulate to silence this", flush=True)
-        return
+def _start_demo(var: Path, district: str) -> subprocess.Popen:
+    """The demo simulator: sets the district up (facilities, targets, tokens) and streams visits."""
     log = open(var / "logs" / "simulator.log", "ab")  # noqa: SIM115 - owned by the child
-    children.append(subprocess.Popen([sys.executable, "-m", "services.cli", "simulate", "--district", "18.01", "--demo"],
-                                     stdout=log, stderr=log))
+    print(f"demo: simulating district {district} (log: {var / 'logs' / 'simulator.log'})", flush=True)
+    return subprocess.Popen([sys.executable, "-m", "services.cli", "simulate", "--district", district, "--demo",
+                             "--dir", str(var / "demo")], stdout=log, stderr=log)
 
 
 async def _in_transaction(service_name: str, fn):  # noqa: ANN001, ANN202
@@ -293,6 +294,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("up", help="broker and all four services")
     s.add_argument("--no-simulate", action="store_true", help="do not start the demo simulator")
+    s.add_argument("--district", default="18.01", help="seed district of the demo (default: 18.01)")
     s.set_defaults(fn=cmd_up)
     s = sub.add_parser("run", help="run one service")
     s.add_argument("service", choices=SERVICES)

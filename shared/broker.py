@@ -32,7 +32,10 @@ def broker_command(host: str = "127.0.0.1", port: int = 9092) -> list[str]:
 
 
 def start_broker(host: str = "127.0.0.1", port: int = 9092, log_file: Path | None = None) -> subprocess.Popen:
-    """Start Tansu and wait until it accepts connections."""
+    """Start Tansu and wait until it accepts connections; refuse if the port is already taken."""
+    with socket.socket() as sock:
+        if sock.connect_ex((host, port)) == 0:
+            raise RuntimeError(f"{host}:{port} is already in use (another broker running?)")
     out = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115 - owned by the process
     process = subprocess.Popen(broker_command(host, port), stdout=out, stderr=subprocess.STDOUT)
     wait_for_port(host, port, timeout=15, process=process)
