@@ -170,6 +170,10 @@ def _status(status: str) -> Callable[[ReferralUpdated], bool]:
     return lambda e: e.status == status
 
 
+def _has_data_quality_warning(e: VisitRecorded) -> bool:
+    return bool(e.data_quality)
+
+
 def _always(_e: Any) -> bool:
     return True
 
@@ -216,6 +220,10 @@ REGISTRY: tuple[Indicator, ...] = (
               _bp_screened, numerator="penduduk ≥ 15 th diukur TD", denominator="sasaran usia 15–59 th dan lansia",
               base="target:adult_15_59+elderly", target=100, ytd="prorata",
               source="SPM usia produktif/hipertensi, Permenkes 4/2019 [KEB-ILP]"),
+    Indicator("data_quality_warnings", "Kunjungan dengan peringatan kualitas data (NIK)", "Kualitas data", "count",
+              VisitRecorded, _has_data_quality_warning,
+              numerator="kunjungan yang NIK-nya tidak cocok dengan tanggal lahir/jenis kelamin", unit="kunjungan",
+              source="registration NIK checks (ilp-domain.md §4.2)"),
     Indicator("risks_detected", "Risiko terdeteksi", "Risiko", "count", RiskDetected, _always,
               numerator="risiko terdeteksi skrining", unit="risiko", source="aturan skrining (screening)"),
     Indicator("referrals_made", "Rujukan dibuat", "Rujukan", "count", ReferralMade, _always,

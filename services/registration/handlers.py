@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import JSONResponse
 
-from services.registration import usecases
+from services.registration import domain, usecases
 from services.registration.coalescer import IntakeCoalescer
 from shared.envelope import EnvelopeError, KafkaRecord
 from shared.messaging.consumer import BatchUnit, Decoded
@@ -143,5 +143,17 @@ def router(service: Service, registrar: usecases.Registrar, coalescer: IntakeCoa
         async with service.db.read_session() as session:
             await registrar.facilities.reload(session)
         return JSONResponse({"facilities": [f.model_dump() for f in registrar.facilities.entries.values()]})
+
+    @api.get("/data-quality", tags=["registry"])
+    async def data_quality(authorization: str | None = Header(default=None)) -> JSONResponse:
+        """Visits and NIK data-quality warnings per facility, for the token's facility and those below it."""
+        facility = await authorised(authorization)
+        if facility is None:
+            return JSONResponse({"errors": [{"loc": ["header", "authorization"], "msg": "missing or invalid token"}]}, 401)
+        async with service.db.read_session() as session:
+            await registrar.facilities.reload(session)
+            counts = await usecases.data_quality_by_facility(session)
+        parents = registrar.facilities.parents
+        return JSONResponse({"facilities": {f: c for f, c in counts.items() if domain.in_scope(facility, f, parents)}})
 
     return api

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registration import domain, models
@@ -232,6 +232,16 @@ class Registrar:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+async def data_quality_by_facility(session: AsyncSession) -> dict[str, dict[str, int]]:
+    """Per facility: visits recorded and visits with a NIK data-quality warning."""
+    v = models.visits
+    rows = await session.execute(
+        select(v.c.facility_id, func.count(), func.sum(case((v.c.data_quality != "", 1), else_=0)))
+        .group_by(v.c.facility_id)
+    )
+    return {facility: {"visits": int(total), "warnings": int(flagged or 0)} for facility, total, flagged in rows}
 
 
 def hash_token(token: str) -> str:

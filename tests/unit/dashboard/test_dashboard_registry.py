@@ -137,3 +137,14 @@ def test_docs_list_every_indicator_with_its_target() -> None:
         assert line is not None, f"{indicator.id} missing from docs/dashboard.md"
         target = "—" if indicator.target is None else f"{indicator.target:g} %"
         assert f"| {target} |" in line, f"{indicator.id}: target in docs differs from the registry"
+
+
+def test_data_quality_warnings_count_visits_with_nik_disagreements() -> None:
+    from tests.unit.dashboard.conftest import adult, at
+
+    indicator = domain.BY_ID["data_quality_warnings"]
+    clean = adult("p1", at(11))
+    flagged = clean.model_copy(update={"data_quality": ["nik_birth_date_mismatch"]})
+    assert indicator.kind == "count"
+    assert indicator.judge(flagged) is True
+    assert indicator.judge(clean) is False

@@ -183,3 +183,12 @@ async def test_record_many_answers_per_item_in_order(seeded) -> None:
     async with seeded.session() as session:
         village = await session.scalar(select(models.persons.c.village_code))
     assert village == "18.01.06.1007", "the person keeps the values of their latest visit, not the last one sent"
+
+
+async def test_data_quality_is_counted_per_facility(seeded) -> None:
+    body = visit()
+    body["person"] = {**body["person"], "birth_date": "1992-08-06"}
+    await run(seeded, lambda u: registrar().record_many(u, [body, visit()], token_facility=None))
+    async with seeded.session() as session:
+        counts = await usecases.data_quality_by_facility(session)
+    assert counts == {"PSY1801062001A": {"visits": 2, "warnings": 1}}
