@@ -233,3 +233,43 @@ def test_property_visit_recorded_round_trips(data, event_id):
     assert envelope.id == str(event_id)
     assert envelope.time == data.occurred_at
     assert record.key == data.person_id.encode() == dict(record.headers)["ce_subject"]
+
+
+# -- conformance with the cloudevents SDK, the reference implementation -------------------------------
+def test_our_records_read_the_same_with_the_cloudevents_sdk() -> None:
+    import json
+
+    from cloudevents.core.bindings import kafka as ce_kafka
+    from cloudevents.core.formats.json import JSONFormat
+
+    for cls, data in SAMPLES.items():
+        record = encode(data, source="/jejaring/test", event_id="id-1")
+        event = ce_kafka.from_binary(
+            ce_kafka.KafkaMessage(headers=dict(record.headers), key=record.key, value=record.value), JSONFormat())
+        assert event.get_id() == "id-1" and event.get_type() == cls.ce_type
+        assert event.get_source() == "/jejaring/test" and event.get_subject() == data.subject()
+        assert event.get_time() == data.event_time() or data.event_time() is None
+        body = event.get_data()
+        body = json.loads(body) if isinstance(body, (bytes, str)) else body
+        assert cls.model_validate(body) == data
+
+
+def test_sdk_records_decode_the_same_with_ours() -> None:
+    from datetime import datetime, timezone
+
+    from cloudevents.core.bindings import kafka as ce_kafka
+    from cloudevents.core.formats.json import JSONFormat
+    from cloudevents.core.v1.event import CloudEvent
+
+    for cls, data in SAMPLES.items():
+        moment = data.event_time() or datetime(2026, 11, 20, tzinfo=timezone.utc)
+        event = CloudEvent(attributes={"id": "sdk-1", "source": "/sdk", "type": cls.ce_type, "specversion": "1.0",
+                                       "datacontenttype": "application/json", "subject": data.subject(),
+                                       "time": moment},
+                           data=data.model_dump(mode="json"))
+        message = ce_kafka.to_binary(event, JSONFormat(), key_mapper=lambda _e: data.key())
+        record = KafkaRecord(topic=cls.topic, key=message.key.encode(), value=message.value,
+                             headers=tuple(message.headers.items()))
+        envelope = decode(record)
+        assert envelope.id == "sdk-1" and envelope.source == "/sdk" and envelope.type == cls.ce_type
+        assert envelope.data == data and envelope.time == moment
