@@ -22,7 +22,7 @@ def build_service(settings: ReferralSettings | None = None) -> Service:
                       produces=(ReferralMade, ReferralUpdated))
     service.consume(topics.FACILITY_REGISTERED, handlers.on_facility)
     service.consume(topics.FACILITY_TOKEN, handlers.on_token)
-    service.consume(topics.RISK_DETECTED, handlers.on_risk(settings))
+    service.consume(topics.RISK_DETECTED, handlers.on_risk(settings), batch_handler=handlers.on_risks(settings))
     service.consume(topics.PERSON_LINKED, handlers.on_person_linked)
     service.add_task(handlers.overdue_loop(service, settings))
     return service

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from services.referral import usecases
 from services.referral.settings import ReferralSettings
 from shared.contracts.events import FacilityRegistered, FacilityTokenChanged, PersonLinked, RiskDetected
-from shared.messaging.consumer import Reject, Unit
+from shared.messaging.consumer import BatchUnit, Reject, Unit
 from shared.service import Service
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,14 @@ def on_risk(settings: ReferralSettings):  # noqa: ANN201
     async def handle(unit: Unit) -> None:
         """Decide whether a detected risk needs a referral, and where; attach repeats to the open one."""
         await usecases.on_risk(unit, _data(unit, RiskDetected), settings, _now())
+
+    return handle
+
+
+def on_risks(settings: ReferralSettings):  # noqa: ANN201
+    async def handle(unit: BatchUnit) -> None:
+        """Decide referrals for a batch of risks at once (falls back to one by one on failure)."""
+        await usecases.on_risks(unit, settings, _now())
 
     return handle
 

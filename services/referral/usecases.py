@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.referral import models, store
@@ -30,7 +30,7 @@ from shared.contracts.events import (
     ReferralUpdated,
     RiskDetected,
 )
-from shared.messaging.consumer import Unit
+from shared.messaging.consumer import BatchUnit, Reject, Unit
 
 log = logging.getLogger(__name__)
 _NS = uuid.UUID("0c7a3f0e-9d1b-4f6e-8a25-3e1d2b4c5a60")
@@ -112,6 +112,96 @@ async def on_risk(unit: Unit, event: RiskDetected, settings: ReferralSettings, n
         reason=reason, urgency=event.severity, made_at=event.occurred_at, due_at=due,
     ), event_id=referral_id)
     return "made"
+
+
+async def on_risks(unit: BatchUnit, settings: ReferralSettings, now: datetime) -> None:
+    """``on_risk`` for a whole batch, set-wise: one query per table instead of several per risk.
+
+    Same decisions in the same order: a risk already seen is skipped, a repeat attaches to the
+    person's open referral for that code (also one opened earlier in this batch), else the risk is
+    routed through the network (read once per batch). A concurrent writer elsewhere makes the
+    unique ``open_key`` index fail the batch, which then falls back to ``on_risk`` one by one.
+    """
+    session, now = unit.session, store.utc(now)
+    events: list[RiskDetected] = []
+    for message in unit.messages:
+        if not isinstance(message.body.data, RiskDetected):
+            raise Reject(f"unexpected event type {message.body.type}")
+        events.append(message.body.data)
+    t, d = models.referrals, models.detections
+    known = set((await session.scalars(select(d.c.risk_id).where(d.c.risk_id.in_([str(e.risk_id) for e in events])))).all())
+    keys = list({store.open_key(e.person_id, e.code) for e in events})
+    open_rows = {r["open_key"]: dict(r) for r in (await session.execute(select(t).where(t.c.open_key.in_(keys)))).mappings()}
+    network = {r["facility_id"]: store.facility_of(r) for r in (await session.execute(select(models.facilities))).mappings()}
+    created: dict[str, dict[str, Any]] = {}
+    attached: dict[str, dict[str, Any]] = {}
+    detections: list[dict[str, Any]] = []
+    for event in events:
+        if str(event.risk_id) in known:
+            continue
+        known.add(str(event.risk_id))
+        key = store.open_key(event.person_id, event.code)
+        row = open_rows.get(key)
+        if row is not None:
+            _attach_values(row, event, settings, now)
+            if row["referral_id"] not in created:
+                attached[row["referral_id"]] = row
+            detections.append(_detection(event, row["referral_id"]))
+            continue
+        decision = routing.decide(event.code, event.severity, event.recommended_level,
+                                  network.get(event.facility_id), network.get)
+        if decision is None:
+            continue
+        if event.code not in ROUTES:
+            log.warning("risk code has no routing entry", extra={"code": event.code})
+        referral_id = str(referral_id_for(event.risk_id))
+        due = lifecycle.due_at(event.occurred_at, event.severity, settings.overdue_days)
+        reason = decision.reason(event.code, event.severity)
+        row = dict(
+            referral_id=referral_id, person_id=event.person_id, risk_code=event.code, risk_id=str(event.risk_id),
+            village_code=event.village_code, origin_facility_id=event.facility_id,
+            destination_facility_id=decision.destination_id, destination_level=decision.level,
+            urgency=event.severity, status="made", made_at=store.utc(event.occurred_at),
+            offset_minutes=store.offset_minutes(event.occurred_at), due_at=store.utc(due), updated_at=now,
+            overdue=False, overdue_cleared=False, detections=1, open_key=key, reason=reason,
+            last_detected_at=store.utc(event.occurred_at))
+        open_rows[key] = created[referral_id] = row
+        detections.append(_detection(event, referral_id))
+        unit.emit(ReferralMade(
+            referral_id=referral_id, person_id=event.person_id, risk_id=event.risk_id, risk_code=event.code,
+            village_code=event.village_code, origin_facility_id=event.facility_id,
+            destination_facility_id=decision.destination_id, destination_level=decision.level,
+            reason=reason, urgency=event.severity, made_at=event.occurred_at, due_at=due,
+        ), event_id=referral_id)
+    if created:
+        await session.execute(t.insert(), list(created.values()))
+    if attached:
+        columns = ("detections", "updated_at", "last_detected_at", "urgency", "due_at")
+        await session.execute(
+            update(t).where(t.c.referral_id == bindparam("rid")).values({c: bindparam(c) for c in columns}),
+            [{"rid": r["referral_id"], **{c: r[c] for c in columns}} for r in attached.values()],
+        )
+    if detections:
+        await session.execute(d.insert(), detections)
+
+
+def _detection(event: RiskDetected, referral_id: str) -> dict[str, Any]:
+    return {"risk_id": str(event.risk_id), "referral_id": referral_id, "occurred_at": store.utc(event.occurred_at)}
+
+
+def _attach_values(row: dict[str, Any], event: RiskDetected, settings: ReferralSettings, now: datetime) -> None:
+    """The in-memory twin of ``_attach``: one more detection, a tighter deadline if more urgent."""
+    row["detections"] = (row["detections"] or 0) + 1
+    row["updated_at"] = now
+    last = store.from_db(row["last_detected_at"]) or store.from_db(row["made_at"])
+    row["last_detected_at"] = store.utc(max(last, event.occurred_at))
+    if lifecycle.more_urgent(row["urgency"], event.severity) != row["urgency"]:
+        start = max(store.from_db(row["made_at"]), event.occurred_at)
+        row["due_at"] = store.utc(min(store.from_db(row["due_at"]),
+                                      lifecycle.due_at(start, event.severity, settings.overdue_days)))
+        row["urgency"] = event.severity
+    else:
+        row["due_at"] = store.from_db(row["due_at"])
 
 
 async def _attach(unit: Unit, key: str, event: RiskDetected, settings: ReferralSettings, now: datetime) -> bool:

@@ -1,0 +1,68 @@
+"""``on_risks`` (a batch, set-wise) decides exactly what ``on_risk`` decides one risk at a time."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from services.referral import models, usecases
+from services.referral.app import MIGRATIONS, build_service
+from services.referral.settings import ReferralSettings
+from shared.envelope import encode
+from shared.messaging.consumer import BatchUnit, cloudevent_decoder
+from tests.unit.referral.factories import Harness, registered, risk, standard
+
+WIB = timezone(timedelta(hours=7))
+NOW = datetime(2026, 11, 21, tzinfo=timezone.utc)
+
+
+async def make(tmp_path, name: str) -> Harness:
+    settings = ReferralSettings(database_url=f"sqlite:///{tmp_path / name}", var_dir=tmp_path)
+    service = build_service(settings)
+    await service.db.migrate(MIGRATIONS, version_table="alembic_version_referral")
+    async with service.transaction() as unit:
+        for f in standard().values():
+            await usecases.upsert_facility(unit, registered(f))
+    return Harness(service, settings)
+
+
+def risks() -> list:
+    at = datetime(2026, 11, 20, 9, tzinfo=WIB)
+    repeated = uuid.uuid4()
+    return [
+        risk("HT", "moderate", "puskesmas", person="p1", at=at),
+        risk("HT", "emergency", "rs", person="p1", at=at + timedelta(hours=1)),   # attaches, tightens the deadline
+        risk("HT", "moderate", "puskesmas", person="p2", at=at, risk_id=repeated),
+        risk("HT", "moderate", "puskesmas", person="p2", at=at, risk_id=repeated),  # the same risk again
+        risk("DM_SUSPECT", "moderate", "puskesmas", person="p1", at=at),
+        risk("PREDIABETES", "low", "posyandu", person="p3", at=at),                # no referral needed
+        risk("STUNTED", "moderate", "puskesmas", person="c1", at=at),
+    ]
+
+
+async def state(h: Harness) -> list[dict]:
+    t = models.referrals
+    async with h.service.db.session() as session:
+        rows = (await session.execute(select(t).order_by(t.c.referral_id))).mappings().all()
+    return [{k: v for k, v in r.items() if k != "updated_at"} for r in rows]
+
+
+async def test_batch_equals_one_by_one(tmp_path) -> None:
+    events = risks()
+    singles = await make(tmp_path, "singles.db")
+    for event in events:
+        await singles.risk(event, NOW)
+    batch = await make(tmp_path, "batch.db")
+    messages = [cloudevent_decoder(encode(e, source="/t", event_id=e.risk_id)) for e in events]
+    async with batch.service.transaction() as unit:
+        whole = BatchUnit(session=unit.session, message=None, source="/jejaring/referral", messages=messages)
+        await usecases.on_risks(whole, batch.settings, NOW)
+        unit.emitted.extend(whole.emitted)
+    expected, got = await state(singles), await state(batch)
+    assert len(expected) == 4 and got == expected
+    assert {r["urgency"] for r in got if r["person_id"] == "p1" and r["risk_code"] == "HT"} == {"emergency"}
+    assert [e for e in await batch.events()] == [e for e in await singles.events()]
+    await singles.service.db.dispose()
+    await batch.service.db.dispose()
