@@ -156,6 +156,7 @@ class Service:
             batch=True,
             max_records=self.settings.consumer_max_records,
             batch_timeout_ms=self.settings.consumer_batch_timeout_ms,
+            fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
             title=f"{self.name}:consumer",

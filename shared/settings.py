@@ -83,6 +83,9 @@ class ServiceSettings(BaseSettings):
     outbox_retention_hours: float = Field(default=24 * 7, gt=0)
     consumer_max_records: int = Field(default=1000, ge=1)
     consumer_batch_timeout_ms: int = Field(default=20, ge=0)
+    # How long the broker may hold a fetch open waiting for data. Tansu answers only when this
+    # expires (no early return when data arrives), so it bounds the latency of every hop.
+    consumer_fetch_max_wait_ms: int = Field(default=25, ge=1)
     handler_max_attempts: int = Field(default=3, ge=1)
     retry_base_seconds: float = Field(default=0.2, gt=0)
     retry_max_seconds: float = Field(default=10.0, gt=0)
