@@ -148,14 +148,18 @@ async def _in_transaction(service_name: str, fn):  # noqa: ANN001, ANN202
         await service.db.dispose()
 
 
-def cmd_facilities_import(args: argparse.Namespace) -> int:
-    """Load facilities from CSV, all or nothing."""
+def _import_csv(path: str, kind: str) -> int:
+    """Load a registration CSV (``facilities`` or ``targets``) all or nothing; errors by line and field."""
     from services.registration import usecases
     from shared.regions import load_regions
 
+    parse, apply = {
+        "facilities": (usecases.parse_facilities_csv, usecases.import_facilities),
+        "targets": (usecases.parse_targets_csv, usecases.import_targets),
+    }[kind]
     try:
-        rows = usecases.parse_facilities_csv(Path(args.file).read_text(encoding="utf-8-sig"), load_regions())
-        counts = asyncio.run(_in_transaction("registration", lambda unit: usecases.import_facilities(unit, rows)))
+        rows = parse(Path(path).read_text(encoding="utf-8-sig"), load_regions())
+        counts = asyncio.run(_in_transaction("registration", lambda unit: apply(unit, rows)))
     except usecases.CsvImportError as exc:
         for error in exc.errors:
             print(f"line {error['line']}: {error['field']}: {error['msg']}", file=sys.stderr)
@@ -163,23 +167,16 @@ def cmd_facilities_import(args: argparse.Namespace) -> int:
         return 2
     print(" ".join(f"{k}={v}" for k, v in counts.items()))
     return 0
+
+
+def cmd_facilities_import(args: argparse.Namespace) -> int:
+    """Load facilities from CSV, all or nothing."""
+    return _import_csv(args.file, "facilities")
 
 
 def cmd_targets_import(args: argparse.Namespace) -> int:
     """Load annual target populations (sasaran) from CSV, all or nothing."""
-    from services.registration import usecases
-    from shared.regions import load_regions
-
-    try:
-        rows = usecases.parse_targets_csv(Path(args.file).read_text(encoding="utf-8-sig"), load_regions())
-        counts = asyncio.run(_in_transaction("registration", lambda unit: usecases.import_targets(unit, rows)))
-    except usecases.CsvImportError as exc:
-        for error in exc.errors:
-            print(f"line {error['line']}: {error['field']}: {error['msg']}", file=sys.stderr)
-        print("nothing imported", file=sys.stderr)
-        return 2
-    print(" ".join(f"{k}={v}" for k, v in counts.items()))
-    return 0
+    return _import_csv(args.file, "targets")
 
 
 def cmd_token_issue(args: argparse.Namespace) -> int:
