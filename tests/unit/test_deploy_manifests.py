@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
+from shared.messaging.kafka import EPOCH_TOPIC
 from shared.contracts.topics import CATALOGUE, dlq_topic
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -175,6 +176,7 @@ def test_every_consumer_has_its_dead_letter_topics() -> None:
 
 def test_no_topic_outside_the_catalogue() -> None:
     known = {t.name for t in CATALOGUE} | {dlq_topic(t.name, s) for t in CATALOGUE for s in t.consumers}
+    known.add(EPOCH_TOPIC)
     for doc in of_kind("KafkaTopic"):
         assert topic_name(doc) in known, f"{topic_name(doc)} is neither in the catalogue nor a DLQ"
         assert doc["metadata"]["labels"]["strimzi.io/cluster"] == CLUSTER
@@ -209,6 +211,7 @@ def needed(service: str) -> set[tuple[str, str, str]]:
     rules |= {("topic", n, "Read") for n in consumed}
     rules |= {("topic", n, "Write") for n in produced}
     rules |= {("topic", dlq_topic(n, service), "Write") for n in consumed}
+    rules |= {("topic", EPOCH_TOPIC, "Read"), ("topic", EPOCH_TOPIC, "Write")}
     return rules
 
 
