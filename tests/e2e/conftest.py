@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import time
@@ -69,7 +70,15 @@ def simulate(system: System, *args: str, timeout: float = 300) -> tuple[str, dic
     return result.stdout, summary
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+# The integration suite already runs on both databases; the (longer) end-to-end scenarios run on
+# SQLite by default, and on PostgreSQL too with JEJARING_E2E_BACKENDS=sqlite,postgres.
+BACKENDS = [
+    pytest.param(b, marks=pytest.mark.postgres) if b == "postgres" else b
+    for b in os.environ.get("JEJARING_E2E_BACKENDS", "sqlite").split(",")
+]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
 def district(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[District]:
     """The whole system with Kota Metro set up by the simulator, once per backend."""
     postgres = None
