@@ -168,20 +168,26 @@ def test_sigkill_mid_stream_counts_every_visit_exactly_once(system: System) -> N
 def test_broker_loss_loses_nothing_and_counts_nothing_twice(system: System) -> None:
     first = [visit() for _ in range(10)]
     period = PERIOD_OF(first[0])
+    start = settle(system, period)
     for body in first:
         assert post(system, body).status_code == 202
-    wait_for(system, period, lambda t: True)
+    wait_for(system, period, lambda t: t["visits"]["value"] == start["visits"]["value"] + len(first))
     before = settle(system, period)
+    per_visit = (before["risks_detected"]["value"] - start["risks_detected"]["value"]) / len(first)
+    assert per_visit >= 1 and per_visit == int(per_visit), "identical visits raise the same risks"
     system.stop_broker()
     system.start_broker()
     after = [visit() for _ in range(10)]
     for body in after:
         assert post(system, body).status_code == 202
-    wait_for(system, period, lambda t: t["visits"]["value"] >= before["visits"]["value"] + len(after), timeout=90)
+    expected_visits = before["visits"]["value"] + len(after)
+    expected_risks = before["risks_detected"]["value"] + int(per_visit) * len(after)
+    wait_for(system, period, lambda t: t["visits"]["value"] >= expected_visits
+             and t["risks_detected"]["value"] >= expected_risks, timeout=150)
     total = settle(system, period, quiet=3)
-    assert total["visits"]["value"] == before["visits"]["value"] + len(after)
-    per_visit = (total["risks_detected"]["value"] - before["risks_detected"]["value"]) / len(after)
-    assert per_visit >= 1 and per_visit == int(per_visit)
+    assert total["visits"]["value"] == expected_visits
+    assert total["risks_detected"]["value"] == expected_risks
+    assert total["referrals_made"]["value"] == before["referrals_made"]["value"]  # same person: attached, not new
 
 
 def test_no_nik_or_name_leaves_registration(system: System) -> None:
