@@ -295,7 +295,9 @@ async def bench_backend(database: str, args: argparse.Namespace) -> dict:
         result["single_visit_p99_ms"] = single["p99_ms"]
         result["single_visit"] = single
         result["services"] = {name: process_stats(proc.pid) for name, proc in system.procs.items()}
-        applied, shown = await dashboard.visits(), await dashboard.pws_visits()
+        await dashboard.drain()
+        applied = (await dashboard.applied()).get("ilp.visit.recorded.v1", 0)
+        shown = await dashboard.pws_visits()
         result["check"] = {"visits_applied": applied, "visits_on_pws": shown, "consistent": applied == shown}
         return result
     finally:
