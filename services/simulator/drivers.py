@@ -19,7 +19,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -76,6 +76,22 @@ class Pacer:
 
 
 # ------------------------------------------------------------------------------------------ JSON lines
+async def _paced(emissions: Iterable[Emission], pacer: Pacer, stats: SendStats, *,
+                 transform: Callable[[Emission], None] | None, sink: Callable[[Emission], None] | None,
+                 stop: asyncio.Event | None) -> AsyncIterator[Emission]:
+    """The emissions at the pacer's rate, each transformed, given to the sink and counted; until ``stop``."""
+    for e in emissions:
+        if stop is not None and stop.is_set():
+            return
+        await pacer.wait()
+        if transform is not None:
+            transform(e)
+        if sink is not None:
+            sink(e)
+        stats.count(e)
+        yield e
+
+
 def write_jsonl(emissions: Iterable[Emission], out: IO[str], *, with_meta: bool = False,
                 sink: Callable[[Emission], None] | None = None) -> SendStats:
     """One message per line; with ``with_meta`` each JSON object carries ``_sim`` (ignored by the intake)."""
@@ -165,15 +181,7 @@ async def drive_http(emissions: Iterable[Emission], *, url: str, tokens: dict[st
             task.add_done_callback(pending.discard)
 
     try:
-        for e in emissions:
-            if stop is not None and stop.is_set():
-                break
-            await pacer.wait()
-            if transform is not None:
-                transform(e)
-            if sink is not None:
-                sink(e)
-            stats.count(e)
+        async for e in _paced(emissions, pacer, stats, transform=transform, sink=sink, stop=stop):
             tf = e.token_facility
             if tf not in tokens:
                 stats.no_token += 1
@@ -270,15 +278,7 @@ async def drive_kafka(emissions: Iterable[Emission], *, bootstrap: str, topic: s
     await producer.start()
     futures = []
     try:
-        for e in emissions:
-            if stop is not None and stop.is_set():
-                break
-            await pacer.wait()
-            if transform is not None:
-                transform(e)
-            if sink is not None:
-                sink(e)
-            stats.count(e)
+        async for e in _paced(emissions, pacer, stats, transform=transform, sink=sink, stop=stop):
             futures.append(await producer.send(topic, e.text().encode(), key=e.facility_id.encode()))
             if len(futures) >= 2000:
                 await asyncio.gather(*futures)
