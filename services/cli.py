@@ -70,6 +70,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     uvicorn.run(
         f"services.{args.service}.app:create_app", factory=True, host=settings.host, port=settings.port,
         log_config=None, access_log=False, loop="uvloop", http="httptools", lifespan="on",
+        timeout_graceful_shutdown=5,  # open live streams (SSE) must not hold a stopping service
     )
     # The service has shut down in order (consumers stopped, outbox flushed, pools disposed); a
     # database driver thread left behind by a cancelled task must not keep the process alive.
