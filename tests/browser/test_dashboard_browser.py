@@ -41,6 +41,7 @@ webdriver = pytest.importorskip("selenium.webdriver")
 if not (shutil.which("chromium") or Path("/usr/bin/chromium").exists()) or not Path("/usr/bin/chromedriver").exists():
     pytest.skip("chromium and chromedriver are needed (make system-deps)", allow_module_level=True)
 
+from selenium.common.exceptions import JavascriptException, StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service as ChromeService  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -91,11 +92,13 @@ def browser(dash: DashboardSystem, downloads: Path):
 
 
 def wait(driver, seconds: float = 10) -> WebDriverWait:  # noqa: ANN001
-    return WebDriverWait(driver, seconds, poll_frequency=0.05)
+    return WebDriverWait(driver, seconds, poll_frequency=0.05,
+                         ignored_exceptions=(StaleElementReferenceException, JavascriptException))
 
 
 def renders(driver) -> int:  # noqa: ANN001
-    return int(driver.find_element(By.TAG_NAME, "body").get_attribute("data-loaded") or 0)
+    """How many times the page has rendered; read in one script so a navigation cannot leave a stale element."""
+    return int(driver.execute_script("return document.body ? document.body.dataset.loaded || 0 : 0") or 0)
 
 
 def wait_render(driver, after: int = 0) -> None:  # noqa: ANN001
