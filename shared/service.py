@@ -33,7 +33,15 @@ from shared.contracts.events import EventData
 from shared.contracts.topics import BY_NAME, dlq_topic
 from shared.db import Database, ensure_postgres_database
 from shared.envelope import KafkaRecord
-from shared.messaging.consumer import BatchHandler, BatchProcessor, Decoder, Handler, Unit, cloudevent_decoder
+from shared.messaging.consumer import (
+    BatchHandler,
+    BatchProcessor,
+    Decoder,
+    Handler,
+    Unit,
+    cloudevent_decoder,
+    process_poll,
+)
 from shared.messaging.inbox import Inbox
 from shared.messaging.kafka import BrokerEpoch, Producer, ResetWatchdog, ensure_topics
 from shared.messaging.outbox import Outbox
@@ -56,6 +64,15 @@ def faststream_security(settings: KafkaSettings) -> BaseSecurity | None:
         )
     if ssl_context is not None:
         return BaseSecurity(ssl_context=ssl_context)
+    return None
+
+
+async def _records_stay_raw(message: object) -> None:
+    """FastStream's decoder for the batch subscriber: nothing to do.
+
+    ``on_batch`` reads the raw records and decodes each CloudEvent itself; FastStream's default
+    decoder would ``json.loads`` every value once more only to throw the result away.
+    """
     return None
 
 
@@ -159,6 +176,7 @@ class Service:
             fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
+            decoder=_records_stay_raw,
             title=f"{self.name}:consumer",
             description="; ".join(
                 f"{p.topic}: {((p.handler or p.batch_handler).__doc__ or '').strip()}" for p in self.processors
@@ -173,8 +191,7 @@ class Service:
                     KafkaRecord(topic=r.topic, key=r.key, value=r.value or b"", headers=tuple(r.headers or ()),
                                 partition=r.partition, offset=r.offset)
                 )
-            for topic, records in grouped.items():
-                await by_topic[topic].process(records)
+            await process_poll(self.db, self.outbox, [(by_topic[topic], records) for topic, records in grouped.items()])
 
         subscriber(on_batch)
 
@@ -359,9 +376,12 @@ def http_app(service: Service, routers: Iterable[APIRouter] = (), *, title: str 
         return JSONResponse({"status": "ready" if not problems else "not ready", "problems": problems}, status)
 
     @app.get("/metrics", tags=["ops"])
-    async def metrics() -> Response:
-        """Prometheus text format."""
-        return Response(generate_latest(service.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    async def metrics(request: Request) -> Response:
+        """Prometheus text format; ``?name[]=<metric>`` (repeatable) returns only those metrics, as
+        Prometheus' own exposition handlers do, so a frequent poller pays for what it reads."""
+        names = request.query_params.getlist("name[]")
+        registry = service.metrics.registry.restricted_registry(names) if names else service.metrics.registry
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     for router in routers:
         app.include_router(router)

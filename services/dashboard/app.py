@@ -14,8 +14,10 @@ from shared.regions import load_regions
 from shared.service import Service, http_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Risks are counted from ``visit.screened`` (its ``risk_codes``), not from ``risk.detected``:
+# one message per visit instead of one per risk, for the same numbers.
 CONSUMED = (
-    topics.VISIT_RECORDED, topics.VISIT_SCREENED, topics.RISK_DETECTED, topics.REFERRAL_MADE,
+    topics.VISIT_RECORDED, topics.VISIT_SCREENED, topics.REFERRAL_MADE,
     topics.REFERRAL_UPDATED, topics.TARGET_SET, topics.PERSON_LINKED, topics.FACILITY_REGISTERED,
 )
 

@@ -28,7 +28,6 @@ from shared.contracts.events import (
     FacilityRegistered,
     ReferralMade,
     ReferralUpdated,
-    RiskDetected,
     TargetGroup,
     VisitRecorded,
     VisitScreened,
@@ -45,8 +44,9 @@ Colour = Literal["green", "yellow", "red"]
 class Indicator:
     """One PWS indicator.
 
-    ``judge(event)``: for ``count``, whether the event counts; for ``person``, None when the event
-    says nothing about this indicator, else whether the person is in the numerator.
+    ``judge(event)``: for ``count``, whether the event counts, or how many it counts for (an int,
+    e.g. the risks listed on a screened visit); for ``person``, None when the event says nothing
+    about this indicator, else whether the person is in the numerator.
     ``base``: what the percentage is of — None (a plain count), ``"measured"`` (the persons
     judged), or ``"target:<group>[+<group>]"`` (the annual target population, *sasaran*).
     ``target``: percent; ``direction``: ``"up"`` when higher is better (coverage), ``"down"`` when
@@ -60,7 +60,7 @@ class Indicator:
     short: str
     kind: Kind
     event: type[EventData]
-    judge: Callable[[Any], bool | None]
+    judge: Callable[[Any], bool | int | None]
     numerator: str
     denominator: str | None = None
     base: str | None = None
@@ -178,6 +178,11 @@ def _always(_e: Any) -> bool:
     return True
 
 
+def _risks_listed(e: VisitScreened) -> int:
+    """One per risk the screening found: ``risk_codes`` lists exactly the risks it emitted."""
+    return len(e.risk_codes)
+
+
 # -- the registry ----------------------------------------------------------------------------
 
 REGISTRY: tuple[Indicator, ...] = (
@@ -224,7 +229,7 @@ REGISTRY: tuple[Indicator, ...] = (
               VisitRecorded, _has_data_quality_warning,
               numerator="kunjungan yang NIK-nya tidak cocok dengan tanggal lahir/jenis kelamin", unit="kunjungan",
               source="registration NIK checks (ilp-domain.md §4.2)"),
-    Indicator("risks_detected", "Risiko terdeteksi", "Risiko", "count", RiskDetected, _always,
+    Indicator("risks_detected", "Risiko terdeteksi", "Risiko", "count", VisitScreened, _risks_listed,
               numerator="risiko terdeteksi skrining", unit="risiko", source="aturan skrining (screening)"),
     Indicator("referrals_made", "Rujukan dibuat", "Rujukan", "count", ReferralMade, _always,
               numerator="rujukan dibuat", unit="rujukan", source="contracts.md"),
@@ -253,16 +258,17 @@ def with_targets(registry: tuple[Indicator, ...], overrides: Mapping[str, float 
     return tuple(dataclasses.replace(i, target=overrides[i.id]) if i.id in overrides else i for i in registry)
 
 
-def verdicts(registry: Iterable[Indicator], event: EventData) -> list[tuple[Indicator, bool]]:
-    """Every (indicator, verdict) an event contributes: counts that count, person judgements made."""
-    out = []
+def verdicts(registry: Iterable[Indicator], event: EventData) -> list[tuple[Indicator, bool | int]]:
+    """Every (indicator, verdict) an event contributes: counts that count (True, or how many),
+    person judgements made."""
+    out: list[tuple[Indicator, bool | int]] = []
     for indicator in registry:
         if not isinstance(event, indicator.event):
             continue
         verdict = indicator.judge(event)
         if indicator.kind == "count":
             if verdict:
-                out.append((indicator, True))
+                out.append((indicator, verdict))
         elif verdict is not None:
             out.append((indicator, bool(verdict)))
     return out

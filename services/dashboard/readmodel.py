@@ -152,7 +152,7 @@ def stage(event_data: EventData, registry: Iterable[domain.Indicator]) -> Pendin
     at = utc(when)
     for indicator, verdict in domain.verdicts(registry, event_data):
         if indicator.kind == "count":
-            staged.counts[(village, period, indicator.id)] += 1
+            staged.counts[(village, period, indicator.id)] += int(verdict)
         else:
             staged.ops.append(Observation(str(event_data.person_id), indicator.id, period, village, at, verdict))
     if isinstance(event_data, ReferralMade):

@@ -59,7 +59,7 @@ CATALOGUE: tuple[Topic, ...] = (
     ),
     Topic(PERSON_LINKED, ("registration",), ("screening", "referral", "dashboard")),
     Topic(VISIT_SCREENED, ("screening",), ("dashboard",)),
-    Topic(RISK_DETECTED, ("screening",), ("referral", "dashboard")),
+    Topic(RISK_DETECTED, ("screening",), ("referral",)),
     Topic(REFERRAL_MADE, ("referral",), ("dashboard",)),
     Topic(REFERRAL_UPDATED, ("referral",), ("dashboard",)),
 )

@@ -1,6 +1,6 @@
 """Consuming a batch: decode, skip what was processed, apply, dead-letter, commit, in one transaction.
 
-For each batch of records from one subscription:
+For each poll of records (all topics of a service's subscription, one transaction in all):
 1. decode every record; one that does not decode goes to the dead-letter topic with the reason;
 2. in one database transaction: skip event ids already in the inbox (redelivery, replay); apply
    each new event in its own SAVEPOINT, retrying a failing one with backoff up to
@@ -130,6 +130,18 @@ def dead_letter_id(record: KafkaRecord) -> str:
     return "dlq:" + ":".join(origin)
 
 
+@dataclass
+class Outcome:
+    """What applying one topic's part of a poll produced, to be committed with it."""
+
+    processor: BatchProcessor
+    emitted: list[tuple[str, KafkaRecord]] = field(default_factory=list)
+    dead: list[KafkaRecord] = field(default_factory=list)
+    callbacks: list[Callable[[], None]] = field(default_factory=list)
+    applied: int = 0
+    duplicates: int = 0
+
+
 class BatchProcessor:
     """Applies batches of one topic's records to one handler, exactly once in effect."""
 
@@ -163,8 +175,8 @@ class BatchProcessor:
         self.retry_max = retry_max_seconds
         self.failing_since: float | None = None
 
-    async def process(self, records: Sequence[KafkaRecord]) -> None:
-        """Apply one batch; returns only once its effects are committed."""
+    def decode(self, records: Sequence[KafkaRecord]) -> tuple[list[Decoded], list[KafkaRecord]]:
+        """Decode every record; one that does not decode becomes a dead letter (kind ``invalid``)."""
         decoded: list[Decoded] = []
         dead: list[KafkaRecord] = []
         for record in records:
@@ -172,73 +184,60 @@ class BatchProcessor:
                 decoded.append(self.decoder(record))
             except EnvelopeError as exc:
                 dead.append(dead_letter(record, service=self.service, reason=exc.reason, kind="invalid"))
-        attempt = 0
-        while True:
-            try:
-                await self._apply(decoded, dead)
-                self.failing_since = None
-                return
-            except Exception as exc:
-                if not is_infra_error(exc):
-                    raise
-                attempt += 1
-                self.failing_since = self.failing_since or time.monotonic()
-                delay = min(self.retry_base * 2 ** min(attempt, 10), self.retry_max)
-                log.warning("database unavailable, retrying batch", extra={"error": repr(exc), "attempt": attempt})
-                self.metrics.infra_retries.labels(self.service, self.topic).inc()
-                await asyncio.sleep(delay)
+        return decoded, dead
 
-    async def _apply(self, decoded: list[Decoded], dead_in: list[KafkaRecord]) -> None:
-        dead = list(dead_in)
-        emitted: list[tuple[str, KafkaRecord]] = []
-        callbacks: list[Callable[[], None]] = []
-        applied = duplicates = 0
-        started = time.perf_counter()
-        async with self.db.session() as session, session.begin():
-            ids = [d.event_id for d in decoded if d.event_id is not None]
-            seen = await self.inbox.seen(session, ids) if ids else set()
-            done: list[str] = []
-            fresh: list[Decoded] = []
-            for message in decoded:
-                if message.event_id is not None:
-                    if message.event_id in seen:
-                        duplicates += 1
-                        continue
-                    seen.add(message.event_id)
-                    done.append(message.event_id)
-                fresh.append(message)
-            whole = await self._apply_whole(session, fresh) if self.batch_handler and len(fresh) > 1 else None
-            if whole is not None:
-                emitted.extend(whole.emitted)
-                callbacks.extend(whole.after_commit)
-                for message, reason in whole.rejected:
-                    dead.append(dead_letter(message.record, service=self.service, reason=reason, kind="invalid"))
-                applied += len(fresh) - len(whole.rejected)
-                fresh = []
-            for message in fresh:
-                unit, kind = await self._apply_one(session, message)
-                if unit is None:
-                    dead.append(dead_letter(message.record, service=self.service, reason=self._last_error, kind=kind))
-                else:
-                    emitted.extend(unit.emitted)
-                    callbacks.extend(unit.after_commit)
-                    applied += 1
-            await self.inbox.mark(session, self.topic, done)
-            await self.outbox.add(session, emitted + [(dead_letter_id(r), r) for r in dead])
-        for callback in callbacks:
-            callback()
-        if emitted or dead:
-            self.outbox.wake()
-        self.metrics.consumed.labels(self.service, self.topic).inc(applied)
-        self.metrics.duplicates.labels(self.service, self.topic).inc(duplicates)
-        if dead:
-            self.metrics.dead_letters.labels(self.service, self.topic).inc(len(dead))
-            for record in dead:
+    async def process(self, records: Sequence[KafkaRecord]) -> None:
+        """Apply one batch of this topic; returns only once its effects are committed."""
+        await process_poll(self.db, self.outbox, [(self, records)])
+
+    async def apply_in(self, session: AsyncSession, decoded: list[Decoded], dead_in: list[KafkaRecord]) -> Outcome:
+        """Apply decoded messages in the caller's open transaction: skip seen ids, apply the new
+        ones (whole batch, else one by one), record their ids; nothing is committed here."""
+        outcome = Outcome(processor=self, dead=list(dead_in))
+        ids = [d.event_id for d in decoded if d.event_id is not None]
+        seen = await self.inbox.seen(session, ids) if ids else set()
+        done: list[str] = []
+        fresh: list[Decoded] = []
+        for message in decoded:
+            if message.event_id is not None:
+                if message.event_id in seen:
+                    outcome.duplicates += 1
+                    continue
+                seen.add(message.event_id)
+                done.append(message.event_id)
+            fresh.append(message)
+        whole = await self._apply_whole(session, fresh) if self.batch_handler and len(fresh) > 1 else None
+        if whole is not None:
+            outcome.emitted.extend(whole.emitted)
+            outcome.callbacks.extend(whole.after_commit)
+            for message, reason in whole.rejected:
+                outcome.dead.append(dead_letter(message.record, service=self.service, reason=reason, kind="invalid"))
+            outcome.applied += len(fresh) - len(whole.rejected)
+            fresh = []
+        for message in fresh:
+            unit, kind = await self._apply_one(session, message)
+            if unit is None:
+                outcome.dead.append(dead_letter(message.record, service=self.service, reason=self._last_error, kind=kind))
+            else:
+                outcome.emitted.extend(unit.emitted)
+                outcome.callbacks.extend(unit.after_commit)
+                outcome.applied += 1
+        await self.inbox.mark(session, self.topic, done)
+        return outcome
+
+    def committed(self, outcome: Outcome, seconds: float) -> None:
+        """Count and log an outcome once its transaction committed."""
+        self.failing_since = None
+        self.metrics.consumed.labels(self.service, self.topic).inc(outcome.applied)
+        self.metrics.duplicates.labels(self.service, self.topic).inc(outcome.duplicates)
+        if outcome.dead:
+            self.metrics.dead_letters.labels(self.service, self.topic).inc(len(outcome.dead))
+            for record in outcome.dead:
                 log.error(
                     "message dead-lettered",
                     extra={"dlq_topic": record.topic, "reason": (record.header("x-dlq-error") or b"").decode()},
                 )
-        self.metrics.batch_seconds.labels(self.service, self.topic).observe(time.perf_counter() - started)
+        self.metrics.batch_seconds.labels(self.service, self.topic).observe(seconds)
 
     _last_error: str = ""
 
@@ -287,3 +286,42 @@ class BatchProcessor:
                 if attempt < self.max_attempts:
                     await asyncio.sleep(min(self.retry_base * 2 ** (attempt - 1), self.retry_max))
         return None, "failed"
+
+
+async def process_poll(db: Database, outbox: Outbox,
+                       work: Sequence[tuple[BatchProcessor, Sequence[KafkaRecord]]]) -> None:
+    """Apply everything one poll returned, every topic, in **one** database transaction.
+
+    Effects, inbox ids, emitted events and dead letters of all topics commit together (one
+    commit per poll, not one per topic). Returns only once committed; the caller then
+    acknowledges the poll. A database outage retries the whole poll with capped backoff.
+    """
+    parts = [(processor, *processor.decode(records)) for processor, records in work if records]
+    attempt = 0
+    while True:
+        started = time.perf_counter()
+        try:
+            async with db.session() as session, session.begin():
+                outcomes = [await processor.apply_in(session, decoded, dead) for processor, decoded, dead in parts]
+                await outbox.add(session, [pair for o in outcomes for pair in o.emitted]
+                                 + [(dead_letter_id(r), r) for o in outcomes for r in o.dead])
+            break
+        except Exception as exc:
+            if not is_infra_error(exc):
+                raise
+            attempt += 1
+            first = parts[0][0] if parts else None
+            retry_base, retry_max = (first.retry_base, first.retry_max) if first else (0.2, 10.0)
+            for processor, _decoded, _dead in parts:
+                processor.failing_since = processor.failing_since or time.monotonic()
+                processor.metrics.infra_retries.labels(processor.service, processor.topic).inc()
+            log.warning("database unavailable, retrying batch", extra={"error": repr(exc), "attempt": attempt})
+            await asyncio.sleep(min(retry_base * 2 ** min(attempt, 10), retry_max))
+    seconds = time.perf_counter() - started
+    for outcome in outcomes:
+        for callback in outcome.callbacks:
+            callback()
+    if any(o.emitted or o.dead for o in outcomes):
+        outbox.wake()
+    for outcome in outcomes:
+        outcome.processor.committed(outcome, seconds)

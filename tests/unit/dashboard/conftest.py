@@ -63,10 +63,10 @@ def child(person: str, when: datetime, village: str = JONDONG, **measurements) -
 
 
 def screened(person: str, when: datetime, village: str = JONDONG, *, lhfa: float | None = None,
-             wfa: float | None = None, wflh: float | None = None) -> VisitScreened:
+             wfa: float | None = None, wflh: float | None = None, risks: tuple[str, ...] = ()) -> VisitScreened:
     return VisitScreened(visit_id=uuid.uuid4(), person_id=person, facility_id="PSY1", village_code=village,
                          occurred_at=when, stage="under_five", sex="M", age_days=700,
-                         zscores=ZScores(wfa=wfa, lhfa=lhfa, wflh=wflh), ruleset_version="t")
+                         zscores=ZScores(wfa=wfa, lhfa=lhfa, wflh=wflh), risk_codes=list(risks), ruleset_version="t")
 
 
 def risk(when: datetime, village: str = JONDONG) -> RiskDetected:

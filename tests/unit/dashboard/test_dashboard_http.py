@@ -135,3 +135,16 @@ async def test_indicators_and_assets(client: httpx.AsyncClient) -> None:
     js = await client.get("/static/app.js")
     assert js.status_code == 200 and "EventSource" in js.text
     assert (await client.get("/static/../models.py")).status_code == 404
+
+
+async def test_metrics_can_be_restricted_to_named_metrics(dash: Dash) -> None:
+    from shared.service import http_app
+
+    await dash.apply(adult("x1", at(11)))
+    app = http_app(dash.service, [], title="t")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dash") as c:
+        everything = (await c.get("/metrics")).text
+        only = (await c.get("/metrics", params={"name[]": "jejaring_events_applied_total"})).text
+    assert "jejaring_events_applied_total{" in everything and "jejaring_batch_seconds" in everything
+    assert 'jejaring_events_applied_total{service="dashboard",topic="ilp.visit.recorded.v1"} 1.0' in only
+    assert "jejaring_batch_seconds" not in only and "python_info" not in only

@@ -25,7 +25,6 @@ from tests.unit.dashboard.conftest import (
     facilities,
     link,
     made,
-    risk,
     screened,
     settings_for,
     target,
@@ -46,13 +45,14 @@ async def test_event_time_decides_the_month_and_late_visits_update_last_month(da
 
 
 async def test_redelivery_and_replay_change_nothing(dash: Dash) -> None:
-    records = await dash.apply(adult("p1", at(11)), adult("p2", at(11), sbp=120, dbp=70), risk(at(11)))
+    records = await dash.apply(adult("p1", at(11)), adult("p2", at(11), sbp=120, dbp=70),
+                               screened("c1", at(11), lhfa=-2.5, risks=("stunting", "underweight")))
     await dash.send(records)  # the same batch again
     await dash.send(records[1:2])  # and one record alone
     hypertension = await dash.total("hypertension", "2026-11")
     assert (hypertension["numerator"], hypertension["denominator"]) == (1, 2)
     assert (await dash.total("visits", "2026-11"))["value"] == 2
-    assert (await dash.total("risks_detected", "2026-11"))["value"] == 1
+    assert (await dash.total("risks_detected", "2026-11"))["value"] == 2
 
 
 async def test_person_counts_once_by_the_latest_measurement_in_any_arrival_order(dash: Dash) -> None:

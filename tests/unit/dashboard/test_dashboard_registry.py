@@ -87,7 +87,10 @@ def test_count_indicators() -> None:
 
     rid = uuid.uuid4()
     assert verdict("visits", adult("p", at(11))) is True
-    assert verdict("risks_detected", risk(at(11))) is True
+    # risks are counted from the screened visit, one per listed risk; the risk events are not read
+    assert verdict("risks_detected", screened("c", at(11), risks=("stunting", "underweight"))) == 2
+    assert verdict("risks_detected", screened("c", at(11))) is None
+    assert verdict("risks_detected", risk(at(11))) is None
     assert verdict("referrals_made", made(rid, at(11))) is True
     assert verdict("referrals_completed", updated(rid, at(11), "completed", at(11, 16))) is True
     assert verdict("referrals_completed", updated(rid, at(11), "received", at(11, 16))) is None
