@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.referral import models
@@ -47,6 +47,36 @@ def open_key(person_id: str, risk_code: str) -> str:
 def facility_of(row: Mapping[str, Any]) -> Facility:
     return Facility(row["facility_id"], row["type"], row["parent_id"],
                     frozenset(c for c in row["capabilities"].split(";") if c), row["active"])
+
+
+class NetworkCache:
+    """The whole facility network, read again only when it changed.
+
+    Routing a batch of risks needs the network; a district has hundreds of facilities, so
+    reading and converting every row per batch would cost more than the routing. The cached copy
+    is checked against a fingerprint (row count and the sum of revisions: every change bumps a
+    facility's revision) with one aggregate query, so a change written by another replica is seen
+    by the next batch.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[int, str], tuple[tuple[int, int], dict[str, Facility]]] = {}
+
+    async def get(self, session: AsyncSession) -> dict[str, Facility]:
+        t = models.facilities
+        count, revisions = (await session.execute(
+            select(func.count(), func.coalesce(func.sum(t.c.revision), 0)))).one()
+        engine = session.get_bind()
+        key = (id(engine), str(engine.url))
+        cached = self._entries.get(key)
+        if cached is not None and cached[0] == (count, revisions):
+            return cached[1]
+        network = {r["facility_id"]: facility_of(r) for r in (await session.execute(select(t))).mappings()}
+        self._entries[key] = ((count, revisions), network)
+        return network
+
+
+NETWORK = NetworkCache()
 
 
 async def chain(session: AsyncSession, facility_id: str) -> dict[str, Facility]:

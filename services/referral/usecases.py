@@ -132,7 +132,7 @@ async def on_risks(unit: BatchUnit, settings: ReferralSettings, now: datetime) -
     known = set((await session.scalars(select(d.c.risk_id).where(d.c.risk_id.in_([str(e.risk_id) for e in events])))).all())
     keys = list({store.open_key(e.person_id, e.code) for e in events})
     open_rows = {r["open_key"]: dict(r) for r in (await session.execute(select(t).where(t.c.open_key.in_(keys)))).mappings()}
-    network = {r["facility_id"]: store.facility_of(r) for r in (await session.execute(select(models.facilities))).mappings()}
+    network = await store.NETWORK.get(session)
     created: dict[str, dict[str, Any]] = {}
     attached: dict[str, dict[str, Any]] = {}
     detections: list[dict[str, Any]] = []

@@ -66,3 +66,21 @@ async def test_batch_equals_one_by_one(tmp_path) -> None:
     assert [e for e in await batch.events()] == [e for e in await singles.events()]
     await singles.service.db.dispose()
     await batch.service.db.dispose()
+
+
+async def test_the_cached_network_follows_changes_written_by_anyone(harness: Harness) -> None:
+    from services.referral import store
+    from tests.unit.referral.factories import facility
+
+    cache = store.NetworkCache()
+    async with harness.service.db.session() as session:
+        first = await cache.get(session)
+        assert set(first) == {"RS", "PKM", "PST", "PSY"}
+        assert await cache.get(session) is first  # unchanged network: no second read
+    # another replica adds a Pustu and gives the Puskesmas a lab: both are seen on the next batch
+    async with harness.service.transaction() as unit:
+        await usecases.upsert_facility(unit, registered(facility("PST2", "pustu", "PKM")))
+        await usecases.upsert_facility(unit, registered(facility("PKM", "puskesmas", "RS", "doctor;lab"), revision=2))
+    async with harness.service.db.session() as session:
+        second = await cache.get(session)
+    assert "PST2" in second and "lab" in second["PKM"].capabilities and second is not first
