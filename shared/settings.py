@@ -90,6 +90,8 @@ class ServiceSettings(BaseSettings):
     retry_base_seconds: float = Field(default=0.2, gt=0)
     retry_max_seconds: float = Field(default=10.0, gt=0)
     inbox_retention_hours: float = Field(default=24 * 30, gt=0)
+    # CPython's generation-0 collection threshold for service processes (default 700).
+    gc_threshold: int = Field(default=20_000, ge=100)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
 
     @model_validator(mode="after")
