@@ -2,7 +2,9 @@
 
 SQLite (the embedded default) runs in WAL mode with one writer connection, so the service's
 writers queue in-process instead of failing on ``database is locked``; transactions open with
-``BEGIN IMMEDIATE`` so SAVEPOINTs work and lock upgrades cannot deadlock. PostgreSQL is used as is.
+``BEGIN IMMEDIATE`` so SAVEPOINTs work and lock upgrades cannot deadlock. Statements run inline on
+the event loop (:class:`InlineSQLiteConnection`) unless ``sqlite_inline`` is off, in which case
+aiosqlite's worker thread runs them. PostgreSQL is used as is.
 """
 
 from __future__ import annotations

@@ -98,7 +98,8 @@ class Service:
         self.migrations = migrations
         self.produces = list(produces)
         outbox_table, inbox_table = self.messaging_tables(metadata)
-        self.db = Database(settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous)
+        self.db = Database(settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous,
+                           sqlite_inline=settings.sqlite_inline)
         self.metrics = Metrics()
         self.outbox = Outbox(self.db, outbox_table)
         self.inbox = Inbox(inbox_table)

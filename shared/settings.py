@@ -76,6 +76,8 @@ class ServiceSettings(BaseSettings):
         default=None, validation_alias=AliasChoices("DATABASE_URL", "JEJARING_DATABASE_URL")
     )
     sqlite_synchronous: Literal["OFF", "NORMAL", "FULL"] = "NORMAL"
+    # SQLite statements on the event loop itself (see shared/db.py); off: aiosqlite's worker thread.
+    sqlite_inline: bool = True
     log_level: str = "INFO"
     log_json: bool = True
     outbox_batch_size: int = Field(default=2000, ge=1)
