@@ -263,3 +263,28 @@ async def test_batch_handler_applies_a_batch_at_once_and_falls_back_to_single_me
     topics = [r.topic for r in await store.outbox_rows()]
     assert topics.count("ilp.facility.registered.v1") == 5
     assert topics.count("ilp.facility.registered.v1.svc.dlq") == 1
+
+
+# -- one poll, several topics ----------------------------------------------------------------------
+async def test_a_poll_of_several_topics_commits_once_and_retries_as_a_whole(store, metrics, visit) -> None:
+    from shared.messaging.consumer import process_poll
+
+    first = Handler(store, emit=True)
+    second = Handler(store, fail={"ev-b1": [_db_down()]}, emit=True)  # the database drops once, in topic B
+    a = processor(store, metrics, first)
+    b = BatchProcessor(service=SERVICE, topic=topics.PERSON_LINKED, handler=second, db=store.db, inbox=store.inbox,
+                       outbox=store.outbox, metrics=metrics, retry_base_seconds=0.001, retry_max_seconds=0.002)
+    records_a = [record_of(visit(person_id="pa"), "ev-a0", offset=1)]
+    records_b = [replace(record_of(visit(person_id=f"pb{i}"), f"ev-b{i}", offset=i), topic=topics.PERSON_LINKED)
+                 for i in range(2)]
+    await process_poll(store.db, store.outbox, [(a, records_a), (b, records_b)])
+
+    # topic A's work was rolled back with topic B's failure and applied again: once in effect
+    assert first.calls["ev-a0"] == 2 and second.calls["ev-b0"] == 2
+    assert sorted(await store.effect_ids()) == ["ev-a0", "ev-b0", "ev-b1"]
+    assert await store.inbox_ids() == {"ev-a0", "ev-b0", "ev-b1"}
+    assert [r.topic for r in await store.outbox_rows()] == [topics.TARGET_SET] * 3
+    assert sample(metrics, "jejaring_infra_retries_total") == 1  # counted for every processor of the poll
+    # redelivery of the whole poll changes nothing
+    await process_poll(store.db, store.outbox, [(a, records_a), (b, records_b)])
+    assert sorted(await store.effect_ids()) == ["ev-a0", "ev-b0", "ev-b1"]
