@@ -9,6 +9,7 @@ aiosqlite's worker thread runs them. PostgreSQL is used as is.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 NAMING_CONVENTION = {
@@ -124,8 +126,15 @@ class Database:
             await conn.execute(text("SELECT 1"))
 
     async def migrate(self, script_location: Path, version_table: str) -> None:
-        """Apply the service's Alembic migrations up to head."""
+        """Apply the service's Alembic migrations up to head.
+
+        On PostgreSQL every replica of a service runs this at start; a transaction-scoped advisory
+        lock (keyed by the version table) makes them take turns, so the first migrates and the
+        others find the schema at head. SQLite's ``BEGIN IMMEDIATE`` serialises writers already.
+        """
         async with self.engine.begin() as conn:
+            if not self.is_sqlite:
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": migration_lock_key(version_table)})
             await conn.run_sync(_upgrade, str(script_location), version_table)
 
     async def dispose(self) -> None:
@@ -133,6 +142,12 @@ class Database:
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
+
+
+def migration_lock_key(version_table: str) -> int:
+    """A stable signed 64-bit advisory-lock key for one service's migrations."""
+    digest = hashlib.sha256(f"jejaring-migrations:{version_table}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def _sqlite_hooks(engine: AsyncEngine, synchronous: str, *, begin: str) -> None:
@@ -184,6 +199,12 @@ async def ensure_postgres_database(url: str) -> None:
         async with admin.connect() as conn:
             exists = await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database})
             if not exists:
-                await conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+                try:
+                    await conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+                except DBAPIError:
+                    # another replica created it between the check and the CREATE
+                    if not await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                             {"n": parsed.database}):
+                        raise
     finally:
         await admin.dispose()

@@ -114,3 +114,27 @@ def test_concurrent_detections_make_one_referral(postgres_url: str) -> None:
         await dispose(hs)
 
     asyncio.run(scenario())
+
+
+def test_replicas_starting_together_on_a_new_database(postgres_url: str) -> None:
+    """A rollout starts several replicas at once: each creates the database if missing and migrates."""
+
+    async def scenario() -> None:
+        from sqlalchemy import text
+
+        settings = ReferralSettings(database_url=postgres_url + "_fresh")
+        services = [build_service(settings) for _ in range(4)]
+
+        async def start(service) -> None:  # noqa: ANN001
+            await ensure_postgres_database(service.db.url)
+            await service.db.migrate(MIGRATIONS, version_table="alembic_version_referral")
+
+        await asyncio.gather(*(start(s) for s in services))
+        async with services[0].db.session() as session:
+            versions = (await session.execute(text("SELECT version_num FROM alembic_version_referral"))).all()
+            tables = await session.scalar(text("SELECT count(*) FROM information_schema.tables WHERE table_name = 'referrals'"))
+        assert len(versions) == 1 and tables == 1
+        for s in services:
+            await s.db.dispose()
+
+    asyncio.run(scenario())
