@@ -9,7 +9,6 @@ import argparse
 import asyncio
 import gc
 import importlib
-import logging
 import os
 import signal
 import subprocess
@@ -78,10 +77,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         log_config=None, access_log=False, loop="uvloop", http="httptools", lifespan="on",
         timeout_graceful_shutdown=5,  # open live streams (SSE) must not hold a stopping service
     )
-    # The service has shut down in order (consumers stopped, outbox flushed, pools disposed); a
-    # database driver thread left behind by a cancelled task must not keep the process alive.
-    logging.shutdown()
-    os._exit(0)
+    return 0
 
 
 def cmd_broker(args: argparse.Namespace) -> int:
