@@ -9,8 +9,10 @@ aiosqlite's worker thread runs them. PostgreSQL is used as is.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.util.concurrency import await_only
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 NAMING_CONVENTION = {
@@ -112,8 +115,9 @@ class Database:
                 extra = {"async_creator": _inline_sqlite(path, 60)}
             self.engine = create_async_engine(url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=300, **extra)
             self.read_engine = create_async_engine(url, echo=echo, pool_size=4, **extra)
-            _sqlite_hooks(self.engine, sqlite_synchronous, begin="BEGIN IMMEDIATE")
-            _sqlite_hooks(self.read_engine, sqlite_synchronous, begin="BEGIN")
+            inline = "async_creator" in extra
+            _sqlite_hooks(self.engine, sqlite_synchronous, begin="BEGIN IMMEDIATE", inline=inline)
+            _sqlite_hooks(self.read_engine, sqlite_synchronous, begin="BEGIN", inline=inline)
         else:
             self.engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
             self.read_engine = self.engine
@@ -150,7 +154,19 @@ def migration_lock_key(version_table: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def _sqlite_hooks(engine: AsyncEngine, synchronous: str, *, begin: str) -> None:
+LOCK_WAIT_SECONDS = 60.0  # how long a transaction waits for another process's write lock
+INLINE_BUSY_MS = 5  # inline: SQLite's own busy wait blocks the loop, so keep it short and wait here
+
+
+def _sqlite_hooks(engine: AsyncEngine, synchronous: str, *, begin: str, inline: bool = False) -> None:
+    """PRAGMAs on connect; ``begin`` at every transaction start.
+
+    Another process (a CLI import, ``jejaring replay``) may hold the write lock. Through the
+    worker thread SQLite's busy handler simply waits there; inline it would block the event
+    loop, so the busy timeout is a few milliseconds and ``BEGIN`` is retried here with
+    ``asyncio.sleep`` between attempts, for up to ``LOCK_WAIT_SECONDS``, while the loop serves others.
+    """
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
         dbapi_connection.isolation_level = None
@@ -158,12 +174,25 @@ def _sqlite_hooks(engine: AsyncEngine, synchronous: str, *, begin: str) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute(f"PRAGMA busy_timeout={INLINE_BUSY_MS if inline else int(LOCK_WAIT_SECONDS * 1000)}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn) -> None:  # noqa: ANN001
-        conn.exec_driver_sql(begin)
+        if not inline:
+            conn.exec_driver_sql(begin)
+            return
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        pause = 0.002
+        while True:
+            try:
+                conn.exec_driver_sql(begin)
+                return
+            except OperationalError as exc:
+                if "locked" not in str(exc.orig) or time.monotonic() > deadline:
+                    raise
+            await_only(asyncio.sleep(pause))  # inside SQLAlchemy's greenlet: yields to the event loop
+            pause = min(pause * 2, 0.05)
 
 
 def _upgrade(connection: Connection, script_location: str, version_table: str) -> None:

@@ -48,3 +48,40 @@ async def test_inline_connections_run_on_the_loop_thread(db: Database) -> None:
     inline = isinstance(raw, InlineSQLiteConnection)
     assert inline == db.sqlite_inline_requested
     assert len(on_thread) == 1 and (on_thread[0] == threading.get_ident()) == inline
+
+
+async def test_a_write_lock_held_elsewhere_is_waited_for_without_blocking_the_loop(db: Database, tmp_path) -> None:
+    import asyncio
+    import sqlite3
+    import time
+
+    other = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another process's import, say
+    other.execute("INSERT INTO items (name) VALUES ('other')")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    async def write() -> float:
+        started = time.monotonic()
+        async with db.session() as session, session.begin():
+            await session.execute(items.insert().values(name="mine"))
+        return time.monotonic() - started
+
+    running = asyncio.create_task(ticker())
+    writing = asyncio.create_task(write())
+    await asyncio.sleep(0.3)
+    assert not writing.done()  # still waiting for the lock
+    other.execute("COMMIT")
+    other.close()
+    waited = await writing
+    running.cancel()
+    assert waited >= 0.3
+    if db.sqlite_inline_requested:
+        assert ticks >= 15  # the loop kept running while the transaction waited
+    async with db.read_session() as session:
+        assert set((await session.scalars(select(items.c.name))).all()) == {"other", "mine"}
