@@ -129,19 +129,24 @@ class RiskDetected(EventData):
         return self.occurred_at
 
 
-class ReferralMade(EventData):
+class ReferralEvent(EventData):
+    """What every referral event carries: the referral, its person and village, and both ends."""
+
+    referral_id: UUID
+    person_id: str
+    village_code: str
+    origin_facility_id: str
+    destination_facility_id: str | None
+
+
+class ReferralMade(ReferralEvent):
     """A new referral (referral service)."""
 
     ce_type: ClassVar[str] = "id.jejaring.referral.made.v1"
     topic: ClassVar[str] = topics.REFERRAL_MADE
 
-    referral_id: UUID
-    person_id: str
     risk_id: UUID
     risk_code: str
-    village_code: str
-    origin_facility_id: str
-    destination_facility_id: str | None
     destination_level: FacilityType
     reason: str
     urgency: Severity
@@ -152,18 +157,13 @@ class ReferralMade(EventData):
         return self.made_at
 
 
-class ReferralUpdated(EventData):
+class ReferralUpdated(ReferralEvent):
     """A referral's status change, with *rujuk balik* feedback when completed."""
 
     ce_type: ClassVar[str] = "id.jejaring.referral.updated.v1"
     topic: ClassVar[str] = topics.REFERRAL_UPDATED
 
     update_id: UUID
-    referral_id: UUID
-    person_id: str
-    village_code: str
-    origin_facility_id: str
-    destination_facility_id: str | None
     status: ReferralStatus
     previous_status: ReferralStatus
     at: AwareDatetime
