@@ -87,9 +87,6 @@ class Area:
     level: str
     villages: frozenset[str] | None = None  # None: every village whose code the area covers
 
-    def contains(self, village: str) -> bool:
-        return village in self.villages if self.villages is not None else domain.covers(self.code, village)
-
 
 @dataclass(frozen=True)
 class View:
@@ -244,8 +241,18 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
     if area.villages is not None:
         villages &= area.villages
 
+    # Each village's ancestors by code length, once, so each row finds its villages by lookup
+    # instead of testing every village against every row.
+    ordered = sorted(villages)
+    prefix_lengths = {len(a.code) for a in (area, *view.rows) if a.villages is None}
+    under: dict[str, list[str]] = defaultdict(list)
+    for village in ordered:
+        for length in prefix_lengths:
+            if len(village) == length or (len(village) > length and village[length] == "."):
+                under[village[:length]].append(village)
+
     def summary(a: Area) -> dict:
-        members = [v for v in villages if a.contains(v)]
+        members = [v for v in ordered if v in a.villages] if a.villages is not None else under.get(a.code, [])
         tally = domain.rollup(tallies, {"a": members})["a"]
         pops = {g: v[0] for g, v in domain.rollup(populations, {"a": members})["a"].items()}
         monthly, ytd = domain.area_cells(ctx.registry, tally, pops, period)
