@@ -82,3 +82,16 @@ class Harness:
     async def risk(self, event, now: datetime) -> str:
         async with self.service.transaction() as unit:
             return await usecases.on_risk(unit, event, self.settings, now)
+
+
+async def migrated(tmp_path, name: str = "referral.db") -> Harness:
+    """A migrated SQLite referral service (not started) holding the standard network."""
+    from services.referral.app import MIGRATIONS, build_service
+
+    settings = ReferralSettings(database_url=f"sqlite:///{tmp_path / name}", var_dir=tmp_path)
+    service = build_service(settings)
+    await service.db.migrate(MIGRATIONS, version_table="alembic_version_referral")
+    async with service.transaction() as unit:
+        for f in standard().values():
+            await usecases.upsert_facility(unit, registered(f))
+    return Harness(service, settings)

@@ -8,24 +8,12 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from services.referral import models, usecases
-from services.referral.app import MIGRATIONS, build_service
-from services.referral.settings import ReferralSettings
 from shared.envelope import encode
 from shared.messaging.consumer import BatchUnit, cloudevent_decoder
-from tests.unit.referral.factories import Harness, registered, risk, standard
+from tests.unit.referral.factories import Harness, facility, migrated, registered, risk
 
 WIB = timezone(timedelta(hours=7))
 NOW = datetime(2026, 11, 21, tzinfo=timezone.utc)
-
-
-async def make(tmp_path, name: str) -> Harness:
-    settings = ReferralSettings(database_url=f"sqlite:///{tmp_path / name}", var_dir=tmp_path)
-    service = build_service(settings)
-    await service.db.migrate(MIGRATIONS, version_table="alembic_version_referral")
-    async with service.transaction() as unit:
-        for f in standard().values():
-            await usecases.upsert_facility(unit, registered(f))
-    return Harness(service, settings)
 
 
 def risks() -> list:
@@ -51,10 +39,10 @@ async def state(h: Harness) -> list[dict]:
 
 async def test_batch_equals_one_by_one(tmp_path) -> None:
     events = risks()
-    singles = await make(tmp_path, "singles.db")
+    singles = await migrated(tmp_path, "singles.db")
     for event in events:
         await singles.risk(event, NOW)
-    batch = await make(tmp_path, "batch.db")
+    batch = await migrated(tmp_path, "batch.db")
     messages = [cloudevent_decoder(encode(e, source="/t", event_id=e.risk_id)) for e in events]
     async with batch.service.transaction() as unit:
         whole = BatchUnit(session=unit.session, message=None, source="/jejaring/referral", messages=messages)
@@ -70,7 +58,6 @@ async def test_batch_equals_one_by_one(tmp_path) -> None:
 
 async def test_the_cached_network_follows_changes_written_by_anyone(harness: Harness) -> None:
     from services.referral import store
-    from tests.unit.referral.factories import facility
 
     cache = store.NetworkCache()
     async with harness.service.db.session() as session:
