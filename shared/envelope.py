@@ -28,7 +28,7 @@ class EnvelopeError(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class KafkaRecord:
     """What goes on (or comes off) the wire: topic, key, value, headers."""
 
@@ -47,7 +47,7 @@ class KafkaRecord:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Envelope:
     """A decoded event: CloudEvents attributes plus the typed data."""
 

@@ -47,7 +47,7 @@ class Reject(Exception):
 INFRA_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Decoded:
     """A decoded message: its idempotency id (None: the handler is idempotent itself) and body."""
 

@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.partitioner import DefaultPartitioner, murmur2
 
 from shared.envelope import KafkaRecord
 from shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
+
+
+@functools.lru_cache(maxsize=65536)
+def _key_hash(key: bytes) -> int:
+    return murmur2(key) & 0x7FFFFFFF
+
+
+def partition_for(key: bytes | None, all_partitions: list[int], available: list[int]) -> int:
+    """Kafka's default partitioning (murmur2 of the key), remembering the hash of recent keys.
+
+    aiokafka's murmur2 is pure Python (~10 µs a key) and a visit's events share one key (the
+    person): screening emits *visit screened* and every *risk detected* under the same id.
+    """
+    if key is None:
+        return DefaultPartitioner()(key, all_partitions, available)
+    return all_partitions[_key_hash(key) % len(all_partitions)]
 
 
 async def ensure_topics(settings: KafkaSettings, topics: Iterable[tuple[str, int, dict[str, str]]]) -> list[str]:
@@ -57,6 +75,7 @@ class Producer:
             acks="all",
             enable_idempotence=self.settings.enable_idempotence,
             linger_ms=2,
+            partitioner=partition_for,
             max_request_size=self.settings.max_request_size,
             request_timeout_ms=15000,
         )

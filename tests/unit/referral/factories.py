@@ -13,7 +13,7 @@ from services.referral.domain.network import Facility
 from services.referral.settings import ReferralSettings
 from shared.contracts.events import FacilityRegistered, RiskDetected
 from shared.envelope import KafkaRecord, decode
-from shared.messaging.outbox import _headers_from_json
+from shared.messaging.outbox import headers_from_text
 from shared.service import Service
 
 WIB = timezone(timedelta(hours=7))
@@ -71,7 +71,7 @@ class Harness:
         out = []
         for r in rows:
             envelope = decode(KafkaRecord(topic=r["topic"], key=r["key"], value=r["value"],
-                                          headers=_headers_from_json(r["headers"])))
+                                          headers=headers_from_text(r["headers"])))
             out.append((envelope.id, envelope.data))
         return out
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shared.envelope import KafkaRecord
 from shared.messaging import outbox as outbox_mod
@@ -164,3 +166,26 @@ async def test_prune_never_deletes_unsent_rows(store, clock):
     clock.now = T0 + timedelta(days=30)
     assert await store.outbox.prune(timedelta(days=7)) == 0
     assert await store.outbox.backlog() == 1
+
+
+_header_name = st.text(min_size=0, max_size=12)
+_header_value = st.binary(max_size=24)
+
+
+@given(st.lists(st.tuples(_header_name, _header_value), max_size=8))
+def test_header_column_round_trips_any_headers(headers):
+    """Tabs, newlines, a leading ``[``, empty names and values, any bytes: stored and read back unchanged."""
+    headers = tuple(headers)
+    assert outbox_mod.headers_from_text(outbox_mod.headers_text(headers)) == headers
+
+
+def test_header_column_uses_lines_for_plain_headers_and_json_otherwise():
+    plain = (("ce_id", b"e-1"), ("content-type", b"application/json"))
+    assert outbox_mod.headers_text(plain) == "ce_id\te-1\ncontent-type\tapplication/json"
+    assert outbox_mod.headers_text((("x", b"a\tb"),)).startswith("[")
+    assert outbox_mod.headers_text((("[x", b"1"),)).startswith("[")
+    assert outbox_mod.headers_text((("x", b"line\nbreak"),)).startswith("[")
+
+
+def test_header_column_reads_rows_written_as_json_before_the_line_format():
+    assert outbox_mod.headers_from_text('[["ce_id", "e-1"], ["x-raw", "\\u00ff"]]') == (("ce_id", b"e-1"), ("x-raw", b"\xff"))

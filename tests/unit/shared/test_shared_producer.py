@@ -85,3 +85,20 @@ async def test_partitions_of_different_topics_are_tracked_apart(producer, resets
 async def test_publish_without_start_fails_loudly():
     with pytest.raises(AssertionError, match="not started"):
         await Producer(KafkaSettings()).publish(records(1))
+
+
+def test_partition_for_agrees_with_kafkas_default_partitioner():
+    """The cached partitioner places every key where Kafka's murmur2 partitioner would, repeats included."""
+    import random
+
+    from aiokafka.partitioner import DefaultPartitioner
+
+    from shared.messaging.kafka import partition_for
+
+    rng = random.Random(7)
+    keys = [bytes(rng.randrange(256) for _ in range(rng.randrange(0, 40))) for _ in range(500)]
+    keys += [b"", b"P1801060201", "0b5e6a2e-6f0e-4c8e-9d0a-2f7e1b9c4d11".encode()]
+    for partitions in ([0], list(range(6)), list(range(12))):
+        for key in keys + keys:  # the second pass is answered from the cache
+            assert partition_for(key, partitions, partitions) == DefaultPartitioner()(key, partitions, partitions)
+    assert partition_for(None, [0, 1, 2], [2]) == 2
