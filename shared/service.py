@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -188,13 +187,7 @@ class Service:
             ),
         )
 
-        floor = self.settings.consumer_min_poll_interval_ms / 1000
-        full = self.settings.consumer_max_records
-        last_poll = [0.0]
-
         async def on_batch(raw: Any) -> None:
-            started = time.perf_counter()
-            gap, last_poll[0] = started - last_poll[0], started
             grouped: dict[str, list[KafkaRecord]] = {}
             for r in raw:
                 grouped.setdefault(r.topic, []).append(
@@ -202,9 +195,6 @@ class Service:
                                 partition=r.partition, offset=r.offset)
                 )
             await process_poll(self.db, self.outbox, [(by_topic[topic], records) for topic, records in grouped.items()])
-            if len(raw) < full and gap < floor:
-                # Records are arriving faster than once per ``floor``: let the next poll gather more.
-                await asyncio.sleep(floor - (time.perf_counter() - started))
 
         subscriber(on_batch)
 

@@ -90,10 +90,6 @@ class ServiceSettings(BaseSettings):
     # 500 ms (it re-checks the log within the wait, not at once); every empty fetch costs broker
     # and client CPU, so 25 ms burned 2.5x the idle CPU of 100 ms.
     consumer_fetch_max_wait_ms: int = Field(default=100, ge=1)
-    # Minimum period between polls while records keep arriving (0: none). Each poll costs a
-    # transaction, a commit and a relay round; at steady moderate rates polls of a few records
-    # cost several times more CPU per record than full ones (docs/performance.md).
-    consumer_min_poll_interval_ms: int = Field(default=25, ge=0)
     handler_max_attempts: int = Field(default=3, ge=1)
     retry_base_seconds: float = Field(default=0.2, gt=0)
     retry_max_seconds: float = Field(default=10.0, gt=0)
