@@ -14,13 +14,13 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-# PostgreSQL and Chromium for the integration and browser tests (Debian packages).
+# PostgreSQL and Chromium for the integration and browser tests, wrk for the benchmark (Debian packages).
 system-deps:
-	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v wrk >/dev/null; then \
 	  echo "system packages present"; \
 	else \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql chromium chromium-driver >/dev/null; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql chromium chromium-driver wrk >/dev/null; \
 	fi
 
 run: $(STAMP)
@@ -36,7 +36,6 @@ integration: $(STAMP) system-deps
 	$(PY) -m pytest -q -m integration
 
 bench: $(STAMP) system-deps
-	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/run.py
 
 asyncapi: $(STAMP)

@@ -1,0 +1,65 @@
+"""``make bench`` end to end, shortened: the real pipeline, every key the issue asks for, sane values.
+
+Numbers are not judged here (performance is measured by ``make bench``, not by tests); this checks
+that the benchmark runs on a fresh machine and reports what it promises.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location("jejaring_bench", ROOT / "bench" / "run.py")
+bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench)
+
+
+def test_make_bench_defaults_cover_the_rates_and_both_databases():
+    args = bench.arguments().parse_args([])
+    assert args.rates == [100, 1000, 5000]
+    assert args.databases == ["sqlite", "postgresql"]
+    assert args.out == ROOT / "bench" / "results"
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    out = tmp_path_factory.mktemp("bench-results")
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--databases", "sqlite", "--sustained", "400",
+         "--rates", "100", "300", "--seconds", "1", "--clients", "4", "--out", str(out)],
+        check=True, cwd=ROOT, timeout=600, stdout=subprocess.DEVNULL,
+    )
+    [path] = out.glob("*.json")
+    return json.loads(path.read_text())
+
+
+def test_report_has_every_key_the_issue_asks_for(report):
+    for key in ("max_throughput_visits_per_s", "raw_broker_msgs_per_s", "ratio_to_raw", "rates", "services",
+                "machine", "single_visit_requests_per_s", "single_visit_p99_ms"):
+        assert key in report, key
+    assert [r["rate"] for r in report["rates"]] == [100, 300]
+    for rate in report["rates"]:
+        assert set(rate) >= {"rate", "achieved_per_s", "p50_ms", "p95_ms", "p99_ms"}
+        assert rate["complete"] and rate["achieved_per_s"] > 0
+        assert 0 < rate["p50_ms"] <= rate["p95_ms"] <= rate["p99_ms"]
+    assert set(report["services"]) == {"registration", "screening", "referral", "dashboard"}
+    for stats in report["services"].values():
+        assert stats["cpu_seconds"] > 0 and stats["peak_rss_mb"] > 0
+    machine = report["machine"]
+    assert machine["cores"] >= 1 and machine["memory_gb"] > 0 and machine["database"] == "sqlite"
+    assert machine["speed_probe_ms"]["start"] > 0 and machine["speed_probe_ms"]["end"] > 0
+
+
+def test_report_values_are_consistent(report):
+    [run] = report["runs"]
+    assert run["check"]["consistent"], run["check"]  # the dashboard shows every visit applied, once
+    assert report["max_throughput_visits_per_s"] > 0 and report["raw_broker_msgs_per_s"] > 0
+    assert report["ratio_to_raw"] == pytest.approx(
+        report["max_throughput_visits_per_s"] / report["raw_broker_msgs_per_s"], abs=1e-4)
+    assert run["single_visit"]["non_2xx"] == 0 and report["single_visit_requests_per_s"] > 0
