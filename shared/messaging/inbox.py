@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db import bulk_insert
 
 
 class Inbox:
@@ -28,9 +30,8 @@ class Inbox:
     async def mark(self, session: AsyncSession, topic: str, event_ids: Iterable[str]) -> None:
         """Record ``event_ids`` as processed, in the caller's transaction."""
         now = datetime.now(timezone.utc)
-        rows = [{"event_id": eid, "topic": topic, "processed_at": now} for eid in event_ids]
-        if rows:
-            await session.execute(insert(self.table), rows)
+        await bulk_insert(session, self.table, ("event_id", "topic", "processed_at"),
+                          [(eid, topic, now) for eid in event_ids])
 
     async def prune(self, session: AsyncSession, retention: timedelta) -> int:
         """Forget ids older than ``retention`` (longer than any replay window)."""

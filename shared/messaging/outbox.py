@@ -14,10 +14,10 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import Database
+from shared.db import Database, bulk_insert
 from shared.envelope import KafkaRecord
 
 log = logging.getLogger(__name__)
@@ -71,19 +71,9 @@ class Outbox:
         if not records:
             return
         now = _utcnow()
-        await session.execute(
-            insert(self.table),
-            [
-                {
-                    "event_id": event_id,
-                    "topic": record.topic,
-                    "key": record.key,
-                    "value": record.value,
-                    "headers": headers_text(record.headers),
-                    "created_at": now,
-                }
-                for event_id, record in records
-            ],
+        await bulk_insert(
+            session, self.table, ("event_id", "topic", "key", "value", "headers", "created_at"),
+            [(event_id, r.topic, r.key, r.value, headers_text(r.headers), now) for event_id, r in records],
         )
 
     def wake(self) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import replace
 from uuid import NAMESPACE_URL, uuid5
@@ -15,6 +14,7 @@ from shared.contracts import topics
 from shared.contracts.events import TargetSet
 from shared.envelope import KafkaRecord, decode, encode
 from shared.messaging.consumer import BatchProcessor, Unit, is_infra_error
+from shared.messaging.outbox import headers_from_text
 
 SERVICE = "screening"
 TOPIC = topics.VISIT_RECORDED
@@ -62,7 +62,7 @@ def sample(metrics, name: str) -> float:
 
 
 def headers_of(row) -> dict[str, bytes]:
-    return {name: value.encode("latin-1") for name, value in json.loads(row.headers)}
+    return dict(headers_from_text(row.headers))
 
 
 @pytest.fixture

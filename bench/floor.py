@@ -1,0 +1,166 @@
+"""The per-visit CPU floor of this stack: what a visit must cost before any application logic.
+
+``python bench/floor.py`` measures, on this machine, the CPU time of the unavoidable operations a
+visit goes through in Jejaring's design, each on its own and in bulk (the cheapest it gets):
+- validating one intake visit (pydantic, from JSON);
+- encoding and decoding one CloudEvent (``shared.envelope``);
+- writing one row to SQLite through SQLAlchemy Core, 500 rows per statement, committed, with
+  the services' own connection set-up (``shared.db.Database``: WAL, statements inline);
+- producing and consuming one 600-byte Kafka record with aiokafka (client CPU), and the
+  broker's CPU for it (the embedded Tansu, a separate process).
+It multiplies them by how often a visit needs each (``PER_VISIT``, counted from the pipeline:
+see ``docs/performance.md``) and prints the floor in ms of CPU per visit, and the visits/s two
+cores could carry at that floor. The point is the order of magnitude, not the last digit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # noqa: E402
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, insert  # noqa: E402
+
+from shared.broker import start_broker  # noqa: E402
+from shared.contracts.events import VisitRecorded  # noqa: E402
+from shared.contracts.intake import IntakeVisit  # noqa: E402
+from shared.db import Database  # noqa: E402
+from shared.envelope import decode, encode  # noqa: E402
+
+WIB = timezone(timedelta(hours=7))
+
+# How many of each operation one visit needs (bench mix: ~1.5 risks and ~0.3 referrals a visit).
+PER_VISIT = {
+    "intake validation": 1,
+    "event encode": 1 + 1 + 1.5 + 0.3,        # visit recorded, visit screened, risks, referrals
+    "event decode": 2 + 1 + 1.5 + 0.3,        # recorded (screening, dashboard), screened, risks, referrals
+    "row written": 17,                        # effects, inbox ids, outbox rows over the four services
+    "kafka produce (client)": 1 + 1 + 1.5 + 0.3,
+    "kafka consume (client)": 2 + 1 + 1.5 + 0.3,
+    "kafka broker (per record in and out)": (1 + 1 + 1.5 + 0.3) + (2 + 1 + 1.5 + 0.3),
+}
+
+
+def _cpu_us(fn, n: int) -> float:
+    started = time.process_time()
+    for _ in range(n):
+        fn()
+    return (time.process_time() - started) / n * 1e6
+
+
+def intake_body() -> bytes:
+    return json.dumps({
+        "visit_id": str(uuid.uuid4()), "facility_id": "PSY1801062001A",
+        "occurred_at": (datetime.now(WIB) - timedelta(minutes=1)).isoformat(), "service_point": "posyandu",
+        "person": {"nik": "1801064508920003", "sex": "F", "birth_date": "1992-08-05", "village_code": "18.01.06.2001"},
+        "measurements": {"weight_kg": 52.0, "height_cm": 155.0, "systolic_mmhg": 150, "diastolic_mmhg": 95},
+    }).encode()
+
+
+def visit_event() -> VisitRecorded:
+    at = datetime.now(WIB)
+    return VisitRecorded(
+        visit_id=uuid.uuid4(), person_id="p_3f9a1c0e8b7d", facility_id="PSY1801062001A", facility_type="posyandu",
+        service_point="posyandu", village_code="18.01.06.2001", occurred_at=at, recorded_at=at, sex="F",
+        age_days=12000, stage="adult", measurements={"weight_kg": 52.0, "height_cm": 155.0, "systolic_mmhg": 150,
+                                                     "diastolic_mmhg": 95})
+
+
+async def sqlite_row_us(rows: int = 50_000) -> float:
+    folder = Path(tempfile.mkdtemp(prefix="jejaring-floor-"))
+    db = Database(f"sqlite+aiosqlite:///{folder / 'floor.db'}")  # as the services open it (WAL, inline)
+    engine = db.engine
+    table = Table("t", MetaData(), Column("id", Integer, primary_key=True), Column("event_id", String, unique=True),
+                  Column("topic", String), Column("value", String), Column("created_at", DateTime(timezone=True)))
+    async with engine.begin() as conn:
+        await conn.run_sync(table.metadata.create_all)
+    now = datetime.now(timezone.utc)
+    batches = [[{"event_id": str(uuid.uuid4()), "topic": "ilp.visit.recorded.v1", "value": "x" * 300, "created_at": now}
+                for _ in range(500)] for _ in range(rows // 500)]
+    started = time.process_time()
+    for batch in batches:
+        async with engine.begin() as conn:
+            await conn.execute(insert(table), batch)
+    spent = time.process_time() - started
+    await db.dispose()
+    return spent / rows * 1e6
+
+
+def _proc_cpu(pid: int) -> float:
+    import os
+
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def kafka_us(n: int = 50_000) -> tuple[float, float, float]:
+    """Client CPU µs per produced record, per consumed record, and broker CPU µs per record in+out."""
+    from tests.integration.harness import free_port
+
+    port = free_port()
+    broker = start_broker(port=port)
+    try:
+        bootstrap = f"127.0.0.1:{port}"
+        topic = "floor"
+        payload = b"x" * 600
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, max_batch_size=256 * 1024)
+        await producer.start()
+        await (await producer.send(topic, payload, key=b"warm"))
+        broker_before, started = _proc_cpu(broker.pid), time.process_time()
+        futures = [await producer.send(topic, payload, key=str(i % 64).encode()) for i in range(n)]
+        await asyncio.gather(*futures)
+        produce = (time.process_time() - started) / n * 1e6
+        await producer.stop()
+        consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                    group_id="floor", max_poll_records=5000)
+        await consumer.start()
+        got, started = 0, time.process_time()
+        while got < n + 1:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
+            got += sum(len(v) for v in batch.values())
+        consume = (time.process_time() - started) / n * 1e6
+        broker_cpu = (_proc_cpu(broker.pid) - broker_before) / (2 * n) * 1e6
+        await consumer.stop()
+        return produce, consume, broker_cpu
+    finally:
+        broker.kill()
+        broker.wait()
+
+
+def main() -> int:
+    body = intake_body()
+    event = visit_event()
+    record = encode(event, source="/jejaring/registration", event_id=uuid.uuid4())
+    costs = {
+        "intake validation": _cpu_us(lambda: IntakeVisit.model_validate_json(body), 20_000),
+        "event encode": _cpu_us(lambda: encode(event, source="/jejaring/registration", event_id=uuid.uuid4()), 20_000),
+        "event decode": _cpu_us(lambda: decode(record), 20_000),
+        "row written": asyncio.run(sqlite_row_us()),
+    }
+    produce, consume, broker = asyncio.run(kafka_us())
+    costs["kafka produce (client)"] = produce
+    costs["kafka consume (client)"] = consume
+    costs["kafka broker (per record in and out)"] = broker
+    total = 0.0
+    print(f"{'operation':<40} {'µs each':>8} {'per visit':>9} {'µs/visit':>9}")
+    for name, each in costs.items():
+        per_visit = PER_VISIT[name] * each
+        total += per_visit
+        print(f"{name:<40} {each:>8.1f} {PER_VISIT[name]:>9} {per_visit:>9.1f}")
+    print(f"floor: {total / 1000:.3f} ms CPU per visit -> at most {2_000_000 / total:,.0f} visits/s on two cores,"
+          " with no application logic, load generator or HTTP")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
