@@ -4,8 +4,9 @@
 visit goes through in Jejaring's design, each on its own and in bulk (the cheapest it gets):
 - validating one intake visit (pydantic, from JSON);
 - encoding and decoding one CloudEvent (``shared.envelope``);
-- writing one row to SQLite through SQLAlchemy Core, 500 rows per statement, committed, with
-  the services' own connection set-up (``shared.db.Database``: WAL, statements inline);
+- writing one row (a random unique key, as inbox and outbox rows have) to SQLite, 500 rows per
+  statement through the driver (``shared.db.bulk_insert``), committed, with the services' own
+  connection set-up (``shared.db.Database``: WAL, statements inline);
 - producing and consuming one 600-byte Kafka record with aiokafka (client CPU), and the
   broker's CPU for it (the embedded Tansu, a separate process).
 It multiplies them by how often a visit needs each (``PER_VISIT``, counted from the pipeline:
@@ -26,14 +27,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # noqa: E402
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, insert  # noqa: E402
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table  # noqa: E402
 
 from shared.broker import start_broker  # noqa: E402
 from shared.contracts.events import VisitRecorded  # noqa: E402
 from shared.contracts.intake import IntakeVisit  # noqa: E402
-from shared.db import Database  # noqa: E402
+from shared.db import Database, bulk_insert  # noqa: E402
 from shared.envelope import decode, encode  # noqa: E402
 
 WIB = timezone(timedelta(hours=7))
@@ -78,18 +80,18 @@ def visit_event() -> VisitRecorded:
 async def sqlite_row_us(rows: int = 50_000) -> float:
     folder = Path(tempfile.mkdtemp(prefix="jejaring-floor-"))
     db = Database(f"sqlite+aiosqlite:///{folder / 'floor.db'}")  # as the services open it (WAL, inline)
-    engine = db.engine
     table = Table("t", MetaData(), Column("id", Integer, primary_key=True), Column("event_id", String, unique=True),
                   Column("topic", String), Column("value", String), Column("created_at", DateTime(timezone=True)))
-    async with engine.begin() as conn:
+    async with db.engine.begin() as conn:
         await conn.run_sync(table.metadata.create_all)
     now = datetime.now(timezone.utc)
-    batches = [[{"event_id": str(uuid.uuid4()), "topic": "ilp.visit.recorded.v1", "value": "x" * 300, "created_at": now}
-                for _ in range(500)] for _ in range(rows // 500)]
+    columns = ("event_id", "topic", "value", "created_at")
+    batches = [[(str(uuid.uuid4()), "ilp.visit.recorded.v1", "x" * 300, now) for _ in range(500)]
+               for _ in range(rows // 500)]
     started = time.process_time()
     for batch in batches:
-        async with engine.begin() as conn:
-            await conn.execute(insert(table), batch)
+        async with db.session() as session, session.begin():
+            await bulk_insert(session, table, columns, batch)
     spent = time.process_time() - started
     await db.dispose()
     return spent / rows * 1e6
@@ -138,6 +140,9 @@ async def kafka_us(n: int = 50_000) -> tuple[float, float, float]:
 
 
 def main() -> int:
+    from run import speed_probe_ms  # bench/run.py, next to this file
+
+    probe = speed_probe_ms()
     body = intake_body()
     event = visit_event()
     record = encode(event, source="/jejaring/registration", event_id=uuid.uuid4())
@@ -159,6 +164,7 @@ def main() -> int:
         print(f"{name:<40} {each:>8.1f} {PER_VISIT[name]:>9} {per_visit:>9.1f}")
     print(f"floor: {total / 1000:.3f} ms CPU per visit -> at most {2_000_000 / total:,.0f} visits/s on two cores,"
           " with no application logic, load generator or HTTP")
+    print(f"speed probe: {probe} ms before, {speed_probe_ms()} ms after (bench/run.py; lower is a faster machine)")
     return 0
 
 
