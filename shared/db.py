@@ -274,9 +274,11 @@ async def bulk_insert(session: AsyncSession, table: Table, columns: Sequence[str
         await session.execute(insert(table), [dict(zip(columns, row)) for row in rows])
         return
     if dialect.name == "sqlite":
-        texts: dict[datetime, str] = {}
+        # Keyed by object: equal instants in different offsets (09:15+07 == 02:15Z) are stored as
+        # different wall-clock texts, as Core stores them; the rows keep every datetime alive.
+        texts: dict[int, str] = {}
         rows = [
-            tuple(texts.setdefault(v, _sqlite_datetime(v)) if isinstance(v, datetime) else v for v in row)
+            tuple(texts.setdefault(id(v), _sqlite_datetime(v)) if isinstance(v, datetime) else v for v in row)
             for row in rows
         ]
     await connection.exec_driver_sql(_insert_sql(table.name, tuple(columns), dialect.paramstyle), list(rows))

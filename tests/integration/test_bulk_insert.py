@@ -13,6 +13,7 @@ from shared.db import Database, bulk_insert, ensure_postgres_database
 from tests.integration.harness import Postgres
 
 metadata = MetaData()
+WIB = timezone(timedelta(hours=7))
 
 
 def _table(name: str) -> Table:
@@ -23,11 +24,11 @@ def _table(name: str) -> Table:
 
 core_rows, bulk_rows = _table("core_rows"), _table("bulk_rows")
 
-WIB = timezone(timedelta(hours=7))
 ROWS = [
     ("e1", b"\x00\xffkey", "plain", datetime(2026, 11, 20, 2, 15, 0, 123456, tzinfo=timezone.utc)),
     ("e2", None, "tab\there, quote ' and \" and é☃", datetime(2026, 11, 20, 2, 15, 0, tzinfo=timezone.utc)),
     ("e3", b"", None, datetime(2026, 1, 1, tzinfo=timezone.utc)),
+    ("e4", b"k", "a visit's own offset (WIB)", datetime(2026, 11, 20, 9, 15, tzinfo=WIB)),
 ]
 COLUMNS = ("event_id", "key", "note", "at")
 
@@ -70,10 +71,14 @@ async def test_rows_read_back_as_core_would_write_them(db: Database) -> None:
         await bulk_insert(session, bulk_rows, COLUMNS, [])
     core, bulk = await _read(db, core_rows), await _read(db, bulk_rows)
     assert bulk == core
-    assert [r[0] for r in bulk] == ["e1", "e2", "e3"] and bulk[0][3] == ROWS[0][3]
+    assert [r[0] for r in bulk] == ["e1", "e2", "e3", "e4"] and bulk[0][3] == ROWS[0][3]
     async with db.read_session() as session:  # timestamps compare in SQL as Core's do
         since = datetime(2026, 11, 20, 2, 15, 0, 100000, tzinfo=timezone.utc)
-        assert (await session.scalars(select(bulk_rows.c.event_id).where(bulk_rows.c.at >= since))).all() == ["e1"]
+        found = {}
+        for table in (core_rows, bulk_rows):
+            query = select(table.c.event_id).where(table.c.at >= since).order_by(table.c.id)
+            found[table.name] = (await session.scalars(query)).all()
+        assert found["bulk_rows"] == found["core_rows"] and "e1" in found["bulk_rows"]
 
 
 async def test_a_failing_row_rolls_back_with_the_transaction(db: Database) -> None:
