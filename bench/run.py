@@ -309,9 +309,9 @@ async def bench_backend(database: str, args: argparse.Namespace) -> dict:
 def speed_probe_ms() -> float:
     """CPU milliseconds of a fixed pure-Python loop: how fast this machine is right now.
 
-    The project's VM runs the same loop in 340 to 540 ms from one minute to the next; the probe,
-    taken before and after the run, tells a reader whether two reports ran on a machine of the
-    same speed before comparing them.
+    The project's VM ran the same loop in 180 to 700 ms at different moments of one session;
+    the probe, taken before and after the run, tells a reader whether two reports ran on a
+    machine of the same speed before comparing them.
     """
     started = time.process_time()
     total = 0
