@@ -35,12 +35,8 @@ COLUMNS = ("event_id", "key", "note", "at")
 
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
-    server = Postgres()
-    url = server.start()
-    try:
+    with Postgres().running() as url:
         yield url + "_bulk_insert"
-    finally:
-        server.stop()
 
 
 @pytest.fixture(params=["sqlite-inline", "sqlite-thread", pytest.param("postgres", marks=pytest.mark.postgres)])

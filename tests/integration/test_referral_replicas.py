@@ -22,12 +22,8 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
-    server = Postgres()
-    url = server.start()
-    try:
+    with Postgres().running() as url:
         yield url + "_referral_replicas"
-    finally:
-        server.stop()
 
 
 async def replicas(url: str, n: int = 2) -> list[Harness]:
