@@ -242,7 +242,7 @@ async def ensure_postgres_database(url: str) -> None:
         await admin.dispose()
 
 
-_PLACEHOLDER = {"qmark": lambda i: "?", "numeric_dollar": lambda i: f"${i}", "format": lambda i: "%s"}
+_PLACEHOLDER = {"qmark": lambda i: "?", "numeric_dollar": lambda i: f"${i}"}  # SQLite, asyncpg
 
 
 @functools.lru_cache(maxsize=64)
@@ -274,11 +274,16 @@ async def bulk_insert(session: AsyncSession, table: Table, columns: Sequence[str
         await session.execute(insert(table), [dict(zip(columns, row)) for row in rows])
         return
     if dialect.name == "sqlite":
-        # Keyed by object: equal instants in different offsets (09:15+07 == 02:15Z) are stored as
-        # different wall-clock texts, as Core stores them; the rows keep every datetime alive.
+        # Each datetime object is formatted once (a batch's rows usually share one ``now``). Keyed
+        # by object, not equality: 09:15+07 equals 02:15Z but Core stores different wall-clock
+        # texts for them. The rows keep every datetime alive, so ids stay unique meanwhile.
         texts: dict[int, str] = {}
-        rows = [
-            tuple(texts.setdefault(id(v), _sqlite_datetime(v)) if isinstance(v, datetime) else v for v in row)
-            for row in rows
-        ]
+
+        def stored(value: datetime) -> str:
+            text = texts.get(id(value))
+            if text is None:
+                text = texts[id(value)] = _sqlite_datetime(value)
+            return text
+
+        rows = [tuple(stored(v) if isinstance(v, datetime) else v for v in row) for row in rows]
     await connection.exec_driver_sql(_insert_sql(table.name, tuple(columns), dialect.paramstyle), list(rows))
