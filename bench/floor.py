@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # noqa: E402
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table  # noqa: E402
 
+from run import raw_round, speed_probe_ms  # noqa: E402  (bench/run.py, next to this file)
 from shared.broker import start_broker  # noqa: E402
 from shared.contracts.events import VisitRecorded  # noqa: E402
 from shared.contracts.intake import IntakeVisit  # noqa: E402
@@ -97,14 +97,6 @@ async def sqlite_row_us(rows: int = 50_000) -> float:
     return spent / rows * 1e6
 
 
-def _proc_cpu(pid: int) -> float:
-    import os
-
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def kafka_us(n: int = 50_000) -> tuple[float, float, float]:
     """Client CPU µs per produced record, per consumed record, and broker CPU µs per record in+out."""
     from tests.integration.harness import free_port
@@ -112,36 +104,15 @@ async def kafka_us(n: int = 50_000) -> tuple[float, float, float]:
     port = free_port()
     broker = start_broker(port=port)
     try:
-        bootstrap = f"127.0.0.1:{port}"
-        topic = "floor"
-        payload = b"x" * 600
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, max_batch_size=256 * 1024)
-        await producer.start()
-        await (await producer.send(topic, payload, key=b"warm"))
-        broker_before, started = _proc_cpu(broker.pid), time.process_time()
-        futures = [await producer.send(topic, payload, key=str(i % 64).encode()) for i in range(n)]
-        await asyncio.gather(*futures)
-        produce = (time.process_time() - started) / n * 1e6
-        await producer.stop()
-        consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                    group_id="floor", max_poll_records=5000)
-        await consumer.start()
-        got, started = 0, time.process_time()
-        while got < n + 1:
-            batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
-            got += sum(len(v) for v in batch.values())
-        consume = (time.process_time() - started) / n * 1e6
-        broker_cpu = (_proc_cpu(broker.pid) - broker_before) / (2 * n) * 1e6
-        await consumer.stop()
-        return produce, consume, broker_cpu
+        result = await raw_round(f"127.0.0.1:{port}", n, broker_pid=broker.pid)
     finally:
         broker.kill()
         broker.wait()
+    return (result["produce_cpu_s"] / n * 1e6, result["consume_cpu_s"] / n * 1e6,
+            result["broker_cpu_s"] / (2 * n) * 1e6)
 
 
 def main() -> int:
-    from run import speed_probe_ms  # bench/run.py, next to this file
-
     probe = speed_probe_ms()
     body = intake_body()
     event = visit_event()

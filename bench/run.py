@@ -96,28 +96,43 @@ class Visits:
                 "measurements": {k: v for k, v in m.items() if v is not None}}
 
 
-async def raw_broker(bootstrap: str, n: int = 50_000) -> float:
-    """Messages/s of a bare aiokafka producer then consumer (the ceiling for the pipeline)."""
+async def raw_round(bootstrap: str, n: int = 50_000, broker_pid: int | None = None) -> dict[str, float]:
+    """A bare aiokafka producer sends ``n`` 600-byte records, then a consumer reads them back.
+
+    Returns the wall seconds of each side, this process's CPU seconds for each side, and (given
+    ``broker_pid``) the broker's CPU seconds over both. One record is sent first, untimed, so
+    topic creation is not counted.
+    """
     topic = f"bench.raw.{uuid.uuid4().hex[:8]}"
     payload = b"x" * 600
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, max_batch_size=256 * 1024)
     await producer.start()
-    started = time.perf_counter()
+    await (await producer.send(topic, payload, key=b"warm"))
+    broker_before = process_cpu_seconds(broker_pid) if broker_pid else 0.0
+    started, cpu = time.perf_counter(), time.process_time()
     futures = [await producer.send(topic, payload, key=str(i % 64).encode()) for i in range(n)]
     await asyncio.gather(*futures)
-    produced = time.perf_counter() - started
+    result = {"produce_s": time.perf_counter() - started, "produce_cpu_s": time.process_time() - cpu}
     await producer.stop()
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
                                 group_id=f"bench-{uuid.uuid4().hex[:6]}", max_poll_records=5000)
     await consumer.start()
     got = 0
-    started = time.perf_counter()
-    while got < n:
+    started, cpu = time.perf_counter(), time.process_time()
+    while got < n + 1:
         batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
         got += sum(len(v) for v in batch.values())
-    consumed = time.perf_counter() - started
+    result.update(consume_s=time.perf_counter() - started, consume_cpu_s=time.process_time() - cpu)
+    if broker_pid:
+        result["broker_cpu_s"] = process_cpu_seconds(broker_pid) - broker_before
     await consumer.stop()
-    return n / max(produced, consumed)
+    return result
+
+
+async def raw_broker(bootstrap: str, n: int = 50_000) -> float:
+    """Messages/s of a bare aiokafka producer then consumer (the ceiling for the pipeline)."""
+    result = await raw_round(bootstrap, n)
+    return n / max(result["produce_s"], result["consume_s"])
 
 
 class Dashboard:
@@ -250,12 +265,16 @@ async def single_visits(system: System, token: str, visits: Visits, seconds: flo
             "p99_ms": round(summary["p99_us"] / 1000, 1), "generator": "wrk"}
 
 
-def process_stats(pid: int) -> dict:
-    """CPU seconds and peak RSS of a process, from /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
+def process_cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of a process, from /proc."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / ticks
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_stats(pid: int) -> dict:
+    """CPU seconds and peak RSS of a process, from /proc."""
+    cpu = process_cpu_seconds(pid)
     peak = 0
     with open(f"/proc/{pid}/status") as f:
         for line in f:
