@@ -30,6 +30,7 @@ from tests.browser.dashboard_kit import (
     referral,
     targets,
 )
+from tests.dates import in_month
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -46,7 +47,9 @@ from selenium.webdriver.chrome.service import Service as ChromeService  # noqa: 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-NOW = datetime.now(WIB) - timedelta(minutes=5)
+# Every event of the fixture lies in the current month (the page shows the current month by default),
+# not after now, on any date: tests/dates.py.
+NOW = in_month(datetime.now(WIB), timedelta(minutes=5))
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +60,8 @@ def dash(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardSystem]:
         system.publish([*network(), *targets(NOW.year)])
         events = []
         for i, village in enumerate([JONDONG] * 6 + [TENGKUJUH] * 4 + [MAJA] * 3 + [NATAR_VILLAGE] * 5 + ["18.01.05.2001"] * 2):
-            events.append(adult_visit(village, NOW - timedelta(days=i % 9), systolic=120 + 7 * (i % 6), diastolic=80))
-            events.append(child_screened(village, NOW - timedelta(days=i % 5), lhfa=-2.4 if i % 4 == 0 else -0.5))
+            events.append(adult_visit(village, in_month(NOW, timedelta(days=i % 9)), systolic=120 + 7 * (i % 6), diastolic=80))
+            events.append(child_screened(village, in_month(NOW, timedelta(days=i % 5)), lhfa=-2.4 if i % 4 == 0 else -0.5))
         events += referral(JONDONG, NOW, status="completed") + referral(MAJA, NOW, status="overdue") + referral(TENGKUJUH, NOW)
         system.publish(events)
         system.token_district = system.token(DISTRICT)

@@ -28,11 +28,12 @@ from tests.browser.dashboard_kit import (
     referral,
     targets,
 )
+from tests.dates import in_month, previous_month
 from tests.integration.harness import Postgres
 
-NOW = datetime.now(WIB) - timedelta(minutes=5)
+NOW = in_month(datetime.now(WIB), timedelta(minutes=5))  # in the current month on any date (tests/dates.py)
 THIS = NOW.strftime("%Y-%m")
-LAST_AT = NOW.replace(day=1) - timedelta(days=3)  # a visit of last month that syncs today
+LAST_AT = previous_month(NOW)  # a visit of last month that syncs today
 LAST = LAST_AT.strftime("%Y-%m")
 ENV = {"JEJARING_CHANGE_POLL_SECONDS": "0.5", "JEJARING_REWIND_CHECK_SECONDS": "0.5",
        "JEJARING_SUPPRESS_SMALL_COUNTS": "true"}
