@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from shared.contracts.events import FacilityRegistered, VisitRecorded
-from shared.contracts.intake import IntakeVisit
+from shared.contracts.intake import NIK_RE, IntakeVisit
 from shared.lifecycle import age_days, stage_for
 from shared.regions import RegionIndex
 
@@ -45,8 +45,8 @@ def decode_nik(nik: str, *, today: date) -> NikInfo:
     Source: ilp-domain.md §4.2 [NIK-AXRO] [NIK-MALDIQ] [NIK-PERL]. The two-digit year is read as the
     latest century that does not put the birth date in the future.
     """
-    if len(nik) != 16 or not nik.isdigit():
-        raise ValueError("NIK must be exactly 16 digits")
+    if not NIK_RE.match(nik):
+        raise ValueError("NIK must be exactly 16 digits (ASCII 0-9)")
     day, month, year = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
     sex = "M"
     if day > 40:
@@ -135,5 +135,10 @@ def recorded_visit(
         stage=stage_for(visit.person.birth_date, on, visit.pregnancy is not None),
         pregnancy=visit.pregnancy,
         measurements=visit.measurements,
+        newborn=visit.newborn,
+        immunizations=visit.immunizations,
+        development=visit.development,
+        diagnoses=visit.diagnoses,
+        syndromes=visit.syndromes,
         data_quality=data_quality,
     )

@@ -14,7 +14,17 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.contracts import topics
-from shared.contracts.intake import Measurements, Pregnancy, ServicePoint, Sex
+from shared.contracts.intake import (
+    Antigen,
+    Development,
+    Icd10,
+    Measurements,
+    Newborn,
+    Pregnancy,
+    ServicePoint,
+    Sex,
+    Syndrome,
+)
 
 Stage = Literal["pregnancy", "under_five", "preschool", "school_age", "adult", "elderly"]
 FacilityType = Literal["posyandu", "pustu", "puskesmas", "rs"]
@@ -64,6 +74,11 @@ class VisitRecorded(EventData):
     stage: Stage
     pregnancy: Pregnancy | None = None
     measurements: Measurements
+    newborn: Newborn | None = None
+    immunizations: list[Antigen] | None = None
+    development: Development | None = None
+    diagnoses: list[Icd10] | None = None
+    syndromes: list[Syndrome] | None = None
     data_quality: list[str] = Field(default_factory=list)
 
     def event_time(self) -> datetime:

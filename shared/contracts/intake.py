@@ -8,14 +8,22 @@ clinical extremes); the clinical thresholds live in the screening rules.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-VILLAGE_CODE_RE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
-NIK_RE = re.compile(r"^\d{16}$")
+# ASCII digits only: ``\d`` would also take Arabic-Indic or Devanagari digits, and one person's NIK
+# written in two scripts would become two persons.
+VILLAGE_CODE_RE = re.compile(r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$")
+NIK_RE = re.compile(r"^[0-9]{16}$")
+# The oldest event time and birth date accepted (documented in docs/intake.md): far enough back
+# for any record a facility system still holds, near enough that every consumer's arithmetic
+# (ages, ISO weeks, periods) stays in range.
+EARLIEST_OCCURRED_AT = datetime(2000, 1, 1, tzinfo=timezone.utc)
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+MAX_AGE_YEARS = 125
 
 ServicePoint = Literal["posyandu", "pustu", "puskesmas", "home_visit", "rs"]
 Sex = Literal["M", "F"]
@@ -39,7 +47,14 @@ class Person(_Strict):
     @classmethod
     def _nik_shape(cls, value: str | None) -> str | None:
         if value is not None and not NIK_RE.match(value):
-            raise ValueError("NIK must be exactly 16 digits")
+            raise ValueError("NIK must be exactly 16 digits (ASCII 0-9)")
+        return value
+
+    @field_validator("birth_date")
+    @classmethod
+    def _born_in_range(cls, value: date) -> date:
+        if value < EARLIEST_BIRTH_DATE:
+            raise ValueError(f"birth_date must be on or after {EARLIEST_BIRTH_DATE.isoformat()}")
         return value
 
     @field_validator("village_code")
@@ -56,10 +71,30 @@ class Person(_Strict):
         return self
 
 
+LabResult = Literal["reactive", "non_reactive"]
+
+
+class AncContact(_Strict):
+    """Present when this visit is a standard antenatal contact by a health worker (K1, K2 ...)."""
+
+    by: Literal["midwife", "doctor", "nurse"]
+    ultrasound: bool = False
+
+
+class PregnancyLabs(_Strict):
+    """Triple elimination (HIV, syphilis, hepatitis B) results of this visit."""
+
+    hiv: LabResult | None = None
+    syphilis: LabResult | None = None
+    hbsag: LabResult | None = None
+
+
 class Pregnancy(_Strict):
     """Present when the person is pregnant at this visit; the 4T fields are optional."""
 
     gestational_weeks: int = Field(ge=1, le=45)
+    anc: AncContact | None = Field(default=None, description="a standard ANC contact; absent: not an ANC contact")
+    labs: PregnancyLabs | None = None
     gravida: int | None = Field(default=None, ge=1, le=25, description="number of pregnancies incl. this one")
     living_children: int | None = Field(default=None, ge=0, le=25)
     months_since_last_birth: int | None = Field(default=None, ge=0, le=600)
@@ -90,7 +125,7 @@ class Measurements(_Strict):
     cough_weeks: float | None = Field(default=None, ge=0, le=104)
     tb_symptoms: list[TbSymptom] | None = None
     oedema: bool | None = None
-    puma_score: int | None = Field(default=None, ge=0, le=8)
+    puma_score: int | None = Field(default=None, ge=0, le=9)
     srq20_score: int | None = Field(default=None, ge=0, le=20)
     srq20_item17: bool | None = None
     adl_barthel: int | None = Field(default=None, ge=0, le=20)
@@ -107,6 +142,37 @@ class Measurements(_Strict):
         return self
 
 
+class Newborn(_Strict):
+    """A baby of at most 28 days: birth weight, neonatal visit number (KN1-KN3), SHK result."""
+
+    birth_weight_g: int | None = Field(default=None, ge=300, le=7000)
+    neonatal_visit: Literal[1, 2, 3] | None = None
+    shk: Literal["normal", "high_tsh", "not_done"] | None = None
+
+
+class Development(_Strict):
+    """Developmental screening: the KPSP result (sesuai / meragukan / penyimpangan)."""
+
+    kpsp: Literal["appropriate", "doubtful", "deviant"] | None = None
+
+
+# Antigens of the national immunisation schedule (ilp-domain.md §9.2).
+Antigen = Literal[
+    "hb0", "bcg", "opv1", "opv2", "opv3", "opv4", "dpt_hb_hib1", "dpt_hb_hib2", "dpt_hb_hib3", "dpt_hb_hib4",
+    "ipv1", "ipv2", "pcv1", "pcv2", "pcv3", "rv1", "rv2", "rv3", "mr1", "mr2", "je", "td",
+]
+# Syndromes of the early-warning system (SKDR), ilp-domain.md §9.1.2; documented in docs/intake.md.
+Syndrome = Literal[
+    "acute_diarrhoea", "bloody_diarrhoea", "suspected_typhoid", "suspected_dengue", "malaria_confirmed",
+    "malaria_clinical", "ili", "pneumonia", "suspected_measles", "suspected_diphtheria", "afp",
+    "suspected_pertussis", "rabies_bite", "suspected_leptospirosis", "suspected_anthrax", "acute_jaundice",
+    "suspected_chikungunya", "suspected_cholera", "suspected_hfmd", "suspected_avian_influenza",
+    "suspected_meningitis_encephalitis", "unusual_cluster",
+]
+ICD10_RE = r"^[A-TV-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$"
+Icd10 = Annotated[str, Field(pattern=ICD10_RE, max_length=8)]
+
+
 class IntakeVisit(_Strict):
     """One visit as a facility system sends it."""
 
@@ -117,13 +183,30 @@ class IntakeVisit(_Strict):
     person: Person
     pregnancy: Pregnancy | None = None
     measurements: Measurements = Field(default_factory=Measurements)
+    newborn: Newborn | None = None
+    immunizations: list[Antigen] | None = Field(default=None, max_length=22)
+    development: Development | None = None
+    diagnoses: list[Icd10] | None = Field(default=None, max_length=20, description="ICD-10 codes")
+    syndromes: list[Syndrome] | None = Field(default=None, max_length=22, description="early-warning syndromes")
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _occurred_in_range(cls, value: datetime) -> datetime:
+        if value < EARLIEST_OCCURRED_AT:
+            raise ValueError(f"occurred_at must be on or after {EARLIEST_OCCURRED_AT.date().isoformat()}")
+        return value
 
     @model_validator(mode="after")
     def _pregnancy_plausible(self) -> "IntakeVisit":
         if self.pregnancy is not None and self.person.sex != "F":
             raise ValueError("pregnancy is only possible for sex F")
-        if self.person.birth_date > self.occurred_at.date():
+        on = self.occurred_at.date()
+        if self.person.birth_date > on:
             raise ValueError("person.birth_date is after occurred_at")
+        if on.year - self.person.birth_date.year > MAX_AGE_YEARS:
+            raise ValueError(f"person is older than {MAX_AGE_YEARS} years at occurred_at")
+        if self.newborn is not None and (on - self.person.birth_date).days > 28:
+            raise ValueError("newborn is only for a baby of at most 28 days")
         return self
 
 
