@@ -1,6 +1,9 @@
-"""The ``jejaring`` command: run the system, one service or the broker; import data; issue tokens.
+"""The ``jejaring`` command: run the system, one service or the broker; import data; manage tokens.
 
-Every sub-command is a thin adapter over the services' own use cases.
+Every sub-command is a thin adapter over a service's own admin commands (``services/<name>/admin.py``).
+A command resolves each service's database exactly as ``jejaring up`` starts the service
+(``shared.settings.service_env``: ``JEJARING_<SERVICE>_DATABASE_URL``, else the service's own
+database derived from a PostgreSQL ``DATABASE_URL``, else its SQLite file).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ import argparse
 import asyncio
 import gc
 import importlib
+import json
 import os
 import signal
 import subprocess
@@ -17,7 +21,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from shared.settings import DEFAULT_PORTS, EMBEDDED_BOOTSTRAP, SERVICES
+from shared.settings import DEFAULT_PORTS, EMBEDDED_BOOTSTRAP, SERVICES, ServiceSettings, service_env
 
 SETTINGS = {
     "registration": ("services.registration.settings", "RegistrationSettings"),
@@ -27,45 +31,27 @@ SETTINGS = {
 }
 
 
-def _settings(service: str):  # noqa: ANN202
+def settings_for(service: str) -> ServiceSettings:
+    """A service's settings for a command acting on its database (resolved as ``jejaring up`` does)."""
     module, name = SETTINGS[service]
-    return getattr(importlib.import_module(module), name)()
+    cls = getattr(importlib.import_module(module), name)
+    return cls(database_url=service_env(service, os.environ).get("DATABASE_URL"))
 
 
 def _build(service: str):  # noqa: ANN202
     """The service runtime without HTTP (for commands that touch its database)."""
-    module = importlib.import_module(f"services.{service}.app")
-    built = module.build_service(_settings(service))
-    return built[0] if isinstance(built, tuple) else built
-
-
-def service_env(service: str, base: dict[str, str]) -> dict[str, str]:
-    """The environment of one service process started by ``jejaring up``.
-
-    ``JEJARING_<SERVICE>_DATABASE_URL`` wins; else a PostgreSQL ``DATABASE_URL`` gets the database
-    name suffixed with ``_<service>`` (one database per service); else each uses its SQLite file.
-    """
-    env = dict(base)
-    own = base.get(f"JEJARING_{service.upper()}_DATABASE_URL")
-    url = base.get("DATABASE_URL")
-    if own:
-        env["DATABASE_URL"] = own
-    elif url and url.startswith(("postgres", "postgresql")):
-        head, _, tail = url.rpartition("/")
-        name, sep, query = tail.partition("?")
-        env["DATABASE_URL"] = f"{head}/{name}_{service}{sep}{query}"
-    else:
-        env.pop("DATABASE_URL", None)
-    return env
+    return importlib.import_module(f"services.{service}.app").build_service(settings_for(service))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run one service in this process."""
+    """Run one service in this process (its ``DATABASE_URL`` is its own, as ``jejaring up`` or the
+    deployment sets it)."""
     import uvicorn
 
     from shared.logging import configure_logging
 
-    settings = _settings(args.service)
+    module, name = SETTINGS[args.service]
+    settings = getattr(importlib.import_module(module), name)()
     configure_logging(args.service, settings.log_level, settings.log_json)
     # Every consumed event allocates many short-lived objects (pydantic models, dicts); with
     # CPython's default threshold (700) the collector runs several times per batch. A larger
@@ -141,81 +127,72 @@ def _start_demo(var: Path, district: str) -> subprocess.Popen:
                              "--dir", str(var / "demo")], stdout=log, stderr=log)
 
 
-async def _in_transaction(service_name: str, fn):  # noqa: ANN001, ANN202
-    service = _build(service_name)
-    await service.db.migrate(service.migrations, version_table=f"alembic_version_{service.name}")
-    try:
-        async with service.transaction() as unit:
-            return await fn(unit)
-    finally:
-        await service.db.dispose()
-
-
-def _import_csv(path: str, kind: str) -> int:
-    """Load a registration CSV (``facilities`` or ``targets``) all or nothing; errors by line and field."""
-    from services.registration import usecases
-    from shared.regions import load_regions
-
-    parse, apply = {
-        "facilities": (usecases.parse_facilities_csv, usecases.import_facilities),
-        "targets": (usecases.parse_targets_csv, usecases.import_targets),
-    }[kind]
-    try:
-        rows = parse(Path(path).read_text(encoding="utf-8-sig"), load_regions())
-        counts = asyncio.run(_in_transaction("registration", lambda unit: apply(unit, rows)))
-    except usecases.CsvImportError as exc:
-        for error in exc.errors:
-            print(f"line {error['line']}: {error['field']}: {error['msg']}", file=sys.stderr)
-        print("nothing imported", file=sys.stderr)
-        return 2
-    print(" ".join(f"{k}={v}" for k, v in counts.items()))
-    return 0
-
-
 def cmd_facilities_import(args: argparse.Namespace) -> int:
     """Load facilities from CSV, all or nothing."""
-    return _import_csv(args.file, "facilities")
+    from services.registration import admin
+
+    return admin.import_csv(settings_for("registration"), args.file, "facilities")
 
 
 def cmd_targets_import(args: argparse.Namespace) -> int:
     """Load annual target populations (sasaran) from CSV, all or nothing."""
-    return _import_csv(args.file, "targets")
+    from services.registration import admin
+
+    return admin.import_csv(settings_for("registration"), args.file, "targets")
 
 
 def cmd_token_issue(args: argparse.Namespace) -> int:
-    """Print a new token alone on the last line (only its hash is stored)."""
-    if args.facility:
-        from services.registration import usecases
+    """Print a new token: ``id: <ID>``, then the token alone on the last line (only its hash is stored)."""
+    if args.facility and not args.region:
+        from services.registration import admin
 
-        try:
-            token = asyncio.run(_in_transaction("registration", lambda unit: usecases.issue_token(unit, args.facility)))
-        except LookupError as exc:
-            print(str(exc), file=sys.stderr)
-            return 2
-        print(f"facility token for {args.facility} (shown once):")
-    elif args.region and args.role == "admin":
-        from services.registration import usecases as reg
+        settings = settings_for("registration")
+        return admin.issue_token(settings, "facility", args.facility, args.ttl_days or settings.token_ttl_days)
+    if args.region and args.role == "admin":
+        from services.registration import admin
 
-        token = asyncio.run(_in_transaction("registration", lambda unit: reg.issue_admin_token(unit.session, args.region)))
-        print(f"admin token for region {args.region} (shown once):")
-    elif args.region and args.role == "viewer":
-        from services.dashboard.admin import issue_viewer_token_command
+        settings = settings_for("registration")
+        return admin.issue_token(settings, "admin", args.region, args.ttl_days or settings.token_ttl_days)
+    if args.region and args.role == "viewer":
+        from services.dashboard import admin
 
-        return issue_viewer_token_command(args.region)
-    else:
-        print("give --facility ID, or --region CODE --role viewer|admin", file=sys.stderr)
-        return 2
-    print(token)
-    return 0
+        settings = settings_for("dashboard")
+        return admin.issue_viewer_token(settings, args.region, args.ttl_days or settings.token_ttl_days)
+    print("give --facility ID, or --region CODE --role viewer|admin", file=sys.stderr)
+    return 2
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
-    """Revoke a facility token."""
-    from services.registration import usecases
+    """Revoke any token by its id or the token itself; every service refuses it within 60 s."""
+    from services.dashboard import admin as dashboard_admin
+    from services.registration import admin as registration_admin
 
-    done = asyncio.run(_in_transaction("registration", lambda unit: usecases.revoke_token(unit, usecases.hash_token(args.token))))
-    print("revoked" if done else "no such active token")
-    return 0 if done else 1
+    revoked = (registration_admin.revoke_token(settings_for("registration"), args.token)
+               or dashboard_admin.revoke_viewer_token(settings_for("dashboard"), args.token))
+    if revoked is None:
+        print("no such active token", file=sys.stderr)
+        return 1
+    print(f"revoked {revoked.get('id') or revoked.get('token_id')} ({revoked.get('kind') or revoked.get('role')})")
+    return 0
+
+
+def cmd_token_list(args: argparse.Namespace) -> int:
+    """Every token: id, kind, scope, created, expires, revoked — never the token."""
+    from services.dashboard import admin as dashboard_admin
+    from services.registration import admin as registration_admin
+
+    rows = (registration_admin.list_tokens(settings_for("registration"))
+            + dashboard_admin.list_viewer_tokens(settings_for("dashboard")))
+    rows.sort(key=lambda r: (r["created"], r["id"] or ""))
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    columns = ("id", "kind", "scope", "created", "expires", "revoked")
+    table = [columns] + [tuple(str(r[c] or "-") for c in columns) for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
+    for line in table:
+        print("  ".join(value.ljust(width) for value, width in zip(line, widths)).rstrip())
+    return 0
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -226,16 +203,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
     async def run() -> int:
         service = _build(args.service)
-        await service.db.migrate(service.migrations, version_table=f"alembic_version_{service.name}")
+        await service.migrate()
         try:
             count = await service.outbox.mark_for_replay(since)
             if args.publish:
-                await service.producer.start()
-                try:
-                    while await service.outbox.relay_once(service.producer.publish, 2000):
-                        pass
-                finally:
-                    await service.producer.stop()
+                await service.publish_outbox(timeout=3600)
             return count
         finally:
             await service.db.dispose()
@@ -247,13 +219,13 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def cmd_rebuild(_args: argparse.Namespace) -> int:
     """Rebuild a service's read model from the topics."""
-    from services.dashboard.admin import rebuild_command
+    from services.dashboard import admin
 
-    return rebuild_command()
+    return admin.rebuild_command(settings_for("dashboard"))
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    """Synthetic district (services/simulator); it parses every argument after ``simulate`` itself."""
+    """Synthetic district (the simulator tool); it parses every argument after ``simulate`` itself."""
     from services.simulator.cli import main as simulate_main
 
     return simulate_main(args.rest)
@@ -270,7 +242,7 @@ def cmd_asyncapi(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for service in SERVICES:
-        spec = yaml.safe_load(_build(service).asyncapi().to_specification().to_yaml())
+        spec = _build(service).asyncapi()
         (out / f"{service}.yaml").write_text(yaml.safe_dump(spec, sort_keys=True, allow_unicode=True), encoding="utf-8")
         print(out / f"{service}.yaml")
     return 0
@@ -278,21 +250,16 @@ def cmd_asyncapi(args: argparse.Namespace) -> int:
 
 def cmd_regions(args: argparse.Namespace) -> int:
     """Import Kemendagri region codes from the idn-area-data npm package."""
-    from shared import regions
+    from shared import regions_import
 
-    return regions.main(args.rest)
+    return regions_import.main(args.rest)
 
 
 def cmd_screening_evaluate(_args: argparse.Namespace) -> int:
     """Intake visits as JSON lines on stdin; one result line each on stdout (the service's own code)."""
-    import json
+    from services.screening import admin
 
-    from services.screening.domain import evaluate_line
-
-    for line in sys.stdin:
-        if line.strip():
-            sys.stdout.write(json.dumps(evaluate_line(line), ensure_ascii=False) + "\n")
-    return 0
+    return admin.evaluate(sys.stdin, sys.stdout)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -317,14 +284,18 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("file")
     s.set_defaults(fn=cmd_targets_import)
     tok = sub.add_parser("token", help="API tokens").add_subparsers(dest="action", required=True)
-    s = tok.add_parser("issue", help="issue a facility or viewer token")
+    s = tok.add_parser("issue", help="issue a facility, viewer or admin token")
     s.add_argument("--facility")
     s.add_argument("--region")
     s.add_argument("--role", choices=["viewer", "admin"])
+    s.add_argument("--ttl-days", type=float, help="lifetime in days (default: JEJARING_TOKEN_TTL_DAYS, 365)")
     s.set_defaults(fn=cmd_token_issue)
-    s = tok.add_parser("revoke", help="revoke a facility token")
-    s.add_argument("token")
+    s = tok.add_parser("revoke", help="revoke a token by its id or the token itself")
+    s.add_argument("token", metavar="ID_OR_TOKEN")
     s.set_defaults(fn=cmd_token_revoke)
+    s = tok.add_parser("list", help="every token: id, kind, scope, created, expires, revoked")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(fn=cmd_token_list)
     s = sub.add_parser("replay", help="re-publish a service's outbox since a time")
     s.add_argument("service", choices=SERVICES)
     s.add_argument("--since", help="ISO time (default: 7 days ago)")

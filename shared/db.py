@@ -116,13 +116,13 @@ class Database:
             extra: dict[str, Any] = {"connect_args": {"timeout": 60}}
             if sqlite_inline and path and path != ":memory:":
                 extra = {"async_creator": _inline_sqlite(path, 60)}
-            self.engine = create_async_engine(url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=300, **extra)
-            self.read_engine = create_async_engine(url, echo=echo, pool_size=4, **extra)
+            self.engine = create_async_engine(url, echo=echo, hide_parameters=True, pool_size=1, max_overflow=0, pool_timeout=300, **extra)
+            self.read_engine = create_async_engine(url, echo=echo, hide_parameters=True, pool_size=4, **extra)
             inline = "async_creator" in extra
             _sqlite_hooks(self.engine, sqlite_synchronous, begin="BEGIN IMMEDIATE", inline=inline)
             _sqlite_hooks(self.read_engine, sqlite_synchronous, begin="BEGIN", inline=inline)
         else:
-            self.engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+            self.engine = create_async_engine(url, echo=echo, hide_parameters=True, pool_size=10, max_overflow=10, pool_pre_ping=True)
             self.read_engine = self.engine
         self.session = async_sessionmaker(self.engine, expire_on_commit=False)
         self.read_session = async_sessionmaker(self.read_engine, expire_on_commit=False)

@@ -1,55 +1,60 @@
 """The service runtime every Jejaring service is built on.
 
 ``Service`` wires one database, the outbox relay, the idempotent batch consumers (FastStream
-subscribers), the broker-loss watchdog and the metrics; ``http_app`` wraps it in FastAPI with
-``/healthz``, ``/readyz`` and ``/metrics``. A service's ``app.py`` declares its tables, handlers
-and routes and calls these two.
+subscribers), the broker-loss watchdog and the metrics; ``shared.web.http_app`` wraps it in FastAPI
+with ``/healthz``, ``/readyz`` and ``/metrics``. A service's ``app.py`` declares its tables,
+consumers and routes and calls these two.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from faststream.specification import AsyncAPI
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import MetaData, Table
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+from sqlalchemy import MetaData
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception_type,
+    stop_after_delay,
+    wait_exponential,
+)
 
-from shared.contracts.events import EventData
+from shared.contracts.events import EVENT_TYPES, EventData
 from shared.contracts.topics import BY_NAME, dlq_topic
 from shared.db import Database, ensure_postgres_database
 from shared.envelope import KafkaRecord
+from shared.errors import safe_reason
 from shared.messaging.consumer import (
     BatchHandler,
     BatchProcessor,
     Decoder,
     Handler,
-    Unit,
     cloudevent_decoder,
-    process_poll,
 )
 from shared.messaging.inbox import Inbox
 from shared.messaging.kafka import BrokerEpoch, Producer, ResetWatchdog, ensure_topics
 from shared.messaging.outbox import Outbox
-from shared.messaging.tables import messaging_tables
+from shared.messaging.poll import process_poll
 from shared.metrics import Metrics
 from shared.settings import KafkaSettings, ServiceSettings
+from shared.unit import Unit
 
 log = logging.getLogger(__name__)
+EVENT_BY_TOPIC: dict[str, type[EventData]] = {cls.topic: cls for cls in EVENT_TYPES.values()}
 
 
 def faststream_security(settings: KafkaSettings) -> BaseSecurity | None:
@@ -97,7 +102,7 @@ class Service:
         self.metadata = metadata
         self.migrations = migrations
         self.produces = list(produces)
-        outbox_table, inbox_table = self.messaging_tables(metadata)
+        outbox_table, inbox_table = metadata.tables["outbox"], metadata.tables["processed_events"]
         self.db = Database(settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous,
                            sqlite_inline=settings.sqlite_inline)
         self.metrics = Metrics()
@@ -113,6 +118,7 @@ class Service:
             log_level=logging.DEBUG,
         )
         self.processors: list[BatchProcessor] = []
+        self.context: Any = None  # the service's own use-case objects, for its adapters
         self._tasks: list[asyncio.Task] = []
         self._extra_tasks: list[Callable[[], Awaitable[None]]] = []
         self._replay_pending = False
@@ -126,17 +132,10 @@ class Service:
                 schema=event_type,
             )
 
-    @staticmethod
-    def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
-        """The outbox and inbox tables of ``metadata``, declared once."""
-        if "outbox" in metadata.tables:
-            return metadata.tables["outbox"], metadata.tables["processed_events"]
-        return messaging_tables(metadata)
-
     # -- consumers ------------------------------------------------------------------------
     def consume(
         self, topic: str, handler: Handler | None = None, *, batch_handler: BatchHandler | None = None,
-        decoder: Decoder = cloudevent_decoder, description: str = "",
+        decoder: Decoder = cloudevent_decoder, schema: type[BaseModel] | None = None,
     ) -> BatchProcessor:
         """Subscribe to ``topic`` as an idempotent, dead-lettering batch consumer.
 
@@ -159,6 +158,7 @@ class Service:
             retry_base_seconds=self.settings.retry_base_seconds,
             retry_max_seconds=self.settings.retry_max_seconds,
         )
+        processor.schema = schema
         self.processors.append(processor)
         return processor
 
@@ -182,9 +182,6 @@ class Service:
             ack_policy=AckPolicy.NACK_ON_ERROR,
             decoder=_records_stay_raw,
             title=f"{self.name}:consumer",
-            description="; ".join(
-                f"{p.topic}: {((p.handler or p.batch_handler).__doc__ or '').strip()}" for p in self.processors
-            ),
         )
 
         async def on_batch(raw: Any) -> None:
@@ -214,7 +211,8 @@ class Service:
         """Run ``factory()`` as a background task while the service runs."""
         self._extra_tasks.append(factory)
 
-    def _consumers(self) -> list[AIOKafkaConsumer]:
+    def consumers(self) -> list[AIOKafkaConsumer]:
+        """The Kafka consumers of this service's subscription (none before it started)."""
         return [s.consumer for s in self.broker.subscribers if getattr(s, "consumer", None) is not None]
 
     # -- topics ---------------------------------------------------------------------------
@@ -231,11 +229,35 @@ class Service:
         return result
 
     # -- lifecycle ------------------------------------------------------------------------
-    async def start(self) -> None:
-        """Migrate, create topics, connect, and start relaying and consuming."""
+    async def migrate(self) -> None:
+        """Create the database if missing (PostgreSQL) and apply the service's migrations."""
         if not self.db.is_sqlite:
             await ensure_postgres_database(self.db.url)
         await self.db.migrate(self.migrations, version_table=f"alembic_version_{self.name}")
+
+    async def publish_outbox(self, timeout: float = 10.0) -> int:
+        """Publish every unsent outbox row now, from this process (admin commands); rows that
+        cannot be published within ``timeout`` stay for the running service's relay."""
+        published = 0
+
+        async def drain() -> None:
+            nonlocal published
+            await self.producer.start()
+            while (count := await self.outbox.relay_once(self.producer.publish, self.settings.outbox_batch_size)):
+                published += count
+
+        try:
+            await asyncio.wait_for(drain(), timeout)
+        except Exception as exc:  # noqa: BLE001 - the service's relay publishes them later
+            log.warning("outbox not published now; the service will", extra={"error": safe_reason(exc)})
+        finally:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.producer.stop(), 5)
+        return published
+
+    async def start(self) -> None:
+        """Migrate, create topics, connect, and start relaying and consuming."""
+        await self.migrate()
         async for attempt in AsyncRetrying(
             wait=wait_exponential(multiplier=0.2, max=5), stop=stop_after_delay(120), reraise=True,
             retry=retry_if_exception_type(Exception),
@@ -249,7 +271,7 @@ class Service:
             asyncio.create_task(self.outbox.run_relay(self._publish, limit=self.settings.outbox_batch_size,
                                                       poll_seconds=self.settings.outbox_poll_seconds)),
             asyncio.create_task(self._maintenance()),
-            asyncio.create_task(ResetWatchdog(self._consumers, self._on_consumer_reset).run()),
+            asyncio.create_task(ResetWatchdog(self.consumers, self._on_consumer_reset).run()),
             asyncio.create_task(BrokerEpoch(self.settings.kafka, self._on_new_epoch).run(self.producer)),
             *(asyncio.create_task(factory()) for factory in self._extra_tasks),
         ]
@@ -271,7 +293,7 @@ class Service:
             try:
                 await asyncio.wait_for(step, timeout)
             except Exception as exc:  # a dead broker must not keep the process alive
-                log.warning("shutdown step failed", extra={"error": repr(exc)})
+                log.warning("shutdown step failed", extra={"error": safe_reason(exc)})
         await self.db.dispose()
 
     async def _publish(self, records: Sequence[KafkaRecord]) -> None:
@@ -285,7 +307,7 @@ class Service:
     async def _on_new_epoch(self) -> None:
         """The broker started over: read every assigned partition again and replay the outbox."""
         self.metrics.broker_resets.labels(self.name).inc()
-        for consumer in self._consumers():
+        for consumer in self.consumers():
             for tp in list(consumer.assignment()):
                 await consumer.seek_to_beginning(tp)
         self._replay_pending = True
@@ -318,74 +340,52 @@ class Service:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("maintenance failed", extra={"error": repr(exc)})
+                log.warning("maintenance failed", extra={"error": safe_reason(exc)})
 
     async def readiness(self) -> dict[str, str]:
-        """What is not ready (empty when ready)."""
+        """What is not ready (empty when ready), in words: never an internal error's text."""
         problems: dict[str, str] = {}
         if not self.started:
             problems["service"] = "starting"
         try:
             await asyncio.wait_for(self.db.ping(), timeout=3)
-        except Exception as exc:
-            problems["database"] = repr(exc)
+        except Exception as exc:  # noqa: BLE001 - logged, not shown
+            log.warning("readiness: database unreachable", extra={"error": safe_reason(exc)})
+            problems["database"] = "database unreachable"
         try:
             await self.producer.ping()
-        except Exception as exc:
-            problems["broker"] = repr(exc)
+        except Exception as exc:  # noqa: BLE001 - logged, not shown
+            log.warning("readiness: broker unreachable", extra={"error": safe_reason(exc)})
+            problems["broker"] = "broker unreachable"
+        stalled = sorted(p.topic for p in self.processors if p.failing_since is not None)
+        if stalled:
+            problems["consumer"] = "waiting for the database: " + ", ".join(stalled)
         return problems
 
-    def asyncapi(self) -> AsyncAPI:
-        """The AsyncAPI description of what this service consumes and produces."""
+    def asyncapi(self) -> dict[str, Any]:
+        """The AsyncAPI document of what this service consumes and produces, as a dict.
+
+        FastStream generates it; each consumed channel then gets its own handler's description and
+        its event's schema as payload (one subscriber serves every topic, so FastStream knows
+        neither).
+        """
         self._subscribe()
-        return AsyncAPI(
-            self.broker,
-            title=f"Jejaring {self.name}",
-            version=self.version,
+        spec = json.loads(AsyncAPI(
+            self.broker, title=f"Jejaring {self.name}", version=self.version,
             description=f"Topics the {self.name} service consumes and produces.",
-        )
+        ).to_specification().to_json())
+        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        consumed = {c["address"]: name for name, c in spec["channels"].items() if name.startswith(f"{self.name}:consumer")}
+        for processor in self.processors:
+            channel = consumed[processor.topic]
+            handler = processor.handler or processor.batch_handler
+            spec["channels"][channel]["description"] = (handler.__doc__ or "").strip()
+            model = processor.schema or EVENT_BY_TOPIC.get(processor.topic)
+            if model is None:
+                continue
+            _, definitions = models_json_schema([(model, "validation")], ref_template="#/components/schemas/{model}")
+            schemas.update(definitions.get("$defs", {}))
+            message = spec["components"]["messages"][f"{channel}:SubscribeMessage"]
+            message["payload"] = {"$ref": f"#/components/schemas/{model.__name__}"}
+        return spec
 
-
-def http_app(service: Service, routers: Iterable[APIRouter] = (), *, title: str | None = None) -> FastAPI:
-    """FastAPI around a Service: lifespan, health, readiness, metrics, and the service's routes."""
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await service.start()
-        try:
-            yield
-        finally:
-            await service.stop()
-
-    app = FastAPI(title=title or f"Jejaring {service.name}", version=service.version, lifespan=lifespan)
-    app.state.service = service
-
-    @app.exception_handler(RequestValidationError)
-    async def contract_errors(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        """Every 422 has the contract's shape: ``{"errors": [{"loc", "msg"}]}``."""
-        errors = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in exc.errors()]
-        return JSONResponse({"errors": errors}, 422)
-
-    @app.get("/healthz", tags=["ops"])
-    async def healthz() -> dict[str, str]:
-        """The process is alive."""
-        return {"status": "ok", "service": service.name}
-
-    @app.get("/readyz", tags=["ops"])
-    async def readyz() -> JSONResponse:
-        """Broker and database reachable."""
-        problems = await service.readiness()
-        status = 200 if not problems else 503
-        return JSONResponse({"status": "ready" if not problems else "not ready", "problems": problems}, status)
-
-    @app.get("/metrics", tags=["ops"])
-    async def metrics(request: Request) -> Response:
-        """Prometheus text format; ``?name[]=<metric>`` (repeatable) returns only those metrics, as
-        Prometheus' own exposition handlers do, so a frequent poller pays for what it reads."""
-        names = request.query_params.getlist("name[]")
-        registry = service.metrics.registry.restricted_registry(names) if names else service.metrics.registry
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
-
-    for router in routers:
-        app.include_router(router)
-    return app

@@ -6,6 +6,7 @@ Settings objects are built by the app factory, never at import time; tests build
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -94,6 +95,8 @@ class ServiceSettings(BaseSettings):
     retry_base_seconds: float = Field(default=0.2, gt=0)
     retry_max_seconds: float = Field(default=10.0, gt=0)
     inbox_retention_hours: float = Field(default=24 * 30, gt=0)
+    # Lifetime of a newly issued token (facility, viewer, admin); ``--ttl-days`` on issue overrides it.
+    token_ttl_days: float = Field(default=365, gt=0)
     # CPython's generation-0 collection threshold for service processes (default 700).
     gc_threshold: int = Field(default=20_000, ge=100)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
@@ -120,3 +123,25 @@ def normalise_database_url(url: str) -> str:
     if url.startswith("sqlite:///"):
         return "sqlite+aiosqlite:///" + url[len("sqlite:///"):]
     return url
+
+
+def service_env(service: str, base: Mapping[str, str]) -> dict[str, str]:
+    """The environment one service (or a command acting on its database) runs with.
+
+    ``JEJARING_<SERVICE>_DATABASE_URL`` wins; else a PostgreSQL ``DATABASE_URL`` gets the database
+    name suffixed with ``_<service>`` (one database per service, ``jejaring_registration`` …); else
+    the service uses its SQLite file under ``var/``. ``jejaring up`` starts each service with it, and
+    every command resolves a service's database the same way, in a shell or an admin Job.
+    """
+    env = dict(base)
+    own = base.get(f"JEJARING_{service.upper()}_DATABASE_URL")
+    url = base.get("DATABASE_URL")
+    if own:
+        env["DATABASE_URL"] = own
+    elif url and url.startswith(("postgres", "postgresql")):
+        head, _, tail = url.rpartition("/")
+        name, sep, query = tail.partition("?")
+        env["DATABASE_URL"] = f"{head}/{name}_{service}{sep}{query}"
+    else:
+        env.pop("DATABASE_URL", None)
+    return env

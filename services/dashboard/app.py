@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.dashboard import domain, handlers, models, usecases
-from services.dashboard.live import ChangeFeed, Rewinder
+from services.dashboard import consumers, models, tasks
+from services.dashboard.domain.registry import REGISTRY, validate_registry, with_targets
+from services.dashboard.live import ChangeFeed
+from services.dashboard.readmodel.staging import ALL
 from services.dashboard.settings import DashboardSettings
+from services.dashboard.usecases.queries import Context
 from shared.contracts import topics
 from shared.regions import load_regions
-from shared.service import Service, http_app
+from shared.service import Service
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Risks are counted from ``visit.screened`` (its ``risk_codes``), not from ``risk.detected``:
@@ -22,30 +26,42 @@ CONSUMED = (
 )
 
 
-def context(settings: DashboardSettings) -> usecases.Context:
+@dataclass
+class Dashboard:
+    """What the dashboard's adapters share: settings, the query context, the live change feed."""
+
+    settings: DashboardSettings
+    query: Context
+    feed: ChangeFeed
+
+
+def context(settings: DashboardSettings) -> Context:
     """The registry (with configured targets), regions and freshness thresholds."""
-    registry = domain.with_targets(domain.REGISTRY, settings.targets)
-    domain.validate_registry(registry)
-    return usecases.Context(regions=load_regions(), registry=registry, fresh_days=settings.fresh_days,
-                            silent_days=settings.silent_after_days)
+    registry = with_targets(REGISTRY, settings.targets)
+    validate_registry(registry)
+    return Context(regions=load_regions(), registry=registry, fresh_days=settings.fresh_days,
+                   silent_days=settings.silent_after_days)
 
 
-def build_service(settings: DashboardSettings | None = None) -> tuple[Service, ChangeFeed, usecases.Context]:
-    """The runtime with its consumers and background tasks wired."""
+def build_service(settings: DashboardSettings | None = None) -> Service:
+    """The runtime with its consumers and background tasks wired (``service.context``: a :class:`Dashboard`)."""
     settings = settings or DashboardSettings()
     service = Service(settings, metadata=models.metadata, migrations=MIGRATIONS)
     ctx = context(settings)
     feed = ChangeFeed(service.db, poll_seconds=settings.change_poll_seconds)
+    feed.listeners.append(lambda villages: ctx.directory.invalidate() if ALL in villages else None)
     for topic in CONSUMED:
-        service.consume(topic, batch_handler=handlers.consumer(ctx, feed))
-    consumers = lambda: [s.consumer for s in service.broker.subscribers if getattr(s, "consumer", None) is not None]  # noqa: E731
+        service.consume(topic, batch_handler=consumers.on_events(ctx, feed))
+    service.consume(topics.FACILITY_TOKEN, consumers.on_token)
     service.add_task(feed.run)
-    service.add_task(Rewinder(service.db, consumers, interval=settings.rewind_check_seconds).run)
-    return service, feed, ctx
+    service.add_task(tasks.Rewinder(service.db, service.consumers, interval=settings.rewind_check_seconds).run)
+    service.context = Dashboard(settings, ctx, feed)
+    return service
 
 
 def create_app(settings: DashboardSettings | None = None) -> FastAPI:
     """The dashboard HTTP app (page, PWS API, live stream, health, metrics) with its consumers."""
-    settings = settings or DashboardSettings()
-    service, feed, ctx = build_service(settings)
-    return http_app(service, [handlers.router(service, settings, ctx, feed)], title="Jejaring dashboard")
+    from services.dashboard import http
+    from shared.web import http_app
+
+    return http_app(build_service(settings), [http.router], title="Jejaring dashboard")

@@ -12,7 +12,8 @@ import csv
 import io
 from collections.abc import Iterable
 
-from services.dashboard import domain
+from services.dashboard.domain.publication import SMALL, suppress as suppressed
+from services.dashboard.domain.registry import Indicator
 
 PWS_COLUMNS = ["period", "code", "name", "level", "indicator", "numerator", "denominator", "value",
                "target", "colour", "ytd_numerator", "ytd_denominator", "ytd_value", "ytd_target", "ytd_colour", "label"]
@@ -32,13 +33,13 @@ def _blank(value: object) -> object:
     return "" if value is None else value
 
 
-def _cell(indicator: domain.Indicator, c: dict, suppress: bool) -> list:
-    numerator = domain.suppress(c["numerator"], suppress)
+def _cell(indicator: Indicator, c: dict, suppress: bool) -> list:
+    numerator = suppressed(c["numerator"], suppress)
     denominator = c["denominator"]
     if indicator.base == "measured":  # a count of persons too; a target population is an estimate
-        denominator = domain.suppress(denominator, suppress)
+        denominator = suppressed(denominator, suppress)
     value = c["value"]
-    if domain.SMALL in (numerator, denominator) or (indicator.base is None and numerator == domain.SMALL):
+    if SMALL in (numerator, denominator) or (indicator.base is None and numerator == SMALL):
         value = None
     return [numerator, _blank(denominator), _blank(value), _blank(c["target"]), _blank(c["colour"])]
 
@@ -57,7 +58,7 @@ def _write(columns: list[str], rows: Iterable[list]) -> str:
     return out.getvalue()
 
 
-def pws_csv(data: dict, registry: Iterable[domain.Indicator], suppress: bool) -> str:
+def pws_csv(data: dict, registry: Iterable[Indicator], suppress: bool) -> str:
     """One line per area (the total first) and indicator: monthly and year-to-date cells."""
     registry = list(registry)
 
@@ -79,9 +80,9 @@ def referrals_csv(data: dict, suppress: bool) -> str:
         for area in _areas(data):
             for span, key in (("bulan", "month"), ("kumulatif", "ytd")):
                 r = area["referrals"][key]
-                counts = [domain.suppress(r[k], suppress) for k in REFERRAL_COLUMNS[5:14]]
+                counts = [suppressed(r[k], suppress) for k in REFERRAL_COLUMNS[5:14]]
                 pct = r["completed_pct"]
-                if domain.SMALL in (counts[0], counts[4]):
+                if SMALL in (counts[0], counts[4]):
                     pct = None
                 yield [data["period"], span, area["code"], area["name"], area["level"], *counts, _blank(pct)]
 

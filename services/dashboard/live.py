@@ -1,13 +1,8 @@
-"""Live updates and rebuild, the dashboard's background work.
+"""Live updates: :class:`ChangeFeed` tells open pages (server-sent events) which villages changed.
 
-- :class:`ChangeFeed` tells open pages (server-sent events) which villages changed: at once for
-  batches this process committed, and — because every replica shares the database but each
-  consumes only its own partitions — by polling ``freshness.received_at`` for what other replicas
-  applied. Each stream only hears about villages inside the area it shows.
-- :class:`Rewinder` carries out a rebuild on the Kafka side: once per rebuild generation, it seeks
-  each partition this process is assigned back to the beginning and commits that offset, then
-  records the partition as rewound, so a partition is replayed exactly once whichever replica
-  holds it (and a dashboard that was stopped during the rebuild rewinds when it starts).
+At once for batches this process committed, and — because every replica shares the database but
+each consumes only its own partitions — by polling ``freshness.received_at`` for what other
+replicas applied. Each stream only hears about villages inside the area it shows.
 """
 
 from __future__ import annotations
@@ -17,14 +12,13 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
-from aiokafka import AIOKafkaConsumer
-from aiokafka.structs import OffsetAndMetadata
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from services.dashboard import models, readmodel, usecases
+from services.dashboard import models
+from services.dashboard.readmodel.staging import ALL
 from shared.db import Database
+from shared.errors import safe_reason
+from shared.time import utc
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +31,7 @@ class Subscription:
         self._event = asyncio.Event()
 
     def offer(self, villages: set[str]) -> None:
-        if readmodel.ALL in villages or any(self.wants(v) for v in villages):
+        if ALL in villages or any(self.wants(v) for v in villages):
             self._event.set()
 
     async def wait(self, timeout: float) -> bool:
@@ -70,7 +64,7 @@ class ChangeFeed:
         self.subscribers.discard(sub)
 
     def publish(self, villages: set[str]) -> None:
-        """Villages whose numbers changed (``readmodel.ALL`` for everything)."""
+        """Villages whose numbers changed (``ALL`` for everything)."""
         for listener in self.listeners:
             listener(villages)
         for sub in list(self.subscribers):
@@ -86,7 +80,7 @@ class ChangeFeed:
             rows = (await session.execute(select(t.c.village_code, t.c.received_at).where(t.c.received_at > since))).all()
         changed = set()
         for village, raw in rows:
-            received = readmodel.utc(raw)
+            received = utc(raw)
             if self._seen.get(village) != received:
                 changed.add(village)
                 self._seen[village] = received
@@ -109,52 +103,4 @@ class ChangeFeed:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # database away: the next poll will tell
-                log.debug("change poll failed", extra={"error": repr(exc)})
-
-
-class Rewinder:
-    """Rewinds this process's partitions once per rebuild generation."""
-
-    def __init__(self, db: Database, consumers: Callable[[], list[AIOKafkaConsumer]], interval: float = 2.0) -> None:
-        self.db = db
-        self.consumers = consumers
-        self.interval = interval
-
-    async def check(self) -> int:
-        """One pass; returns how many partitions were rewound."""
-        async with self.db.read_session() as session:
-            generation = await usecases.current_generation(session)
-            if generation == 0:
-                return 0
-            marks = {(t, p): g for t, p, g in await session.execute(select(models.rewound))}
-        count = 0
-        for consumer in self.consumers():
-            due = sorted((tp for tp in consumer.assignment() if marks.get((tp.topic, tp.partition), 0) < generation),
-                         key=lambda tp: (tp.topic, tp.partition))
-            if not due:
-                continue
-            beginning = await consumer.beginning_offsets(due)
-            if not await consumer.seek_to_beginning(*due):  # aiokafka: True once the reset is done
-                continue
-            await consumer.commit({tp: OffsetAndMetadata(beginning[tp], "") for tp in due})
-            async with self.db.session() as session, session.begin():
-                dialect = session.bind.dialect.name
-                stmt = (sqlite_insert if dialect == "sqlite" else pg_insert)(models.rewound)
-                stmt = stmt.on_conflict_do_update(index_elements=["topic", "partition"],
-                                                  set_={"generation": stmt.excluded.generation})
-                await session.execute(stmt, [{"topic": tp.topic, "partition": tp.partition, "generation": generation}
-                                             for tp in due])
-            log.warning("rebuild: partitions rewound to the beginning",
-                        extra={"generation": generation, "partitions": [f"{tp.topic}:{tp.partition}" for tp in due]})
-            count += len(due)
-        return count
-
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.check()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # rebalance or broker away: the next pass retries
-                log.warning("rebuild rewind failed; retrying", extra={"error": repr(exc)})
-            await asyncio.sleep(self.interval)
+                log.debug("change poll failed", extra={"error": safe_reason(exc)})

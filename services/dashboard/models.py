@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Column, DateTime, Index, Integer, SmallInteger, String, Table
 
 from shared.db import new_metadata
-from shared.service import Service
+from shared.messaging.tables import messaging_tables
 
 metadata = new_metadata()
 
@@ -90,6 +90,8 @@ referrals = Table(
 )
 Index("ix_referrals_period_village", referrals.c.period, referrals.c.village_code)
 
+# Tokens that sign in here: viewer tokens issued by the dashboard, admin tokens learned from
+# registration's token topic. Only hashes, with their public id, kind, scope and expiry.
 viewer_tokens = Table(
     "viewer_tokens",
     metadata,
@@ -97,6 +99,20 @@ viewer_tokens = Table(
     Column("region", String(64), nullable=False),  # a region code prefix or a Puskesmas facility id
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("token_id", String(24), nullable=True),
+    Column("kind", String(16), nullable=False, server_default="viewer"),  # viewer | admin
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+)
+Index("uq_viewer_tokens_token_id", viewer_tokens.c.token_id, unique=True)
+
+# Events already counted by the count indicators, by their natural key: a visit counts once per
+# visit_id, a referral once per referral_id, a status change once per update id, whatever the
+# inbox remembers (redelivery after its pruning, re-reads with infinite topic retention).
+counted = Table(
+    "counted_events",
+    metadata,
+    Column("event_type", String(64), primary_key=True),
+    Column("natural_id", String(64), primary_key=True),
 )
 
 # Browser sessions: the cookie holds a random id; only its SHA-256 is stored.
@@ -126,7 +142,7 @@ rewound = Table(
     Column("generation", Integer, nullable=False),
 )
 
-outbox, processed_events = Service.messaging_tables(metadata)
+outbox, processed_events = messaging_tables(metadata)
 
 # Read-model tables emptied by a rebuild (tokens, sessions and the rebuild bookkeeping survive).
-READ_MODEL = (cells, person_status, targets, freshness, facilities, referrals)
+READ_MODEL = (cells, person_status, targets, freshness, facilities, referrals, counted)

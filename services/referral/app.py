@@ -6,29 +6,32 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.referral import api, handlers, models
+from services.referral import consumers, models, tasks
 from services.referral.settings import ReferralSettings
 from shared.contracts import topics
 from shared.contracts.events import ReferralMade, ReferralUpdated
-from shared.service import Service, http_app
+from shared.service import Service
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build_service(settings: ReferralSettings | None = None) -> Service:
-    """The runtime with its consumers and the overdue checker wired."""
+    """The runtime with its consumers and the overdue checker wired (``service.context``: settings)."""
     settings = settings or ReferralSettings()
     service = Service(settings, metadata=models.metadata, migrations=MIGRATIONS,
                       produces=(ReferralMade, ReferralUpdated))
-    service.consume(topics.FACILITY_REGISTERED, handlers.on_facility)
-    service.consume(topics.FACILITY_TOKEN, handlers.on_token)
-    service.consume(topics.RISK_DETECTED, handlers.on_risk(settings), batch_handler=handlers.on_risks(settings))
-    service.consume(topics.PERSON_LINKED, handlers.on_person_linked)
-    service.add_task(handlers.overdue_loop(service, settings))
+    service.consume(topics.FACILITY_REGISTERED, consumers.on_facility)
+    service.consume(topics.FACILITY_TOKEN, consumers.on_token)
+    service.consume(topics.RISK_DETECTED, batch_handler=consumers.on_risks(settings))
+    service.consume(topics.PERSON_LINKED, consumers.on_person_linked)
+    service.add_task(tasks.overdue_loop(service, settings))
+    service.context = settings
     return service
 
 
 def create_app(settings: ReferralSettings | None = None) -> FastAPI:
     """The referral HTTP app (status API, health, metrics) with its consumers."""
-    service = build_service(settings)
-    return http_app(service, [api.router(service)], title="Jejaring referral")
+    from services.referral import http
+    from shared.web import http_app
+
+    return http_app(build_service(settings), [http.router], title="Jejaring referral")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Column, DateTime, Index, Integer, PrimaryKeyConstraint, String, Table, Text, false
 
 from shared.db import new_metadata
-from shared.service import Service
+from shared.messaging.tables import messaging_tables
 
 metadata = new_metadata()
 
@@ -36,6 +36,8 @@ tokens = Table(
     Column("token_hash", String(64), primary_key=True),
     Column("facility_id", String(64), nullable=False),
     Column("revoked", Boolean, nullable=False),
+    Column("token_id", String(24), nullable=True),
+    Column("expires_at", DateTime(timezone=True), nullable=True),  # None: issued before tokens expired
 )
 
 referrals = Table(
@@ -92,4 +94,4 @@ detections = Table(
 )
 Index("ix_referral_detections_referral_id", detections.c.referral_id)
 
-outbox, processed_events = Service.messaging_tables(metadata)
+outbox, processed_events = messaging_tables(metadata)

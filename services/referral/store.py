@@ -12,21 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.referral import models
 from services.referral.domain.lifecycle import STATES, Snapshot, Step
-from services.referral.domain.network import MAX_DEPTH, Facility
-
-RUN_FROM_ABOVE = ("pustu", "posyandu")  # facilities a parent's token acts for
-
-
-def utc(moment: datetime) -> datetime:
-    """``moment`` in UTC, as stored."""
-    return moment.astimezone(timezone.utc)
-
-
-def from_db(moment: datetime | None) -> datetime | None:
-    """A stored datetime as an aware UTC value (SQLite returns it naive)."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+from services.referral.domain.network import Facility, scope_of
+from shared.auth import usable
+from shared.cache import Cache
+from shared.time import now as utcnow
+from shared.time import utc_or_none as from_db
 
 
 def offset_minutes(moment: datetime) -> int:
@@ -50,67 +40,45 @@ def facility_of(row: Mapping[str, Any]) -> Facility:
 
 
 class NetworkCache:
-    """The whole facility network, read again only when it changed.
+    """The whole facility network, read again only when it changed (``shared.cache``).
 
-    Routing a batch of risks needs the network; a district has hundreds of facilities, so
-    reading and converting every row per batch would cost more than the routing. The cached copy
-    is checked against a fingerprint (row count and the sum of revisions: every change bumps a
-    facility's revision) with one aggregate query, so a change written by another replica is seen
-    by the next batch.
+    Routing a batch of risks needs the network; a district has hundreds of facilities, so reading
+    and converting every row per batch would cost more than the routing. The cached copy's version
+    is a fingerprint (row count and the sum of revisions: every change bumps a facility's revision)
+    read with one aggregate query, so a change written by another replica is seen by the next batch.
     """
 
     def __init__(self) -> None:
-        self._entries: dict[tuple[int, str], tuple[tuple[int, int], dict[str, Facility]]] = {}
+        self.cache: Cache[tuple[int, str], dict[str, Facility]] = Cache(float("inf"), max_entries=8)
 
     async def get(self, session: AsyncSession) -> dict[str, Facility]:
         t = models.facilities
-        count, revisions = (await session.execute(
-            select(func.count(), func.coalesce(func.sum(t.c.revision), 0)))).one()
+        fingerprint = tuple((await session.execute(
+            select(func.count(), func.coalesce(func.sum(t.c.revision), 0)))).one())
         engine = session.get_bind()
-        key = (id(engine), str(engine.url))
-        cached = self._entries.get(key)
-        if cached is not None and cached[0] == (count, revisions):
-            return cached[1]
-        network = {r["facility_id"]: facility_of(r) for r in (await session.execute(select(t))).mappings()}
-        self._entries[key] = ((count, revisions), network)
-        return network
+
+        async def load() -> dict[str, Facility]:
+            return {r["facility_id"]: facility_of(r) for r in (await session.execute(select(t))).mappings()}
+
+        return await self.cache.get((id(engine), str(engine.url)), load, version=fingerprint)
 
 
 NETWORK = NetworkCache()
 
 
-async def chain(session: AsyncSession, facility_id: str) -> dict[str, Facility]:
-    """``facility_id`` and every facility above it (a handful of primary-key reads)."""
-    t = models.facilities
-    found: dict[str, Facility] = {}
-    current: str | None = facility_id
-    while current is not None and current not in found and len(found) <= MAX_DEPTH:
-        row = (await session.execute(select(t).where(t.c.facility_id == current))).mappings().first()
-        if row is None:
-            break
-        found[current] = facility_of(row)
-        current = row["parent_id"]
-    return found
-
-
-async def scope(session: AsyncSession, facility_id: str) -> set[str]:
-    """The facilities a token acts for: its own and the Pustu/Posyandu below it (``network.acts_for``)."""
-    t = models.facilities
-    result, frontier = {facility_id}, {facility_id}
-    for _ in range(MAX_DEPTH):
-        children = set((await session.scalars(select(t.c.facility_id).where(
-            t.c.parent_id.in_(frontier), t.c.type.in_(RUN_FROM_ABOVE)))).all())
-        frontier = children - result
-        if not frontier:
-            break
-        result |= frontier
-    return result
+async def scope(session: AsyncSession, facility_id: str) -> frozenset[str]:
+    """The facilities a token acts for: its own and the Pustu/Posyandu run from it (``scope_of``)."""
+    return scope_of(facility_id, await NETWORK.get(session))
 
 
 async def token_facility(session: AsyncSession, token_hash: str) -> str | None:
-    """The facility of an active token hash."""
+    """The facility of a usable (unexpired, unrevoked) facility token hash."""
     t = models.tokens
-    return await session.scalar(select(t.c.facility_id).where(t.c.token_hash == token_hash, t.c.revoked.is_(False)))
+    row = (await session.execute(select(t.c.facility_id, t.c.revoked, t.c.expires_at)
+                                 .where(t.c.token_hash == token_hash))).first()
+    if row is None or row.revoked or not usable(row.expires_at, None, utcnow()):
+        return None
+    return row.facility_id
 
 
 async def steps_of(session: AsyncSession, referral_ids: Iterable[str]) -> dict[str, list[Mapping[str, Any]]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -96,16 +96,10 @@ def provisional_child_id(mother_nik: str, birth_date: date, sex: str, secret: by
     return "c" + hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
 
 
-def in_scope(token_facility: str, facility_id: str, parents: Mapping[str, str | None]) -> bool:
-    """A token's facility may submit for itself and every facility below it in the network."""
-    current: str | None = facility_id
-    hops = 0
-    while current is not None and hops < 16:
-        if current == token_facility:
-            return True
-        current = parents.get(current)
-        hops += 1
-    return False
+def in_scope(token_facility: str, chain: Sequence[str]) -> bool:
+    """A token's facility may submit for itself and every facility below it in the network;
+    ``chain`` is the facility and those above it (``FacilityRegistry.chain``)."""
+    return token_facility in chain
 
 
 def check_time(visit: IntakeVisit, now: datetime, tolerance: timedelta) -> list[FieldError]:

@@ -1,12 +1,16 @@
 """Registration's tables: facilities, persons (the only place NIK and names are stored), visits,
-tokens and targets, plus the outbox and inbox every service has."""
+tokens and targets, plus the outbox and inbox every service has.
+
+The schema evolves by explicit Alembic revisions (``migrations/versions``); a test checks that the
+migrated schema equals these tables on SQLite and PostgreSQL.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, String, Table, Text
 
 from shared.db import new_metadata
-from shared.service import Service
+from shared.messaging.tables import messaging_tables
 
 metadata = new_metadata()
 
@@ -22,7 +26,9 @@ facilities = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("revision", Integer, nullable=False, default=1),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("satusehat_org_id", String(64), nullable=True),  # the facility's Organization id in SATUSEHAT
 )
+Index("uq_facilities_satusehat_org_id", facilities.c.satusehat_org_id, unique=True)
 
 persons = Table(
     "persons",
@@ -53,16 +59,20 @@ visits = Table(
 )
 Index("ix_visits_person", visits.c.person_id)
 
+# Facility and admin tokens (viewer tokens are the dashboard's): only hashes, with a public id.
 tokens = Table(
     "tokens",
     metadata,
     Column("token_hash", String(64), primary_key=True),
-    Column("role", String(16), nullable=False, default="facility"),
+    Column("token_id", String(24), nullable=False),
+    Column("role", String(16), nullable=False, default="facility"),  # facility | admin
     Column("facility_id", String(64), nullable=True),
     Column("region", String(13), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
 )
+Index("uq_tokens_token_id", tokens.c.token_id, unique=True)
 
 targets = Table(
     "targets",
@@ -73,4 +83,4 @@ targets = Table(
     Column("count", Integer, nullable=False),
 )
 
-outbox, processed_events = Service.messaging_tables(metadata)
+outbox, processed_events = messaging_tables(metadata)

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.screening import handlers, models
+from services.screening import consumers, models
 from services.screening.settings import ScreeningSettings
 from shared.contracts import topics
 from shared.contracts.events import RiskDetected, VisitScreened
-from shared.service import Service, http_app
+from shared.service import Service
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -19,11 +19,14 @@ def build_service(settings: ScreeningSettings | None = None) -> Service:
     """The runtime with its consumers wired."""
     service = Service(settings or ScreeningSettings(), metadata=models.metadata, migrations=MIGRATIONS,
                       produces=(VisitScreened, RiskDetected))
-    service.consume(topics.VISIT_RECORDED, batch_handler=handlers.on_visits_recorded)
-    service.consume(topics.PERSON_LINKED, handlers.on_person_linked)
+    service.consume(topics.VISIT_RECORDED, batch_handler=consumers.on_visits_recorded)
+    service.consume(topics.PERSON_LINKED, consumers.on_person_linked)
     return service
 
 
 def create_app(settings: ScreeningSettings | None = None) -> FastAPI:
     """The screening HTTP app (health, metrics) with its consumers."""
-    return http_app(build_service(settings), title="Jejaring screening")
+    from services.screening import http
+    from shared.web import http_app
+
+    return http_app(build_service(settings), [http.router], title="Jejaring screening")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Column, Date, Float, Index, Integer, String, Table
 
 from shared.db import new_metadata
-from shared.service import Service
+from shared.messaging.tables import messaging_tables
 
 metadata = new_metadata()
 
@@ -30,4 +30,4 @@ anc_contacts = Table(
 )
 Index("ix_anc_contacts_person", anc_contacts.c.person_id, anc_contacts.c.conception_on)
 
-outbox, processed_events = Service.messaging_tables(metadata)
+outbox, processed_events = messaging_tables(metadata)

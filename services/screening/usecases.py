@@ -10,7 +10,8 @@ from sqlalchemy import select, update
 
 from services.screening import domain, models
 from shared.contracts.events import PersonLinked, RiskDetected, VisitRecorded, VisitScreened
-from shared.messaging.consumer import BatchUnit, Reject, Unit
+from shared.messaging.consumer import BatchUnit
+from shared.unit import Reject, Unit
 
 # Contacts whose estimated conception lies within this window belong to the same pregnancy.
 SAME_PREGNANCY = timedelta(days=45)

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts import topics
 from shared.contracts.intake import (
@@ -30,7 +30,8 @@ Stage = Literal["pregnancy", "under_five", "preschool", "school_age", "adult", "
 FacilityType = Literal["posyandu", "pustu", "puskesmas", "rs"]
 Severity = Literal["low", "moderate", "high", "emergency"]
 ReferralStatus = Literal["made", "received", "attended", "completed", "cancelled", "overdue"]
-TargetGroup = Literal["pregnant", "under_five", "adolescent", "adult_15_59", "elderly"]
+TargetGroup = Literal["pregnant", "under_five", "adolescent", "adult_15_59", "elderly", "infant"]
+TokenKind = Literal["facility", "viewer", "admin"]
 
 
 class EventData(BaseModel):
@@ -233,15 +234,28 @@ class PersonLinked(EventData):
 
 
 class FacilityTokenChanged(EventData):
-    """A facility API token was issued or revoked; only its SHA-256 hash travels."""
+    """A facility or admin token was issued or revoked; only its SHA-256 hash travels, with its
+    public id, scope (the facility, or the admin's region) and expiry."""
 
     ce_type: ClassVar[str] = "id.jejaring.facility.token.v1"
     topic: ClassVar[str] = topics.FACILITY_TOKEN
     key_field: ClassVar[str] = "token_hash"
 
     token_hash: str
-    facility_id: str
+    facility_id: str | None = None
     revoked: bool = False
+    token_id: str | None = None
+    kind: TokenKind = "facility"
+    region: str | None = None
+    expires_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _scoped(self) -> "FacilityTokenChanged":
+        if self.kind == "facility" and not self.facility_id:
+            raise ValueError("a facility token needs facility_id")
+        if self.kind == "admin" and not self.region:
+            raise ValueError("an admin token needs region")
+        return self
 
 
 EVENT_TYPES: dict[str, type[EventData]] = {

@@ -215,7 +215,3 @@ class IntakeBatch(_Strict):
 
     visits: list[dict] = Field(min_length=1, max_length=500)
 
-
-def local_period(moment: datetime) -> str:
-    """The PWS period of an event: the calendar month of ``moment`` in its own UTC offset."""
-    return f"{moment.year:04d}-{moment.month:02d}"

@@ -1,14 +1,12 @@
-"""Consuming a batch: decode, skip what was processed, apply, dead-letter, commit, in one transaction.
+"""Consuming one topic's records: decode, skip what was processed, apply, dead-letter.
 
-For each poll of records (all topics of a service's subscription, one transaction in all):
-1. decode every record; one that does not decode goes to the dead-letter topic with the reason;
-2. in one database transaction: skip event ids already in the inbox (redelivery, replay); apply
-   each new event in its own SAVEPOINT, retrying a failing one with backoff up to
-   ``max_attempts`` and then dead-lettering it; record the ids; stage emitted events and
-   dead letters in the outbox;
-3. commit; only then the caller acknowledges the batch (Kafka offsets are committed).
-A database that is down is not a poison message: the whole batch is retried with capped backoff,
-and nothing is acknowledged meanwhile.
+For each poll (``shared.messaging.poll`` runs all topics of a poll in one transaction):
+1. decode every record; one that does not decode — for any reason, whatever the exception — goes
+   to the dead-letter topic with the reason (kind ``invalid``);
+2. skip events already in the inbox, keyed by event type and id (redelivery, replay); apply the new
+   ones with the batch handler in one SAVEPOINT, or one by one, each in its own SAVEPOINT, retrying
+   a failing one with backoff up to ``max_attempts`` and then dead-lettering it (kind ``failed``);
+   record the events in the inbox; hand back what they emitted and what was dead-lettered.
 """
 
 from __future__ import annotations
@@ -18,67 +16,44 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
-from uuid import UUID
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.contracts.events import EventData
-from shared.contracts.topics import dlq_topic
 from shared.db import Database
-from shared.envelope import EnvelopeError, KafkaRecord, decode, encode
+from shared.envelope import KafkaRecord, decode
+from shared.errors import is_infra_error, safe_reason
+from shared.messaging.deadletter import dead_letter, dead_letter_id
 from shared.logging import bind_event
 from shared.messaging.inbox import Inbox
 from shared.messaging.outbox import Outbox
 from shared.metrics import Metrics
+from shared.unit import Reject, Unit
 
 log = logging.getLogger(__name__)
 
-class Reject(Exception):
-    """Raised by a handler for a message that can never be applied: dead-lettered at once."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-INFRA_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+MAX_EVENT_ID = 128  # the inbox's event id column
 
 
 @dataclass(slots=True)
 class Decoded:
-    """A decoded message: its idempotency id (None: the handler is idempotent itself) and body."""
+    """A decoded message: its idempotency key (None: the handler is idempotent itself) and body."""
 
     event_id: str | None
     body: Any
     record: KafkaRecord
+    event_type: str = ""
 
 
 Decoder = Callable[[KafkaRecord], Decoded]
 
 
 def cloudevent_decoder(record: KafkaRecord) -> Decoded:
-    """Decode a Jejaring CloudEvent; its ``ce_id`` is the idempotency key."""
+    """Decode a Jejaring CloudEvent; ``(ce_type, ce_id)`` is the idempotency key."""
     envelope = decode(record)
-    return Decoded(event_id=envelope.id, body=envelope, record=record)
-
-
-@dataclass
-class Unit:
-    """What a handler gets: the open session, the message, and a way to emit events."""
-
-    session: AsyncSession
-    message: Decoded | None
-    source: str
-    emitted: list[tuple[str, KafkaRecord]] = field(default_factory=list)
-    after_commit: list[Callable[[], None]] = field(default_factory=list)
-
-    def emit(self, data: EventData, event_id: UUID | str) -> None:
-        """Emit an event through the outbox. Derived events must pass a deterministic id."""
-        record = encode(data, source=self.source, event_id=event_id)
-        self.emitted.append((str(event_id), record))
+    if len(envelope.id) > MAX_EVENT_ID:
+        raise Reject(f"ce_id is longer than {MAX_EVENT_ID} characters")
+    return Decoded(event_id=envelope.id, body=envelope, record=record, event_type=envelope.type)
 
 
 @dataclass
@@ -97,37 +72,19 @@ Handler = Callable[[Unit], Awaitable[None]]
 BatchHandler = Callable[[BatchUnit], Awaitable[None]]
 
 
-def is_infra_error(exc: BaseException) -> bool:
-    """True for failures of the database or network, which no retry of one message can cure."""
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, INFRA_ERRORS)
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """A message applied; its unit holds what it emitted."""
+
+    unit: Unit
 
 
-def dead_letter(record: KafkaRecord, *, service: str, reason: str, kind: str) -> KafkaRecord:
-    """The DLQ copy of ``record``: same key and value, headers naming the error and the origin."""
-    extra = (
-        ("x-dlq-error", reason[:2000].encode()),
-        ("x-dlq-error-kind", kind.encode()),
-        ("x-dlq-service", service.encode()),
-        ("x-dlq-topic", record.topic.encode()),
-        ("x-dlq-partition", str(record.partition).encode()),
-        ("x-dlq-offset", str(record.offset).encode()),
-        ("x-dlq-at", datetime.now(timezone.utc).isoformat().encode()),
-    )
-    return KafkaRecord(
-        topic=dlq_topic(record.topic, service), key=record.key, value=record.value, headers=record.headers + extra
-    )
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """A message that could not be applied: dead-lettered with ``reason`` as ``kind``."""
 
-
-def dead_letter_id(record: KafkaRecord) -> str:
-    """The outbox id of a dead letter: ``dlq:<original topic>:<partition>:<offset>``.
-
-    A dead letter's own topic/partition/offset say nothing (the DLQ topic, not yet placed), so
-    the origin is read from its ``x-dlq-*`` headers.
-    """
-    origin = [(record.header(h) or b"").decode() for h in ("x-dlq-topic", "x-dlq-partition", "x-dlq-offset")]
-    return "dlq:" + ":".join(origin)
+    reason: str
+    kind: str  # invalid (never applicable) | failed (kept failing)
 
 
 @dataclass
@@ -140,6 +97,10 @@ class Outcome:
     callbacks: list[Callable[[], None]] = field(default_factory=list)
     applied: int = 0
     duplicates: int = 0
+
+    def add(self, unit: Unit) -> None:
+        self.emitted.extend(unit.emitted)
+        self.callbacks.extend(unit.after_commit)
 
 
 class BatchProcessor:
@@ -174,53 +135,64 @@ class BatchProcessor:
         self.retry_base = retry_base_seconds
         self.retry_max = retry_max_seconds
         self.failing_since: float | None = None
+        self.last_applied_at: float | None = None
+        self.schema: Any = None  # the payload model, for the AsyncAPI document
+
+    @property
+    def source(self) -> str:
+        return f"/jejaring/{self.service}"
+
+    def dead(self, record: KafkaRecord, reason: str, kind: str) -> KafkaRecord:
+        return dead_letter(record, service=self.service, reason=reason, kind=kind)
 
     def decode(self, records: Sequence[KafkaRecord]) -> tuple[list[Decoded], list[KafkaRecord]]:
-        """Decode every record; one that does not decode becomes a dead letter (kind ``invalid``)."""
+        """Decode every record; one that does not decode becomes a dead letter (kind ``invalid``),
+        whatever the exception (a message of 100,000 ``[`` raises RecursionError, not ValueError)."""
         decoded: list[Decoded] = []
         dead: list[KafkaRecord] = []
         for record in records:
             try:
                 decoded.append(self.decoder(record))
-            except EnvelopeError as exc:
-                dead.append(dead_letter(record, service=self.service, reason=exc.reason, kind="invalid"))
+            except Exception as exc:  # noqa: BLE001 - any failure of one message is that message's
+                dead.append(self.dead(record, safe_reason(exc), "invalid"))
         return decoded, dead
 
     async def process(self, records: Sequence[KafkaRecord]) -> None:
         """Apply one batch of this topic; returns only once its effects are committed."""
+        from shared.messaging.poll import process_poll
+
         await process_poll(self.db, self.outbox, [(self, records)])
 
     async def apply_in(self, session: AsyncSession, decoded: list[Decoded], dead_in: list[KafkaRecord]) -> Outcome:
-        """Apply decoded messages in the caller's open transaction: skip seen ids, apply the new
-        ones (whole batch, else one by one), record their ids; nothing is committed here."""
+        """Apply decoded messages in the caller's open transaction: skip seen events, apply the new
+        ones (whole batch, else one by one), record them in the inbox; nothing is committed here."""
         outcome = Outcome(processor=self, dead=list(dead_in))
-        ids = [d.event_id for d in decoded if d.event_id is not None]
-        seen = await self.inbox.seen(session, ids) if ids else set()
-        done: list[str] = []
+        keys = [(d.event_type, d.event_id) for d in decoded if d.event_id is not None]
+        seen = await self.inbox.seen(session, keys) if keys else set()
+        done: list[tuple[str, str]] = []
         fresh: list[Decoded] = []
         for message in decoded:
             if message.event_id is not None:
-                if message.event_id in seen:
+                key = (message.event_type, message.event_id)
+                if key in seen:
                     outcome.duplicates += 1
                     continue
-                seen.add(message.event_id)
-                done.append(message.event_id)
+                seen.add(key)
+                done.append(key)
             fresh.append(message)
         whole = await self._apply_whole(session, fresh) if self.batch_handler and len(fresh) > 1 else None
         if whole is not None:
-            outcome.emitted.extend(whole.emitted)
-            outcome.callbacks.extend(whole.after_commit)
+            outcome.add(whole)
             for message, reason in whole.rejected:
-                outcome.dead.append(dead_letter(message.record, service=self.service, reason=reason, kind="invalid"))
+                outcome.dead.append(self.dead(message.record, reason, "invalid"))
             outcome.applied += len(fresh) - len(whole.rejected)
             fresh = []
         for message in fresh:
-            unit, kind = await self._apply_one(session, message)
-            if unit is None:
-                outcome.dead.append(dead_letter(message.record, service=self.service, reason=self._last_error, kind=kind))
+            result = await self._apply_one(session, message)
+            if isinstance(result, Failed):
+                outcome.dead.append(self.dead(message.record, result.reason, result.kind))
             else:
-                outcome.emitted.extend(unit.emitted)
-                outcome.callbacks.extend(unit.after_commit)
+                outcome.add(result.unit)
                 outcome.applied += 1
         await self.inbox.mark(session, self.topic, done)
         return outcome
@@ -228,25 +200,23 @@ class BatchProcessor:
     def committed(self, outcome: Outcome, seconds: float) -> None:
         """Count and log an outcome once its transaction committed."""
         self.failing_since = None
+        self.last_applied_at = time.time()
         self.metrics.consumed.labels(self.service, self.topic).inc(outcome.applied)
         self.metrics.duplicates.labels(self.service, self.topic).inc(outcome.duplicates)
         if outcome.dead:
             self.metrics.dead_letters.labels(self.service, self.topic).inc(len(outcome.dead))
             for record in outcome.dead:
-                log.error(
-                    "message dead-lettered",
-                    extra={"dlq_topic": record.topic, "reason": (record.header("x-dlq-error") or b"").decode()},
-                )
+                log.error("message dead-lettered", extra={
+                    "dlq_topic": record.topic, "reason": (record.header("x-dlq-error") or b"").decode(),
+                    "origin": dead_letter_id(record)})
         self.metrics.batch_seconds.labels(self.service, self.topic).observe(seconds)
-
-    _last_error: str = ""
 
     async def _apply_whole(self, session: AsyncSession, messages: list[Decoded]) -> BatchUnit | None:
         """Apply every message at once with the batch handler; None (nothing applied) if it fails.
 
         On failure the batch falls back to one message at a time, which isolates a poison message.
         """
-        unit = BatchUnit(session=session, message=None, source=f"/jejaring/{self.service}", messages=messages)
+        unit = BatchUnit(session=session, message=None, source=self.source, messages=messages)
         try:
             async with session.begin_nested():
                 await self.batch_handler(unit)
@@ -254,74 +224,32 @@ class BatchProcessor:
         except Exception as exc:
             if is_infra_error(exc):
                 raise
-            log.info("batch handler failed; applying one by one", extra={"error": repr(exc)})
+            log.info("batch handler failed; applying one by one", extra={"error": safe_reason(exc)})
             return None
 
-    async def _apply_one(self, session: AsyncSession, message: Decoded) -> tuple[Unit | None, str]:
-        """Run the handler in a SAVEPOINT; retry with backoff; no unit when it keeps failing."""
+    async def _apply_one(self, session: AsyncSession, message: Decoded) -> Applied | Failed:
+        """Run the handler in a SAVEPOINT; retry with backoff; Failed when it keeps failing."""
+        failure = Failed("", "failed")
         for attempt in range(1, self.max_attempts + 1):
             unit = (
-                BatchUnit(session=session, message=message, source=f"/jejaring/{self.service}", messages=[message])
-                if self.handler is None else Unit(session=session, message=message, source=f"/jejaring/{self.service}")
+                BatchUnit(session=session, message=message, source=self.source, messages=[message])
+                if self.handler is None else Unit(session=session, message=message, source=self.source)
             )
             try:
                 with bind_event(message.event_id):
                     async with session.begin_nested():
                         await (self.handler(unit) if self.handler is not None else self.batch_handler(unit))
                 if isinstance(unit, BatchUnit) and unit.rejected:
-                    self._last_error = unit.rejected[0][1]
-                    return None, "invalid"
-                return unit, ""
+                    return Failed(unit.rejected[0][1], "invalid")
+                return Applied(unit)
             except Reject as exc:
-                self._last_error = exc.reason
-                return None, "invalid"
+                return Failed(exc.reason, "invalid")
             except Exception as exc:
                 if is_infra_error(exc):
                     raise
-                self._last_error = f"{type(exc).__name__}: {exc}"
-                log.warning(
-                    "handler failed",
-                    extra={"event_id": message.event_id, "attempt": attempt, "error": self._last_error},
-                )
+                failure = Failed(safe_reason(exc), "failed")
+                log.warning("handler failed", extra={"event_id": message.event_id, "attempt": attempt,
+                                                     "error": failure.reason})
                 if attempt < self.max_attempts:
                     await asyncio.sleep(min(self.retry_base * 2 ** (attempt - 1), self.retry_max))
-        return None, "failed"
-
-
-async def process_poll(db: Database, outbox: Outbox,
-                       work: Sequence[tuple[BatchProcessor, Sequence[KafkaRecord]]]) -> None:
-    """Apply everything one poll returned, every topic, in **one** database transaction.
-
-    Effects, inbox ids, emitted events and dead letters of all topics commit together (one
-    commit per poll, not one per topic). Returns only once committed; the caller then
-    acknowledges the poll. A database outage retries the whole poll with capped backoff.
-    """
-    parts = [(processor, *processor.decode(records)) for processor, records in work if records]
-    attempt = 0
-    while True:
-        started = time.perf_counter()
-        try:
-            async with db.session() as session, session.begin():
-                outcomes = [await processor.apply_in(session, decoded, dead) for processor, decoded, dead in parts]
-                await outbox.add(session, [pair for o in outcomes for pair in o.emitted]
-                                 + [(dead_letter_id(r), r) for o in outcomes for r in o.dead])
-            break
-        except Exception as exc:
-            if not is_infra_error(exc):
-                raise
-            attempt += 1
-            first = parts[0][0] if parts else None
-            retry_base, retry_max = (first.retry_base, first.retry_max) if first else (0.2, 10.0)
-            for processor, _decoded, _dead in parts:
-                processor.failing_since = processor.failing_since or time.monotonic()
-                processor.metrics.infra_retries.labels(processor.service, processor.topic).inc()
-            log.warning("database unavailable, retrying batch", extra={"error": repr(exc), "attempt": attempt})
-            await asyncio.sleep(min(retry_base * 2 ** min(attempt, 10), retry_max))
-    seconds = time.perf_counter() - started
-    for outcome in outcomes:
-        for callback in outcome.callbacks:
-            callback()
-    if any(o.emitted or o.dead for o in outcomes):
-        outbox.wake()
-    for outcome in outcomes:
-        outcome.processor.committed(outcome, seconds)
+        return failure

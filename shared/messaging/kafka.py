@@ -13,6 +13,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.partitioner import DefaultPartitioner, murmur2
 
 from shared.envelope import KafkaRecord
+from shared.errors import safe_reason
 from shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -162,7 +163,7 @@ class ResetWatchdog:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker away: the next check will tell
-                log.debug("watchdog check failed", extra={"error": repr(exc)})
+                log.debug("watchdog check failed", extra={"error": safe_reason(exc)})
             await asyncio.sleep(interval)
 
 
@@ -221,7 +222,7 @@ class BrokerEpoch:
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # broker away: try again next round
-                    log.debug("epoch check failed", extra={"error": repr(exc)})
+                    log.debug("epoch check failed", extra={"error": safe_reason(exc)})
                 await asyncio.sleep(interval)
         finally:
             await consumer.stop()

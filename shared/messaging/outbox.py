@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database, bulk_insert
 from shared.envelope import KafkaRecord
+from shared.errors import safe_reason
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +134,8 @@ class Outbox:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker or database down: keep the rows, retry later
-                self.last_error = repr(exc)
-                log.warning("outbox relay failed, will retry", extra={"error": repr(exc)})
+                self.last_error = safe_reason(exc)
+                log.warning("outbox relay failed, will retry", extra={"error": safe_reason(exc)})
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
                 continue

@@ -33,6 +33,7 @@ def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
         "processed_events",
         metadata,
         Column("event_id", String(128), primary_key=True),
+        Column("event_type", String(128), primary_key=True, server_default=""),
         Column("topic", String(255), nullable=False),
         Column("processed_at", DateTime(timezone=True), nullable=False),
     )

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.referral import store, usecases
+from services.referral import store
+from services.referral.usecases import network, risks, status
 from services.referral.app import MIGRATIONS, build_service
 from services.referral.domain.messages import StatusChange
 from services.referral.settings import ReferralSettings
@@ -33,8 +34,8 @@ async def replicas(url: str, n: int = 2) -> list[Harness]:
     await services[0].db.migrate(MIGRATIONS, version_table="alembic_version_referral")
     async with services[0].transaction() as unit:
         for f in standard().values():
-            if await store.chain(unit.session, f.facility_id) == {}:
-                await usecases.upsert_facility(unit, registered(f))
+            if f.facility_id not in await store.NETWORK.get(unit.session):
+                await network.upsert_facility(unit, registered(f))
     return [Harness(s, settings) for s in services]
 
 
@@ -53,13 +54,13 @@ def test_concurrent_checkers_emit_each_alarm_once(postgres_url: str) -> None:
 
         async def round_(h: Harness) -> int:
             async with h.service.transaction() as unit:
-                return await usecases.mark_overdue(unit, now, h.settings.overdue_grace, limit=7)
+                return await status.mark_overdue(unit, now, h.settings.overdue_grace, limit=7)
 
         flagged = 0
         for _ in range(10):
             flagged += sum(await asyncio.gather(round_(a), round_(b), round_(a), round_(b)))
         alarms = [str(u.referral_id) for u in await a.updates("overdue")]
-        mine = {str(usecases.referral_id_for(e.risk_id)) for e in old}
+        mine = {str(risks.referral_id_for(e.risk_id)) for e in old}
         assert flagged == len(mine) == len(set(alarms) & mine)
         assert all(n == 1 for n in Counter(alarms).values())
         await dispose([a, b])
@@ -73,14 +74,14 @@ def test_concurrent_identical_and_competing_requests(postgres_url: str) -> None:
         now = datetime.now(timezone.utc)
         event = risk("KEK", person="req", at=datetime.now(WIB) - timedelta(hours=3))
         await a.risk(event, now)
-        rid = str(usecases.referral_id_for(event.risk_id))
+        rid = str(risks.referral_id_for(event.risk_id))
         at = (datetime.now(WIB) - timedelta(hours=1)).isoformat()
         received = StatusChange.model_validate({"status": "received", "at": at})
         cancelled = StatusChange.model_validate({"status": "cancelled", "at": at})
 
         async def post(h: Harness, change: StatusChange, facility: str) -> str:
             async with h.service.transaction() as unit:
-                return (await usecases.change_status(unit, rid, change, facility, now)).outcome.kind
+                return (await status.change_status(unit, rid, change, facility, now)).outcome.kind
 
         kinds = await asyncio.gather(post(a, received, "PKM"), post(b, received, "PKM"),
                                      post(a, received, "PKM"), post(b, cancelled, "PSY"))

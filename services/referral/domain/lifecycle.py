@@ -124,8 +124,3 @@ def decide(ref: Snapshot, step: Step, roles: frozenset[str], now: datetime) -> O
 def overdue_cutoff(now: datetime, grace: timedelta) -> datetime:
     """The checker flags waiting referrals whose ``due_at`` is before this instant."""
     return now - grace
-
-
-def is_overdue_now(ref: Snapshot, now: datetime, grace: timedelta) -> bool:
-    """Whether the checker raises the alarm for ``ref`` at wall-clock ``now``."""
-    return ref.status in WAITING and not ref.overdue and ref.due_at < overdue_cutoff(now, grace)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 LEVELS: dict[str, int] = {"posyandu": 0, "pustu": 1, "puskesmas": 2, "rs": 3}
 LEVEL_NAMES: tuple[str, ...] = tuple(LEVELS)
 MAX_DEPTH = 16  # guards against a cycle in a bad registry
+RUN_FROM_ABOVE = ("pustu", "posyandu")  # facilities a parent's token acts for
 
 
 @dataclass(frozen=True)
@@ -45,22 +46,25 @@ def ancestors(facility: Facility, lookup: Lookup) -> Iterator[Facility]:
         parent_id = parent.parent_id
 
 
-def acts_for(token_facility: str, facility_id: str | None, lookup: Lookup) -> bool:
-    """Whether a token bound to ``token_facility`` may act for ``facility_id`` on referrals.
+def scope_of(token_facility: str, network: Mapping[str, Facility]) -> frozenset[str]:
+    """The facilities a token bound to ``token_facility`` acts for on referrals.
 
     A token acts for its own facility and for the Pustu and Posyandu run from it (a Puskesmas for
-    its Pustu and Posyandu, a Pustu for its Posyandu). The walk does not climb past a Puskesmas:
-    a Puskesmas's parent link to the hospital is a referral path, not management, so a hospital
-    token does not act for Puskesmas or their villages.
+    its Pustu and Posyandu, a Pustu for its Posyandu). The walk does not go down past a Pustu or
+    Posyandu and never from a hospital: a Puskesmas's parent link to the hospital is a referral
+    path, not management, so a hospital token does not act for Puskesmas or their villages.
     """
-    current, hops = (lookup(facility_id) if facility_id else None), 0
-    while current is not None and hops <= MAX_DEPTH:
-        if current.facility_id == token_facility:
-            return True
-        if current.level >= LEVELS["puskesmas"] or current.parent_id is None:
-            return False
-        current, hops = lookup(current.parent_id), hops + 1
-    return False
+    children: dict[str, list[Facility]] = {}
+    for facility in network.values():
+        if facility.parent_id is not None and facility.type in RUN_FROM_ABOVE:
+            children.setdefault(facility.parent_id, []).append(facility)
+    scope, frontier = {token_facility}, [token_facility]
+    for _ in range(MAX_DEPTH):
+        frontier = [c.facility_id for f in frontier for c in children.get(f, ()) if c.facility_id not in scope]
+        if not frontier:
+            break
+        scope.update(frontier)
+    return frozenset(scope)
 
 
 def level_max(*names: str | None) -> str:

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.dashboard import usecases
 from services.dashboard.app import build_service
 from services.dashboard.live import ChangeFeed
 from services.dashboard.settings import DashboardSettings
+from services.dashboard.usecases import queries
 from shared.contracts.events import (
     EventData,
     FacilityRegistered,
@@ -112,7 +112,7 @@ class Dash:
 
     service: Service
     feed: ChangeFeed
-    ctx: usecases.Context
+    ctx: queries.Context
     published: list
 
     def records(self, events: list[EventData]) -> list[KafkaRecord]:
@@ -134,7 +134,7 @@ class Dash:
     async def pws(self, region: str, period: str, scope: str = "18.01", **kw) -> dict:
         async with self.service.db.read_session() as session:
             self.ctx.directory.invalidate()
-            return await usecases.pws(session, self.ctx, region, period, scope=scope, **kw)
+            return await queries.pws(session, self.ctx, region, period, scope=scope, **kw)
 
     async def total(self, indicator: str, period: str, region: str = "18.01", ytd: bool = False) -> dict:
         data = await self.pws(region, period)
@@ -147,7 +147,8 @@ def settings_for(tmp_path, **overrides) -> DashboardSettings:
 
 @pytest.fixture
 async def dash(tmp_path) -> Dash:
-    service, feed, ctx = build_service(settings_for(tmp_path))
+    service = build_service(settings_for(tmp_path))
+    feed, ctx = service.context.feed, service.context.query
     await service.db.migrate(service.migrations, version_table="alembic_version_dashboard")
     published: list = []
     feed.listeners.append(published.append)

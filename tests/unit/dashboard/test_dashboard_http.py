@@ -7,18 +7,29 @@ import io
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import select
 
-from services.dashboard import handlers, models, usecases
-from tests.unit.dashboard.conftest import MAJA, NATAR, TENGKUJUH, Dash, adult, at, facilities, settings_for
+from services.dashboard import http, models
+from services.dashboard.usecases import access
+from shared.auth import hash_token
+from shared.web import http_app
+from tests.unit.dashboard.conftest import (
+    MAJA,
+    NATAR,
+    TENGKUJUH,
+    Dash,
+    adult,
+    at,
+    facilities,
+    settings_for,
+)
 
 PERIOD = "2026-11"
 
 
 async def token(dash: Dash, region: str) -> str:
     async with dash.service.db.session() as session, session.begin():
-        return await usecases.issue_viewer_token(session, region)
+        return (await access.issue_viewer_token(session, region, 365)).token
 
 
 @pytest.fixture
@@ -26,8 +37,8 @@ async def client(dash: Dash, tmp_path):
     await dash.apply(*facilities())
     await dash.apply(*[adult(f"j{i}", at(11)) for i in range(7)], adult("t1", at(11), village=TENGKUJUH),
                      adult("m1", at(11), village=MAJA), adult("n1", at(11), village=NATAR))
-    app = FastAPI()
-    app.include_router(handlers.router(dash.service, settings_for(tmp_path, suppress_small_counts=True), dash.ctx, dash.feed))
+    dash.service.context.settings = settings_for(tmp_path, suppress_small_counts=True)
+    app = http_app(dash.service, [http.router])
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dash") as c:
         yield c
 
@@ -50,7 +61,7 @@ async def test_login_sets_an_httponly_strict_cookie_with_a_server_side_session(c
     assert sid and tok not in cookie and sid != tok
     async with dash.service.db.read_session() as session:
         stored = (await session.execute(select(models.sessions.c.id_hash, models.sessions.c.token_hash))).all()
-    assert stored == [(usecases.hash_token(sid), usecases.hash_token(tok))]  # only hashes are kept
+    assert stored == [(hash_token(sid), hash_token(tok))]  # only hashes are kept
     page = await client.get("/")
     assert page.status_code == 200 and 'data-scope="18.01"' in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
@@ -123,7 +134,7 @@ async def test_revoked_token_ends_its_sessions(client: httpx.AsyncClient, dash: 
     await client.post("/login", data={"token": tok})
     assert (await client.get("/")).status_code == 200
     async with dash.service.db.session() as session, session.begin():
-        assert await usecases.revoke_viewer_token(session, tok)
+        assert await access.revoke(session, tok)
     assert (await client.get("/")).status_code == 303
     assert (await client.get("/v1/pws", params={"region": "18.01"}, headers=bearer(tok))).status_code == 401
 
@@ -138,8 +149,6 @@ async def test_indicators_and_assets(client: httpx.AsyncClient) -> None:
 
 
 async def test_metrics_can_be_restricted_to_named_metrics(dash: Dash) -> None:
-    from shared.service import http_app
-
     await dash.apply(adult("x1", at(11)))
     app = http_app(dash.service, [], title="t")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dash") as c:

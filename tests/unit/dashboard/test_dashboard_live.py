@@ -8,20 +8,23 @@ from datetime import datetime, timedelta, timezone
 
 from aiokafka import TopicPartition
 
-from services.dashboard import domain, readmodel, usecases
-from services.dashboard.live import ChangeFeed, Rewinder
+from services.dashboard.live import ChangeFeed
+from services.dashboard.readmodel import staging
+from services.dashboard.tasks import Rewinder
+from services.dashboard.usecases import rebuild as rebuild_usecases
+from shared.regions import covers
 from tests.unit.dashboard.conftest import JONDONG, MAJA, NATAR, Dash, adult, at
 
 
 async def test_streams_hear_only_about_their_own_area() -> None:
     feed = ChangeFeed()
-    kalianda = feed.subscribe(lambda v: domain.covers("18.01.06", v))
-    natar = feed.subscribe(lambda v: domain.covers("18.01.04", v))
+    kalianda = feed.subscribe(lambda v: covers("18.01.06", v))
+    natar = feed.subscribe(lambda v: covers("18.01.04", v))
     feed.publish({JONDONG})
     assert await kalianda.wait(0.1) is True
     assert await natar.wait(0.05) is False
     assert await kalianda.wait(0.05) is False  # re-armed after being told once
-    feed.publish({readmodel.ALL})
+    feed.publish({staging.ALL})
     assert await natar.wait(0.1) is True
     feed.unsubscribe(natar)
     assert feed.subscribers == {kalianda}
@@ -76,7 +79,7 @@ async def test_rewinder_rewinds_each_partition_once_per_generation(dash: Dash) -
     first = FakeConsumer({a})
     rewinder = Rewinder(dash.service.db, lambda: [first])
     assert await rewinder.check() == 0  # no rebuild asked: never rewind (the inbox may have forgotten old ids)
-    await usecases.rebuild(dash.service)
+    await rebuild_usecases.rebuild(dash.service)
     assert await rewinder.check() == 1
     assert first.sought == [a] and first.committed == {a: 5}
     assert await rewinder.check() == 0  # done for this generation
@@ -84,5 +87,5 @@ async def test_rewinder_rewinds_each_partition_once_per_generation(dash: Dash) -
     second = FakeConsumer({a, b})
     assert await Rewinder(dash.service.db, lambda: [second]).check() == 1
     assert second.sought == [b]
-    await usecases.rebuild(dash.service)
+    await rebuild_usecases.rebuild(dash.service)
     assert await Rewinder(dash.service.db, lambda: [second]).check() == 2

@@ -7,7 +7,8 @@ import time
 
 from sqlalchemy import insert
 
-from services.dashboard import domain, models
+from services.dashboard import models
+from services.dashboard.domain import registry
 from shared.regions import load_regions
 from tests.unit.dashboard.conftest import Dash, adult, at, screened
 
@@ -49,7 +50,7 @@ async def test_district_query_stays_fast_at_scale(dash: Dash) -> None:
     rows = []
     for v in villages():
         for month in range(1, 13):
-            for ind in domain.REGISTRY:
+            for ind in registry.REGISTRY:
                 measured = rng.randint(200, 400)
                 positive = rng.randint(0, measured // 4)
                 rows.append({"village_code": v, "period": f"2026-{month:02d}", "indicator": ind.id, "numerator": positive,

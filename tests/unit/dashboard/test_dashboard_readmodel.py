@@ -8,8 +8,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from services.dashboard import domain, models, readmodel, usecases
+from services.dashboard import models
 from services.dashboard.app import build_service
+from services.dashboard.domain import registry
+from services.dashboard.readmodel import flush, staging
+from services.dashboard.usecases import queries
+from services.dashboard.usecases import rebuild as rebuild_usecases
 from shared.contracts.events import VisitRecorded
 from tests.unit.dashboard.conftest import (
     JONDONG,
@@ -191,7 +195,7 @@ async def test_facility_revisions_apply_in_order(dash: Dash) -> None:
     assert (await dash.pws("PKM1", "2026-11"))["region"]["name"] == "Puskesmas Kalianda Baru"
     await dash.apply(facilities()[1].model_copy(update={"active": False, "revision": 2}))  # Pustu closed
     assert {r["code"] for r in (await dash.pws("PKM1", "2026-11"))["rows"]} == {"18.01.06.1007"}
-    with pytest.raises(usecases.NotFound):
+    with pytest.raises(queries.NotFound):
         await dash.pws("PKM404", "2026-11")
 
 
@@ -201,13 +205,14 @@ async def test_a_failing_event_is_dead_lettered_and_the_rest_of_its_batch_applie
             raise RuntimeError("boom")
         return True
 
-    bomb = domain.Indicator("bomb", "Bom", "Bom", "count", VisitRecorded, explode, numerator="n", unit="x")
-    service, feed, ctx = build_service(settings_for(tmp_path, handler_max_attempts=1))
+    bomb = registry.Indicator("bomb", "Bom", "Bom", "count", VisitRecorded, explode, numerator="n", unit="x")
+    service = build_service(settings_for(tmp_path, handler_max_attempts=1))
+    feed, ctx = service.context.feed, service.context.query
     ctx.registry = (*ctx.registry, bomb)
     service.processors.clear()
-    from services.dashboard import handlers
+    from services.dashboard import consumers
 
-    service.consume("ilp.visit.recorded.v1", batch_handler=handlers.consumer(ctx, feed))
+    service.consume("ilp.visit.recorded.v1", batch_handler=consumers.on_events(ctx, feed))
     await service.db.migrate(service.migrations, version_table="alembic_version_dashboard")
     dash = Dash(service, feed, ctx, [])
     try:
@@ -226,37 +231,37 @@ async def test_live_notice_names_the_changed_villages_after_commit(dash: Dash) -
     assert {v for batch in dash.published for v in batch} == {JONDONG, MAJA}
     dash.published.clear()
     await dash.apply(target(JONDONG, "pregnant", 3))
-    assert dash.published == [{readmodel.ALL}]
+    assert dash.published == [{staging.ALL}]
 
 
 async def test_rebuild_empties_the_read_model_and_the_inbox_then_replay_restores_it(dash: Dash) -> None:
     records = await dash.apply(*facilities(), target(JONDONG, "adult_15_59", 10), adult("a", at(11)),
                                adult("a", at(11, 20), sbp=110, dbp=70), adult("b", at(10)), made(uuid.uuid4(), at(11)))
     before = await dash.pws("18.01", "2026-11")
-    generation = await usecases.rebuild(dash.service)
+    generation = await rebuild_usecases.rebuild(dash.service)
     assert generation == 1
     async with dash.service.db.read_session() as session:
         for table in models.READ_MODEL:
             assert await session.scalar(select(func.count()).select_from(table)) == 0, table.name
         assert await session.scalar(select(func.count()).select_from(models.processed_events)) == 0
-        assert await usecases.current_generation(session) == 1
+        assert await rebuild_usecases.current_generation(session) == 1
     assert (await dash.total("visits", "2026-11"))["value"] == 0
     await dash.send(records)  # the topics replayed from the beginning
     after = await dash.pws("18.01", "2026-11")
     assert after["total"] == {**before["total"], "last_event_at": after["total"]["last_event_at"]}
     assert after["rows"] == before["rows"]
-    assert await usecases.rebuild(dash.service) == 2
+    assert await rebuild_usecases.rebuild(dash.service) == 2
 
 
 async def test_a_batch_is_written_once_not_per_event(dash: Dash, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
-    real = readmodel.flush
+    real = flush.flush
 
     def counting(session, pending, now=None):  # noqa: ANN001, ANN202
         calls.append(len(pending.ops))
         return real(session, pending, now)
 
-    monkeypatch.setattr(readmodel, "flush", counting)
+    monkeypatch.setattr(flush, "flush", counting)
     await dash.apply(*[adult(f"p{i}", at(11)) for i in range(50)])
     assert calls == [100]  # one write for the batch: 50 hypertension + 50 BP-screened verdicts
     assert (await dash.total("visits", "2026-11"))["value"] == 50

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from services.dashboard import domain
+from services.dashboard.domain import registry as indicators
 from shared.contracts.events import ReferralUpdated, VisitRecorded, VisitScreened
-from tests.unit.dashboard.conftest import adult, at, child, made, pregnant, risk, screened, updated
+from tests.unit.dashboard.conftest import (
+    adult,
+    at,
+    child,
+    made,
+    pregnant,
+    risk,
+    screened,
+    updated,
+)
 
 CONTRACT_MINIMUM = {
     "visits", "children_weighed", "underweight", "stunting", "wasting", "anemia_pregnancy", "kek_pregnancy",
@@ -15,27 +24,27 @@ CONTRACT_MINIMUM = {
 
 
 def verdict(indicator: str, event) -> bool | None:  # noqa: ANN001
-    return {i.id: v for i, v in domain.verdicts(domain.REGISTRY, event)}.get(indicator)
+    return {i.id: v for i, v in indicators.verdicts(indicators.REGISTRY, event)}.get(indicator)
 
 
 def test_registry_holds_the_contract_minimum_with_unique_ids_and_indonesian_labels() -> None:
-    ids = [i.id for i in domain.REGISTRY]
+    ids = [i.id for i in indicators.REGISTRY]
     assert CONTRACT_MINIMUM <= set(ids)
     assert len(ids) == len(set(ids))
-    domain.validate_registry(domain.REGISTRY)
-    for indicator in domain.REGISTRY:
+    indicators.validate_registry(indicators.REGISTRY)
+    for indicator in indicators.REGISTRY:
         assert indicator.label and indicator.short and indicator.source and indicator.numerator
         assert (indicator.base is None) == (indicator.denominator is None)
 
 
 def test_contract_count_and_person_kinds() -> None:
-    kinds = {i.id: i.kind for i in domain.REGISTRY}
+    kinds = {i.id: i.kind for i in indicators.REGISTRY}
     assert {k for k, v in kinds.items() if v == "count"} >= {"visits", "referrals_made", "referrals_completed",
                                                                "referrals_overdue"}
     assert kinds["stunting"] == kinds["hypertension"] == "person"
     # no denominator in the contract -> value is the count
-    assert domain.BY_ID["tb_presumptive"].base is None and domain.BY_ID["visits"].base is None
-    assert domain.BY_ID["children_weighed"].target_groups == ("under_five",)
+    assert indicators.BY_ID["tb_presumptive"].base is None and indicators.BY_ID["visits"].base is None
+    assert indicators.BY_ID["children_weighed"].target_groups == ("under_five",)
 
 
 @pytest.mark.parametrize(("sbp", "dbp", "expected"), [(139, 89, False), (140, 80, True), (120, 90, True), (139, 90, True)])
@@ -98,44 +107,44 @@ def test_count_indicators() -> None:
 
 
 def test_adding_an_indicator_is_one_entry() -> None:
-    obesity = domain.Indicator(
+    obesity = indicators.Indicator(
         "central_obesity", "Obesitas sentral", "Obesitas sentral", "person", VisitRecorded,
         lambda e: None if e.measurements.waist_cm is None else e.measurements.waist_cm > (80 if e.sex == "F" else 90),
         numerator="lingkar perut > 80/90 cm", denominator="diukur lingkar perut", base="measured",
         direction="down", source="[ILP-T 01-skrining-obesitas]")
-    registry = (*domain.REGISTRY, obesity)
-    domain.validate_registry(registry)
-    got = {i.id: v for i, v in domain.verdicts(registry, adult("p", at(11), waist_cm=92))}
+    registry = (*indicators.REGISTRY, obesity)
+    indicators.validate_registry(registry)
+    got = {i.id: v for i, v in indicators.verdicts(registry, adult("p", at(11), waist_cm=92))}
     assert got["central_obesity"] is True and got["hypertension"] is True
 
 
 def test_registry_rejects_inconsistent_entries() -> None:
     with pytest.raises(ValueError, match="unknown target group"):
-        domain.Indicator("x", "X", "X", "person", VisitRecorded, lambda e: True, numerator="n", denominator="d",
+        indicators.Indicator("x", "X", "X", "person", VisitRecorded, lambda e: True, numerator="n", denominator="d",
                          base="target:toddlers")
     with pytest.raises(ValueError, match="no denominator"):
-        domain.Indicator("x", "X", "X", "count", ReferralUpdated, lambda e: True, numerator="n", denominator="d",
+        indicators.Indicator("x", "X", "X", "count", ReferralUpdated, lambda e: True, numerator="n", denominator="d",
                          base="measured")
     with pytest.raises(ValueError, match="target needs"):
-        domain.Indicator("x", "X", "X", "person", VisitScreened, lambda e: True, numerator="n", target=10)
+        indicators.Indicator("x", "X", "X", "person", VisitScreened, lambda e: True, numerator="n", target=10)
     with pytest.raises(ValueError, match="duplicate"):
-        domain.validate_registry((*domain.REGISTRY, domain.REGISTRY[0]))
+        indicators.validate_registry((*indicators.REGISTRY, indicators.REGISTRY[0]))
 
 
 def test_targets_are_configurable() -> None:
-    registry = domain.with_targets(domain.REGISTRY, {"stunting": 20, "children_weighed": None})
+    registry = indicators.with_targets(indicators.REGISTRY, {"stunting": 20, "children_weighed": None})
     by_id = {i.id: i for i in registry}
     assert by_id["stunting"].target == 20 and by_id["children_weighed"].target is None
-    assert domain.BY_ID["stunting"].target == 14  # the registry itself is untouched
+    assert indicators.BY_ID["stunting"].target == 14  # the registry itself is untouched
     with pytest.raises(ValueError, match="unknown indicator"):
-        domain.with_targets(domain.REGISTRY, {"nope": 1})
+        indicators.with_targets(indicators.REGISTRY, {"nope": 1})
 
 
 def test_docs_list_every_indicator_with_its_target() -> None:
     from pathlib import Path
 
     doc = (Path(__file__).resolve().parents[3] / "docs" / "dashboard.md").read_text(encoding="utf-8")
-    for indicator in domain.REGISTRY:
+    for indicator in indicators.REGISTRY:
         line = next((row for row in doc.splitlines() if row.startswith(f"| `{indicator.id}` |")), None)
         assert line is not None, f"{indicator.id} missing from docs/dashboard.md"
         target = "—" if indicator.target is None else f"{indicator.target:g} %"
@@ -145,7 +154,7 @@ def test_docs_list_every_indicator_with_its_target() -> None:
 def test_data_quality_warnings_count_visits_with_nik_disagreements() -> None:
     from tests.unit.dashboard.conftest import adult, at
 
-    indicator = domain.BY_ID["data_quality_warnings"]
+    indicator = indicators.BY_ID["data_quality_warnings"]
     clean = adult("p1", at(11))
     flagged = clean.model_copy(update={"data_quality": ["nik_birth_date_mismatch"]})
     assert indicator.kind == "count"

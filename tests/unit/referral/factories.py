@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from services.referral import usecases
+from services.referral.usecases import network as network_usecases
+from services.referral.usecases import risks
 from services.referral.domain.network import Facility
 from services.referral.settings import ReferralSettings
 from shared.contracts.events import FacilityRegistered, RiskDetected
@@ -81,7 +82,7 @@ class Harness:
 
     async def risk(self, event, now: datetime) -> str:
         async with self.service.transaction() as unit:
-            return await usecases.on_risk(unit, event, self.settings, now)
+            return (await risks.on_risks(unit, [event], self.settings, now))[0]
 
 
 async def migrated(tmp_path, name: str = "referral.db") -> Harness:
@@ -93,5 +94,5 @@ async def migrated(tmp_path, name: str = "referral.db") -> Harness:
     await service.db.migrate(MIGRATIONS, version_table="alembic_version_referral")
     async with service.transaction() as unit:
         for f in standard().values():
-            await usecases.upsert_facility(unit, registered(f))
+            await network_usecases.upsert_facility(unit, registered(f))
     return Harness(service, settings)

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from services.referral import api, usecases
+from services.referral import http
+from shared.web import http_app
+from services.referral.usecases import network, risks
 from shared.contracts.events import FacilityTokenChanged
 from tests.unit.referral.factories import risk
 
@@ -21,11 +22,10 @@ async def client(harness):
     async with harness.service.transaction() as unit:
         for facility in ("PKM", "PSY", "RS"):
             token_hash = hashlib.sha256(f"tok-{facility}".encode()).hexdigest()
-            await usecases.upsert_token(unit, FacilityTokenChanged(token_hash=token_hash, facility_id=facility))
-        await usecases.upsert_token(unit, FacilityTokenChanged(token_hash=hashlib.sha256(b"tok-old").hexdigest(),
+            await network.upsert_token(unit, FacilityTokenChanged(token_hash=token_hash, facility_id=facility))
+        await network.upsert_token(unit, FacilityTokenChanged(token_hash=hashlib.sha256(b"tok-old").hexdigest(),
                                                                facility_id="PKM", revoked=True))
-    app = FastAPI()
-    app.include_router(api.router(harness.service))
+    app = http_app(harness.service, [http.router])
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://referral") as c:
         yield c
 
@@ -37,7 +37,7 @@ def auth(facility: str) -> dict[str, str]:
 async def make(harness, **kw) -> str:
     event = risk("HT", at=datetime.now(timezone(timedelta(hours=7))) - timedelta(hours=2), **kw)
     await harness.risk(event, datetime.now(timezone.utc))
-    return str(usecases.referral_id_for(event.risk_id))
+    return str(risks.referral_id_for(event.risk_id))
 
 
 def body(status: str, **kw) -> dict:

@@ -1,4 +1,4 @@
-"""``on_risks`` (a batch, set-wise) decides exactly what ``on_risk`` decides one risk at a time."""
+"""``on_risks`` for a whole batch (set-wise, in-batch state) decides exactly what it decides one risk at a time."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from services.referral import models, usecases
+from services.referral import models
+from services.referral.usecases import network, risks as risk_usecases
 from shared.envelope import encode
 from shared.messaging.consumer import BatchUnit, cloudevent_decoder
 from tests.unit.referral.factories import Harness, facility, migrated, registered, risk
@@ -46,7 +47,7 @@ async def test_batch_equals_one_by_one(tmp_path) -> None:
     messages = [cloudevent_decoder(encode(e, source="/t", event_id=e.risk_id)) for e in events]
     async with batch.service.transaction() as unit:
         whole = BatchUnit(session=unit.session, message=None, source="/jejaring/referral", messages=messages)
-        await usecases.on_risks(whole, batch.settings, NOW)
+        await risk_usecases.on_risks(whole, [m.body.data for m in messages], batch.settings, NOW)
         unit.emitted.extend(whole.emitted)
     expected, got = await state(singles), await state(batch)
     assert len(expected) == 4 and got == expected
@@ -66,8 +67,8 @@ async def test_the_cached_network_follows_changes_written_by_anyone(harness: Har
         assert await cache.get(session) is first  # unchanged network: no second read
     # another replica adds a Pustu and gives the Puskesmas a lab: both are seen on the next batch
     async with harness.service.transaction() as unit:
-        await usecases.upsert_facility(unit, registered(facility("PST2", "pustu", "PKM")))
-        await usecases.upsert_facility(unit, registered(facility("PKM", "puskesmas", "RS", "doctor;lab"), revision=2))
+        await network.upsert_facility(unit, registered(facility("PST2", "pustu", "PKM")))
+        await network.upsert_facility(unit, registered(facility("PKM", "puskesmas", "RS", "doctor;lab"), revision=2))
     async with harness.service.db.session() as session:
         second = await cache.get(session)
     assert "PST2" in second and "lab" in second["PKM"].capabilities and second is not first

@@ -58,15 +58,6 @@ def test_times_must_be_plausible() -> None:
     assert lifecycle.decide(snap(), Step("received", MADE - timedelta(days=1)), DEST, NOW).kind == "invalid"
 
 
-def test_overdue_from_event_time_with_grace() -> None:
-    grace = timedelta(hours=24)
-    assert not lifecycle.is_overdue_now(snap(), DUE + timedelta(hours=23), grace)  # late sync may still come
-    assert lifecycle.is_overdue_now(snap(), DUE + timedelta(hours=25), grace)
-    assert lifecycle.is_overdue_now(snap("received"), DUE + timedelta(hours=25), grace)
-    assert not lifecycle.is_overdue_now(snap("attended"), DUE + timedelta(days=9), grace)
-    assert not lifecycle.is_overdue_now(snap(overdue=True), DUE + timedelta(days=9), grace)
-
-
 def test_settling_late_raises_and_settling_in_time_clears() -> None:
     late = lifecycle.decide(snap(), Step("attended", DUE + timedelta(hours=1)), DEST, DUE + timedelta(hours=2))
     assert late.raise_overdue and not late.clear_overdue
@@ -111,7 +102,6 @@ def test_feedback_required_with_completed_and_only_there() -> None:
 # -- any sequence of requests and redeliveries leaves a valid state --------------------------------
 STATUSES = ("received", "attended", "completed", "cancelled")
 ROLESETS = (DEST, ORIGIN, BOTH, frozenset())
-GRACE = timedelta(hours=24)
 
 
 class Lifecycle(RuleBasedStateMachine):
@@ -154,12 +144,6 @@ class Lifecycle(RuleBasedStateMachine):
     @rule(hours=st.integers(1, 24 * 20))
     def time_passes(self, hours: int) -> None:
         self.now += timedelta(hours=hours)
-
-    @rule()
-    def checker(self) -> None:
-        if lifecycle.is_overdue_now(self.ref, self.now, GRACE):
-            self.events.append("overdue")
-            self.ref = replace(self.ref, overdue=True)
 
     @invariant()
     def valid(self) -> None:

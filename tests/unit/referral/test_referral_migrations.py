@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, Column, DateTime, Integer, String, Table, Text, 
 from services.referral import models
 from services.referral.app import MIGRATIONS
 from shared.db import Database, new_metadata
-from shared.service import Service
+from shared.messaging.tables import messaging_tables
 
 
 def thin_schema():  # noqa: ANN201 - the referral tables as the first version created them
@@ -25,7 +25,10 @@ def thin_schema():  # noqa: ANN201 - the referral tables as the first version cr
         Column("made_at", DateTime(timezone=True)), Column("due_at", DateTime(timezone=True)),
         Column("updated_at", DateTime(timezone=True)), Column("overdue", Boolean), Column("detections", Integer),
         Column("feedback", Text))
-    Service.messaging_tables(metadata)
+    outbox, _inbox = messaging_tables(metadata)
+    metadata.remove(metadata.tables["processed_events"])
+    Table("processed_events", metadata, Column("event_id", String(128), primary_key=True),  # keyed by id alone
+          Column("topic", String(255), nullable=False), Column("processed_at", DateTime(timezone=True), nullable=False))
     return metadata
 
 

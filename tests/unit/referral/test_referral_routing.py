@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.referral.domain import routing
-from services.referral.domain.network import LEVELS, acts_for, ancestors
+from services.referral.domain.network import LEVELS, ancestors, scope_of
 from services.referral.domain.routing_table import DEFAULT, ROUTES, route_for
 from tests.unit.referral.factories import facility, network, standard
 
@@ -155,10 +155,10 @@ def test_a_parent_cycle_in_a_bad_registry_terminates() -> None:
 
 def test_a_token_acts_for_its_facility_and_the_pustu_and_posyandu_run_from_it() -> None:
     net = standard()
-    assert acts_for("PKM", "PSY", net.get) and acts_for("PKM", "PST", net.get) and acts_for("PKM", "PKM", net.get)
-    assert acts_for("PST", "PSY", net.get) and not acts_for("PST", "PKM", net.get)
-    assert not acts_for("RS", "PKM", net.get) and not acts_for("RS", "PSY", net.get)  # referral path, not management
-    assert not acts_for("PKM", None, net.get) and not acts_for("PKM", "NOPE", net.get)
+    assert scope_of("PKM", net) == {"PKM", "PST", "PSY"}
+    assert scope_of("PST", net) == {"PST", "PSY"} and "PKM" not in scope_of("PST", net)
+    assert scope_of("RS", net) == {"RS"}  # referral path, not management
+    assert scope_of("NOPE", net) == {"NOPE"} and "NOPE" not in scope_of("PKM", net)
 
 
 # -- properties on random networks -----------------------------------------------------------------

@@ -13,7 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from services.referral import models, usecases
+from services.referral import models
+from services.referral.usecases import network as network_usecases
+from services.referral.usecases import risks as risk_usecases
+from services.referral.usecases import status as status_usecases
 from services.referral.app import build_service
 from services.referral.domain import lifecycle
 from services.referral.domain.messages import StatusChange
@@ -42,7 +45,7 @@ async def run(steps: list[tuple], directory: Path) -> None:
     h = Harness(service, config)
     async with service.transaction() as unit:
         for f in standard().values():
-            await usecases.upsert_facility(unit, registered(f))
+            await network_usecases.upsert_facility(unit, registered(f))
     now = START + timedelta(days=2)
     sent_risks, sent_posts, ids = [], [], []
     for step in steps:
@@ -53,17 +56,17 @@ async def run(steps: list[tuple], directory: Path) -> None:
                          at=min(now - timedelta(days=days_ago), now))
             sent_risks.append(event)
             await h.risk(event, now)
-            ids.append(str(usecases.referral_id_for(event.risk_id)))
+            ids.append(str(risk_usecases.referral_id_for(event.risk_id)))
         elif kind == "redeliver" and sent_risks:
             await h.risk(sent_risks[step[1] % len(sent_risks)], now)
         elif kind in ("post", "retry"):
             if kind == "retry" and sent_posts:
                 request = sent_posts[step[1] % len(sent_posts)]
             elif kind == "post" and ids:
-                _, status, facility, which, minutes_ago = step
+                _, wanted, facility, which, minutes_ago = step
                 at = now - timedelta(minutes=minutes_ago)
-                body = {"status": status, "at": at.isoformat()}
-                if status == "completed":
+                body = {"status": wanted, "at": at.isoformat()}
+                if wanted == "completed":
                     body["feedback"] = FEEDBACK
                 request = (ids[which % len(ids)], StatusChange.model_validate(body), facility)
                 sent_posts.append(request)
@@ -71,13 +74,13 @@ async def run(steps: list[tuple], directory: Path) -> None:
                 continue
             async with service.transaction() as unit:
                 try:
-                    await usecases.change_status(unit, *request, now)
-                except usecases.NotFound:
+                    await status_usecases.change_status(unit, *request, now)
+                except status_usecases.NotFound:
                     pass
         elif kind == "clock":
             now += timedelta(hours=step[1])
             async with service.transaction() as unit:
-                await usecases.mark_overdue(unit, now, config.overdue_grace)
+                await status_usecases.mark_overdue(unit, now, config.overdue_grace)
     await check(h)
     await service.db.dispose()
 

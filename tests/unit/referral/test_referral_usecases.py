@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.referral import store, usecases
+from services.referral import store
+from services.referral.usecases import queries, risks, status
 from services.referral.domain.messages import StatusChange
-from services.referral.domain.network import acts_for
 from shared.contracts import topics
 from shared.contracts.events import PersonLinked, ReferralMade
 from shared.envelope import encode
@@ -29,7 +29,7 @@ def change(status: str, at: datetime, **kw) -> StatusChange:
 
 async def post(h, referral_id: str, body: StatusChange, facility: str = "PKM", now: datetime = NOW):
     async with h.service.transaction() as unit:
-        return await usecases.change_status(unit, referral_id, body, facility, now)
+        return await status.change_status(unit, referral_id, body, facility, now)
 
 
 async def made(h) -> list[ReferralMade]:
@@ -49,12 +49,12 @@ async def test_a_risk_becomes_one_referral_and_repeats_attach(harness) -> None:
     referrals = await made(harness)
     assert len(referrals) == 2 and len(events) == 2
     ht = referrals[0]
-    assert events[0][0] == str(usecases.referral_id_for(first.risk_id)) == str(ht.referral_id)
+    assert events[0][0] == str(risks.referral_id_for(first.risk_id)) == str(ht.referral_id)
     assert (ht.origin_facility_id, ht.destination_facility_id, ht.destination_level) == ("PSY", "PKM", "puskesmas")
     assert ht.made_at == first.occurred_at and ht.made_at.utcoffset() == timedelta(hours=7)  # local period kept
     assert ht.due_at == first.occurred_at + timedelta(days=7) and "HT (moderate)" in ht.reason
     async with harness.service.db.session() as session:
-        view = await usecases.get_referral(session, str(ht.referral_id))
+        view = await queries.get_referral(session, str(ht.referral_id))
     assert view["detections"] == 2 and view["status"] == "made" and view["made_at"].endswith("+07:00")
 
 
@@ -64,7 +64,7 @@ async def test_a_more_urgent_repeat_tightens_the_deadline(harness) -> None:
     worse = risk("HT", "emergency", "puskesmas", at=first.occurred_at + timedelta(days=1))
     assert await harness.risk(worse, NOW) == "attached"
     async with harness.service.db.session() as session:
-        view = await usecases.get_referral(session, str(usecases.referral_id_for(first.risk_id)))
+        view = await queries.get_referral(session, str(risks.referral_id_for(first.risk_id)))
     assert view["urgency"] == "emergency"
     assert datetime.fromisoformat(view["due_at"]) == worse.occurred_at + timedelta(days=1)
 
@@ -80,28 +80,40 @@ async def test_one_open_referral_per_person_and_risk_within_a_consumer_batch(har
     referrals = await made(harness)
     assert sorted(r.person_id for r in referrals) == ["p1", "p2"]
     async with harness.service.db.session() as session:
-        view = await usecases.get_referral(session, str(referrals[0].referral_id))
+        view = await queries.get_referral(session, str(referrals[0].referral_id))
     assert view["detections"] == 5
 
 
 async def test_a_lost_race_for_the_open_key_attaches(harness, monkeypatch) -> None:
     await harness.risk(risk("HT"), NOW)
-    real, calls = usecases._attach, []
+    real, calls = risks.open_referrals, []
 
     async def invisible_first(*args, **kwargs):  # the other writer's row is not yet visible
         calls.append(1)
-        return False if len(calls) == 1 else await real(*args, **kwargs)
+        return {} if len(calls) == 1 else await real(*args, **kwargs)
 
-    monkeypatch.setattr(usecases, "_attach", invisible_first)
-    assert await harness.risk(risk("HT"), NOW) == "attached"
+    monkeypatch.setattr(risks, "open_referrals", invisible_first)
+    from shared.messaging.consumer import BatchProcessor
+    from shared.envelope import encode
+
+    processor = next(p for p in harness.service.processors if p.topic == "ilp.risk.detected.v1")
+    repeat = risk("HT")
+    record = encode(repeat, source="/t", event_id=repeat.risk_id)
+    await processor.process([type(record)(topic=record.topic, key=record.key, value=record.value,
+                                          headers=record.headers, partition=0, offset=1)])
+    assert len(calls) == 2  # the unique open_key refused the first attempt; the retry attached
     assert len(await made(harness)) == 1
+    async with harness.service.db.session() as session:
+        view = await queries.get_referral(session, str((await made(harness))[0].referral_id))
+    assert view["detections"] == 2
+    assert isinstance(processor, BatchProcessor)
 
 
 # -- status changes ---------------------------------------------------------------------------------
 async def test_full_lifecycle_with_idempotent_retries(harness) -> None:
     r = risk("HT")
     await harness.risk(r, NOW)
-    rid = str(usecases.referral_id_for(r.risk_id))
+    rid = str(risks.referral_id_for(r.risk_id))
     at = r.occurred_at + timedelta(hours=5)
     assert (await post(harness, rid, change("received", at))).outcome.kind == "applied"
     retry = await post(harness, rid, change("received", at))
@@ -118,7 +130,7 @@ async def test_full_lifecycle_with_idempotent_retries(harness) -> None:
     assert [u.status for u in updates] == ["received", "attended", "completed"]
     assert [u.previous_status for u in updates] == ["made", "received", "attended"]
     ids = [i for i, d in await harness.events() if d.ce_type.endswith("updated.v1")]
-    assert ids == [str(usecases.update_id_for(rid, s)) for s in ("received", "attended", "completed")]
+    assert ids == [str(status.update_id_for(rid, s)) for s in ("received", "attended", "completed")]
     assert updates[-1].feedback == FEEDBACK and updates[-1].at == at + timedelta(hours=2)
     assert [h["status"] for h in done.referral["history"]] == ["made", "received", "attended", "completed"]
     assert await harness.risk(risk("HT"), NOW) == "made"  # closed: a new detection opens a new referral
@@ -127,19 +139,19 @@ async def test_full_lifecycle_with_idempotent_retries(harness) -> None:
 async def test_who_may_do_what(harness) -> None:
     r = risk("HT")
     await harness.risk(r, NOW)
-    rid, at = str(usecases.referral_id_for(r.risk_id)), r.occurred_at + timedelta(hours=1)
+    rid, at = str(risks.referral_id_for(r.risk_id)), r.occurred_at + timedelta(hours=1)
     assert (await post(harness, rid, change("received", at), facility="PSY")).outcome.kind == "forbidden"
     assert (await post(harness, rid, change("received", at), facility="RS")).outcome.kind == "forbidden"
     # the Pustu's token covers its Posyandu, so it may cancel as the origin
     assert (await post(harness, rid, change("cancelled", at, note="pindah"), facility="PST")).outcome.kind == "applied"
-    with pytest.raises(usecases.NotFound):
+    with pytest.raises(status.NotFound):
         await post(harness, str(uuid.uuid4()), change("received", at))
 
 
 # -- overdue ----------------------------------------------------------------------------------------
 async def overdue(harness, now: datetime) -> int:
     async with harness.service.transaction() as unit:
-        return await usecases.mark_overdue(unit, now, harness.settings.overdue_grace)
+        return await status.mark_overdue(unit, now, harness.settings.overdue_grace)
 
 
 async def test_overdue_raised_once_after_due_plus_grace(harness) -> None:
@@ -151,7 +163,7 @@ async def test_overdue_raised_once_after_due_plus_grace(harness) -> None:
     assert await overdue(harness, due + timedelta(days=9)) == 0
     [alarm] = await harness.updates("overdue")
     assert alarm.at == due and alarm.at.utcoffset() == timedelta(hours=7) and alarm.previous_status == "made"
-    rid = str(usecases.referral_id_for(r.risk_id))
+    rid = str(risks.referral_id_for(r.risk_id))
     # a late-synced attended from before the deadline clears the flag; no second alarm
     answer = await post(harness, rid, change("attended", due - timedelta(hours=2)), facility="RS",
                         now=due + timedelta(days=2))
@@ -164,7 +176,7 @@ async def test_late_attended_raises_the_alarm_itself(harness) -> None:
     r = risk("HT", "emergency", "puskesmas", at=datetime(2026, 11, 10, 8, 0, tzinfo=WIB))
     await harness.risk(r, NOW)
     due = r.occurred_at + timedelta(days=1)
-    rid = str(usecases.referral_id_for(r.risk_id))
+    rid = str(risks.referral_id_for(r.risk_id))
     answer = await post(harness, rid, change("attended", due + timedelta(hours=3)), facility="RS",
                         now=due + timedelta(hours=4))
     assert answer.referral["overdue"] is True
@@ -185,14 +197,14 @@ async def test_person_link_moves_and_merges_open_referrals(harness) -> None:
     own = risk("HT", person="p-own")
     await harness.risk(provisional, NOW)
     await harness.risk(own, NOW)
-    kept = str(usecases.referral_id_for(own.risk_id))
+    kept = str(risks.referral_id_for(own.risk_id))
     await post(harness, kept, change("received", own.occurred_at + timedelta(hours=1)))
     link = PersonLinked(person_id="p-own", previous_person_id="c-provisional", linked_at=NOW)
     async with harness.service.transaction() as unit:
-        await usecases.relink(unit, link, NOW)
+        await status.relink(unit, link, NOW)
     async with harness.service.db.session() as session:
-        merged = await usecases.get_referral(session, str(usecases.referral_id_for(provisional.risk_id)))
-        survivor = await usecases.get_referral(session, kept)
+        merged = await queries.get_referral(session, str(risks.referral_id_for(provisional.risk_id)))
+        survivor = await queries.get_referral(session, kept)
     assert merged["status"] == "cancelled" and merged["person_id"] == "p-own"
     assert survivor["detections"] == 2 and survivor["status"] == "received"
     cancelled = await harness.updates("cancelled")
@@ -206,23 +218,24 @@ async def test_list_by_direction_status_since_and_pages(harness) -> None:
     for i, r in enumerate(risks):
         await harness.risk(r, NOW + timedelta(minutes=i))
     async with harness.service.db.session() as s:
-        sent = await usecases.list_referrals(s, "PSY", direction="sent")
-        received = await usecases.list_referrals(s, "PKM", direction="received")
-        pkm_sent = await usecases.list_referrals(s, "PKM", direction="sent")  # its Posyandu's, via scope
-        rs_received = await usecases.list_referrals(s, "RS", direction="received")
-        nothing = await usecases.list_referrals(s, "PSY", direction="received")
-        since = await usecases.list_referrals(s, "PKM", since=NOW + timedelta(minutes=3))
-        made_only = await usecases.list_referrals(s, "PKM", status="made", direction="received")
+        sent = await queries.list_referrals(s, "PSY", direction="sent")
+        received = await queries.list_referrals(s, "PKM", direction="received")
+        pkm_sent = await queries.list_referrals(s, "PKM", direction="sent")  # its Posyandu's, via scope
+        rs_received = await queries.list_referrals(s, "RS", direction="received")
+        nothing = await queries.list_referrals(s, "PSY", direction="received")
+        since = await queries.list_referrals(s, "PKM", since=NOW + timedelta(minutes=3))
+        made_only = await queries.list_referrals(s, "PKM", status="made", direction="received")
     assert len(sent.items) == 6 and len(received.items) == 5 and len(pkm_sent.items) == 6
     assert len(rs_received.items) == 1 and nothing.items == [] and len(since.items) == 3 and len(made_only.items) == 5
     async with harness.service.db.session() as s:
-        net = await store.chain(s, "PSY")
-        for token in net:
-            assert await store.scope(s, token) == {f for f in net if acts_for(token, f, net.get)}
+        assert await store.scope(s, "PKM") == {"PKM", "PST", "PSY"}
+        assert await store.scope(s, "PST") == {"PST", "PSY"}
+        assert await store.scope(s, "PSY") == {"PSY"}
+        assert await store.scope(s, "RS") == {"RS"}  # a referral path, not management
     pages, after = [], None
     while True:
         async with harness.service.db.session() as s:
-            page = await usecases.list_referrals(s, "PSY", limit=2, after=after)
+            page = await queries.list_referrals(s, "PSY", limit=2, after=after)
         pages.append([i["referral_id"] for i in page.items])
         if page.next_cursor is None:
             break
@@ -230,3 +243,26 @@ async def test_list_by_direction_status_since_and_pages(harness) -> None:
         after = (datetime.fromisoformat(stamp), rid)
     assert [len(p) for p in pages] == [2, 2, 2]
     assert sorted(sum(pages, [])) == sorted(i["referral_id"] for i in sent.items)
+
+
+async def test_overdue_from_event_time_with_grace(harness) -> None:
+    """The checker's SQL (``status.mark_overdue``) decides overdue: waiting referrals only, once,
+    after ``due_at`` plus the grace a late sync may still need."""
+    grace = timedelta(hours=24)
+    made = [risk("HT", person=f"p{i}") for i in range(4)]
+    for event in made:
+        await harness.risk(event, NOW)
+    ids = [str(risks.referral_id_for(e.risk_id)) for e in made]
+    due = made[0].occurred_at + timedelta(days=7)
+    await post(harness, ids[1], change("received", made[1].occurred_at + timedelta(hours=1)))
+    await post(harness, ids[2], change("attended", made[2].occurred_at + timedelta(hours=1)))
+
+    async def check(at: datetime) -> int:
+        async with harness.service.transaction() as unit:
+            return await status.mark_overdue(unit, at, grace)
+
+    assert await check(due + timedelta(hours=23)) == 0  # a late sync may still come
+    assert await check(due + timedelta(hours=25)) == 3  # made and received are waiting; attended is not
+    assert await check(due + timedelta(days=9)) == 0  # raised once
+    assert sorted(u.referral_id for u in await harness.updates("overdue")) == sorted(
+        uuid.UUID(i) for i in (ids[0], ids[1], ids[3]))

@@ -65,15 +65,6 @@ def test_person_ids_are_keyed_stable_and_distinct() -> None:
     assert child.startswith("c")
 
 
-def test_scope_covers_self_and_descendants_only() -> None:
-    parents = {"PSY": "PST", "PST": "PKM", "PKM": "RS", "RS": None, "OTHER": "PKM2", "PKM2": None}
-    assert domain.in_scope("PKM", "PSY", parents)
-    assert domain.in_scope("PKM", "PKM", parents)
-    assert not domain.in_scope("PST", "PKM", parents)
-    assert not domain.in_scope("PKM", "OTHER", parents)
-    assert not domain.in_scope("PKM", "UNKNOWN", parents)
-
-
 def _visit(**kw) -> IntakeVisit:
     body = {
         "visit_id": str(uuid.uuid4()), "facility_id": "PSY1", "occurred_at": "2026-11-20T09:15:00+07:00",

@@ -8,12 +8,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from services.registration import models, usecases
+from services.registration import models
+from services.registration.usecases import imports, tokens, visits
 from services.registration.settings import RegistrationSettings
 from shared.contracts.events import FacilityRegistered, PersonLinked, VisitRecorded
 from shared.db import Database
 from shared.envelope import decode
-from shared.messaging.consumer import Unit
+from shared.auth import hash_token
+from shared.unit import Unit
 from shared.regions import load_regions
 
 FACILITIES = """facility_id,name,type,parent_id,village_code,capabilities
@@ -42,8 +44,8 @@ async def run(db: Database, fn):
 
 @pytest.fixture
 async def seeded(db):
-    rows = usecases.parse_facilities_csv(FACILITIES, load_regions())
-    await run(db, lambda u: usecases.import_facilities(u, rows))
+    rows = imports.parse_facilities_csv(FACILITIES, load_regions())
+    await run(db, lambda u: imports.import_facilities(u, rows))
     return db
 
 
@@ -60,37 +62,37 @@ def visit(**kw) -> dict:
     return body
 
 
-def registrar() -> usecases.Registrar:
-    return usecases.Registrar(RegistrationSettings(person_id_secret="test-secret"), load_regions())
+def registrar() -> visits.Registrar:
+    return visits.Registrar(RegistrationSettings(person_id_secret="test-secret"), load_regions())
 
 
 async def test_facilities_import_is_idempotent_and_emits_changes(db) -> None:
-    rows = usecases.parse_facilities_csv(FACILITIES, load_regions())
-    counts, emitted = await run(db, lambda u: usecases.import_facilities(u, rows))
+    rows = imports.parse_facilities_csv(FACILITIES, load_regions())
+    counts, emitted = await run(db, lambda u: imports.import_facilities(u, rows))
     assert counts == {"created": 4, "updated": 0, "unchanged": 0}
     events = [decode(record).data for _, record in emitted]
     assert all(isinstance(e, FacilityRegistered) for e in events) and len(events) == 4
-    again, emitted = await run(db, lambda u: usecases.import_facilities(u, rows))
+    again, emitted = await run(db, lambda u: imports.import_facilities(u, rows))
     assert again == {"created": 0, "updated": 0, "unchanged": 4} and emitted == []
-    changed = usecases.parse_facilities_csv(FACILITIES.replace("emergency;doctor", "doctor;emergency;ultrasound"),
+    changed = imports.parse_facilities_csv(FACILITIES.replace("emergency;doctor", "doctor;emergency;ultrasound"),
                                             load_regions())
-    counts, emitted = await run(db, lambda u: usecases.import_facilities(u, changed))
+    counts, emitted = await run(db, lambda u: imports.import_facilities(u, changed))
     assert counts["updated"] == 1 and decode(emitted[0][1]).data.revision == 2
 
 
 def test_facilities_csv_errors_name_line_and_field() -> None:
     broken = FACILITIES + "X1,,clinic,,99.99.99.9999,\nPSY1801062001A,dup,posyandu,PST1801062001,18.01.06.2001,\n"
-    with pytest.raises(usecases.CsvImportError) as info:
-        usecases.parse_facilities_csv(broken, load_regions())
+    with pytest.raises(imports.CsvImportError) as info:
+        imports.parse_facilities_csv(broken, load_regions())
     found = {(e["line"], e["field"]) for e in info.value.errors}
     assert {(6, "name"), (6, "type"), (6, "village_code"), (7, "facility_id")} <= found
 
 
 async def test_facilities_import_rejects_bad_parents_and_applies_nothing(db) -> None:
     bad = FACILITIES.replace("PST1801062001,Pustu Jondong,pustu,PKM180106", "PST1801062001,Pustu Jondong,pustu,PSY1801062001A")
-    rows = usecases.parse_facilities_csv(bad, load_regions())
-    with pytest.raises(usecases.CsvImportError) as info:
-        await run(db, lambda u: usecases.import_facilities(u, rows))
+    rows = imports.parse_facilities_csv(bad, load_regions())
+    with pytest.raises(imports.CsvImportError) as info:
+        await run(db, lambda u: imports.import_facilities(u, rows))
     assert info.value.errors[0]["field"] == "parent_id"
     async with db.session() as session:
         assert (await session.execute(select(models.facilities))).first() is None
@@ -149,22 +151,23 @@ async def test_child_without_nik_is_linked_when_its_own_nik_appears(seeded) -> N
 
 
 async def test_tokens_are_hashed_and_revocable(seeded) -> None:
-    token, emitted = await run(seeded, lambda u: usecases.issue_token(u, "PKM180106"))
+    issued, emitted = await run(seeded, lambda u: tokens.issue(u, "facility", "PKM180106", 365))
+    token = issued.token
     async with seeded.session() as session:
         stored = (await session.execute(select(models.tokens.c.token_hash))).scalars().all()
-        assert token not in stored and usecases.hash_token(token) in stored
-        assert await usecases.token_facility(session, token) == "PKM180106"
-    done, emitted = await run(seeded, lambda u: usecases.revoke_token(u, usecases.hash_token(token)))
+        assert token not in stored and hash_token(token) in stored
+        assert await tokens.facility_of(session, token) == "PKM180106"
+    done, emitted = await run(seeded, lambda u: tokens.revoke(u, issued.token_id))
     assert done and decode(emitted[0][1]).data.revoked
     async with seeded.session() as session:
-        assert await usecases.token_facility(session, token) is None
+        assert await tokens.facility_of(session, token) is None
 
 
 def test_targets_csv_validation() -> None:
     good = "village_code,year,target,count\n18.01.06.2001,2026,under_five,120\n"
-    assert usecases.parse_targets_csv(good, load_regions())[0]["count"] == 120
-    with pytest.raises(usecases.CsvImportError) as info:
-        usecases.parse_targets_csv(good + "18.01.06.2001,2026,babies,-1\n", load_regions())
+    assert imports.parse_targets_csv(good, load_regions())[0].count == 120
+    with pytest.raises(imports.CsvImportError) as info:
+        imports.parse_targets_csv(good + "18.01.06.2001,2026,babies,-1\n", load_regions())
     assert {(e["line"], e["field"]) for e in info.value.errors} == {(3, "target"), (3, "count")}
 
 
@@ -190,5 +193,21 @@ async def test_data_quality_is_counted_per_facility(seeded) -> None:
     body["person"] = {**body["person"], "birth_date": "1992-08-06"}
     await run(seeded, lambda u: registrar().record_many(u, [body, visit()], token_facility=None))
     async with seeded.session() as session:
-        counts = await usecases.data_quality_by_facility(session)
+        counts = await visits.data_quality_by_facility(session)
     assert counts == {"PSY1801062001A": {"visits": 2, "warnings": 1}}
+
+
+async def test_scope_covers_self_and_descendants_only(seeded) -> None:
+    from services.registration import domain
+    from services.registration.usecases.registry import FacilityRegistry
+
+    facilities = FacilityRegistry()
+    async with seeded.session() as session:
+        async def covered(token: str, facility: str) -> bool:
+            return domain.in_scope(token, await facilities.chain(session, facility))
+
+        assert await covered("PKM180106", "PSY1801062001A")
+        assert await covered("PKM180106", "PKM180106")
+        assert await covered("RS1801", "PSY1801062001A")
+        assert not await covered("PST1801062001", "PKM180106")
+        assert not await covered("PKM180106", "UNKNOWN")

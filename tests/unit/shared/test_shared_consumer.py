@@ -13,7 +13,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from shared.contracts import topics
 from shared.contracts.events import TargetSet
 from shared.envelope import KafkaRecord, decode, encode
-from shared.messaging.consumer import BatchProcessor, Unit, is_infra_error
+from shared.errors import is_infra_error
+from shared.messaging.consumer import BatchProcessor
+from shared.unit import Unit
 from shared.messaging.outbox import headers_from_text
 
 SERVICE = "screening"
@@ -208,13 +210,51 @@ def test_is_infra_error(exc, infra):
     assert is_infra_error(exc) is infra
 
 
-async def test_non_infra_error_outside_the_handler_propagates_without_retry(store, metrics, batch):
+async def test_a_failure_outside_the_savepoints_is_narrowed_to_its_message_and_the_rest_applied(store, metrics, batch):
     await processor(store, metrics, Handler(store)).process(batch[:1])
     store.inbox.seen = _seen_nothing  # the inbox forgets: marking ev-0 again violates its primary key
-    with pytest.raises(IntegrityError):
-        await processor(store, metrics, Handler(store)).process(batch[:1])
+    await processor(store, metrics, Handler(store)).process(batch)  # returns: the consumer goes on
     assert sample(metrics, "jejaring_infra_retries_total") == 0
-    assert await store.effect_ids() == ["ev-0"]  # the failed batch rolled back entirely
+    assert sorted(await store.effect_ids()) == ["ev-0", "ev-1", "ev-2"]  # ev-0's second effect rolled back
+    [dead] = [r for r in await store.outbox_rows() if r.topic == DLQ]
+    headers = headers_of(dead)
+    assert dead.event_id == f"dlq:{TOPIC}:0:10" and headers["x-dlq-error-kind"] == b"failed"
+    assert headers["x-dlq-error"].startswith(b"IntegrityError")
+    assert sample(metrics, "jejaring_dead_letters_total") == 1
+
+
+async def test_poison_anywhere_in_a_large_poll_is_dead_lettered_and_every_good_event_applied(store, metrics, visit):
+    records = [record_of(visit(person_id=f"p{i}"), f"ev-{i}", offset=i) for i in range(40)]
+    poisoned = {"ev-3", "ev-17", "ev-18", "ev-39"}
+    mark = store.inbox.mark
+
+    async def failing_mark(session, topic, keys):  # noqa: ANN001 - bookkeeping that breaks the poll
+        keys = list(keys)
+        if poisoned & {event_id for _type, event_id in keys}:
+            raise RecursionError("maximum recursion depth exceeded")
+        await mark(session, topic, keys)
+
+    store.inbox.mark = failing_mark
+    await processor(store, metrics, Handler(store)).process(records)
+    assert sorted(await store.effect_ids()) == sorted(f"ev-{i}" for i in range(40) if f"ev-{i}" not in poisoned)
+    dead = [r for r in await store.outbox_rows() if r.topic == DLQ]
+    assert sorted(r.event_id for r in dead) == sorted(f"dlq:{TOPIC}:0:{e.split('-')[1]}" for e in poisoned)
+    assert {headers_of(r)["x-dlq-error"] for r in dead} == {b"RecursionError: maximum recursion depth exceeded"}
+
+
+async def test_any_decoding_failure_is_a_dead_letter_whatever_the_exception(store, metrics, batch):
+    nested = replace(batch[0], value=b"[" * 100_000, offset=20)  # RecursionError in the JSON parser
+    long_id = replace(batch[1], offset=21,
+                      headers=tuple((k, b"x" * 200 if k == "ce_id" else v) for k, v in batch[1].headers))
+    unknown = replace(batch[2], offset=22, headers=tuple(
+        (k, b"id.jejaring.visit.recorded.v9" if k == "ce_type" else v) for k, v in batch[2].headers))
+    handler = Handler(store)
+    await processor(store, metrics, handler).process([nested, long_id, unknown, batch[2]])
+    assert set(handler.calls) == {"ev-2"}
+    reasons = {headers_of(r)["x-dlq-offset"]: headers_of(r)["x-dlq-error"] for r in await store.outbox_rows()}
+    assert set(reasons) == {b"20", b"21", b"22"}
+    assert b"ce_id is longer than 128" in reasons[b"21"] and b"unknown event type" in reasons[b"22"]
+    assert all(headers_of(r)["x-dlq-error-kind"] == b"invalid" for r in await store.outbox_rows())
 
 
 async def _seen_nothing(session, event_ids) -> set[str]:
@@ -237,7 +277,8 @@ async def test_after_commit_callbacks_run_only_for_applied_events(store, metrics
 async def test_batch_handler_applies_a_batch_at_once_and_falls_back_to_single_messages(store, metrics) -> None:
     from shared.contracts.events import FacilityRegistered
     from shared.envelope import encode
-    from shared.messaging.consumer import BatchProcessor, Reject
+    from shared.messaging.consumer import BatchProcessor
+    from shared.unit import Reject
 
     calls: list[int] = []
 
@@ -267,7 +308,7 @@ async def test_batch_handler_applies_a_batch_at_once_and_falls_back_to_single_me
 
 # -- one poll, several topics ----------------------------------------------------------------------
 async def test_a_poll_of_several_topics_commits_once_and_retries_as_a_whole(store, metrics, visit) -> None:
-    from shared.messaging.consumer import process_poll
+    from shared.messaging.poll import process_poll
 
     first = Handler(store, emit=True)
     second = Handler(store, fail={"ev-b1": [_db_down()]}, emit=True)  # the database drops once, in topic B

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from services.registration.usecases import parse_facilities_csv, parse_targets_csv
+from services.registration.usecases.imports import parse_facilities_csv, parse_targets_csv
 from services.simulator.network import (
     RS_CAPABILITIES, build_network, facilities_csv, puskesmas_allocation, targets_csv,
 )
@@ -20,24 +20,24 @@ def lampung_selatan(regions):  # noqa: ANN001, ANN201
 def test_facilities_csv_parses_with_registration_and_links_every_level(regions, lampung_selatan) -> None:  # noqa: ANN001
     net = lampung_selatan
     rows = parse_facilities_csv(facilities_csv(net), regions)
-    by_id = {r["facility_id"]: r for r in rows}
+    by_id = {r.facility_id: r for r in rows}
     assert len(by_id) == len(rows) == len(net.facilities())
-    types = Counter(r["type"] for r in rows)
+    types = Counter(r.type for r in rows)
     assert types["rs"] == 1 and types["puskesmas"] == 28 and types["pustu"] == len(net.villages) == 260
     assert 3 * 260 <= types["posyandu"] <= 5 * 260
     expected_parent = {"posyandu": "pustu", "pustu": "puskesmas", "puskesmas": "rs"}
     for r in rows:
-        if r["type"] == "rs":
-            assert r["parent_id"] is None
-            assert r["capabilities"] == ";".join(sorted(RS_CAPABILITIES))
+        if r.type == "rs":
+            assert r.parent_id is None
+            assert r.capabilities == ";".join(sorted(RS_CAPABILITIES))
             continue
-        parent = by_id[r["parent_id"]]
-        assert parent["type"] == expected_parent[r["type"]]
-        if r["type"] != "puskesmas":
-            assert parent["village_code"][:8] == r["village_code"][:8]  # same kecamatan
-    caps = Counter(r["capabilities"] for r in rows if r["type"] == "puskesmas")
+        parent = by_id[r.parent_id]
+        assert parent.type == expected_parent[r.type]
+        if r.type != "puskesmas":
+            assert parent.village_code[:8] == r.village_code[:8]  # same kecamatan
+    caps = Counter(r.capabilities for r in rows if r.type == "puskesmas")
     assert caps["doctor;glucose_test;hb_test"] > 0 and caps["doctor"] > 0  # some without a lab
-    pustu_caps = Counter(r["capabilities"] for r in rows if r["type"] == "pustu")
+    pustu_caps = Counter(r.capabilities for r in rows if r.type == "pustu")
     assert pustu_caps["glucose_test;hb_test"] > 0 and pustu_caps[""] > 0
 
 
@@ -66,7 +66,7 @@ def test_targets_csv_parses_and_is_consistent_with_the_population(regions, lampu
     net = lampung_selatan
     rows = parse_targets_csv(targets_csv(net, [2026, 2027]), regions)
     assert len(rows) == 260 * 5 * 2
-    under_five = sum(r["count"] for r in rows if r["target"] == "under_five" and r["year"] == 2026)
+    under_five = sum(r.count for r in rows if r.target == "under_five" and r.year == 2026)
     assert under_five == pytest.approx(0.077 * sum(net.populations), rel=0.02)
 
 

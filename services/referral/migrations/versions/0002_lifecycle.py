@@ -2,14 +2,12 @@
 
 Revision ID: 0002
 
-``0001`` creates the schema from the current models, so on a fresh database this revision finds
-everything in place; on a database created by the thin ``0001`` it adds what is missing.
+Every open referral (made, received, attended) gets ``open_key = person_id:risk_code``; where a
+person had two open referrals for one risk, the oldest keeps the key.
 """
 
 import sqlalchemy as sa
 from alembic import op
-
-from services.referral import models
 
 revision = "0002"
 down_revision = "0001"
@@ -17,44 +15,53 @@ branch_labels = None
 depends_on = None
 
 
-def _new_columns() -> list[sa.Column]:
-    return [
-        sa.Column("open_key", sa.String(120), nullable=True),
-        sa.Column("offset_minutes", sa.Integer, nullable=False, server_default="0"),
-        sa.Column("reason", sa.Text, nullable=True),
-        sa.Column("overdue_cleared", sa.Boolean, nullable=False, server_default=sa.false()),
-        sa.Column("last_detected_at", sa.DateTime(timezone=True), nullable=True),
-    ]
-
-
 def upgrade() -> None:
+    with op.batch_alter_table("referrals") as batch:
+        batch.add_column(sa.Column("open_key", sa.String(length=120), nullable=True))
+        batch.add_column(sa.Column("offset_minutes", sa.Integer(), server_default="0", nullable=False))
+        batch.add_column(sa.Column("reason", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("overdue_cleared", sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch.add_column(sa.Column("last_detected_at", sa.DateTime(timezone=True), nullable=True))
+    referrals = sa.table("referrals", sa.column("referral_id", sa.String), sa.column("person_id", sa.String),
+                         sa.column("risk_code", sa.String), sa.column("status", sa.String),
+                         sa.column("made_at", sa.DateTime), sa.column("open_key", sa.String))
     bind = op.get_bind()
-    inspector = sa.inspect(bind)
-    have = {c["name"] for c in inspector.get_columns("referrals")}
-    missing = [column for column in _new_columns() if column.name not in have]
-    if missing:
-        with op.batch_alter_table("referrals") as batch:
-            for column in missing:
-                batch.add_column(column)
-        open_states = ("made", "received", "attended")
-        t = models.referrals
-        rows = bind.execute(sa.select(t.c.referral_id, t.c.person_id, t.c.risk_code)
-                            .where(t.c.status.in_(open_states)).order_by(t.c.made_at)).all()
-        seen: set[str] = set()
-        for referral_id, person_id, code in rows:
-            key = f"{person_id}:{code}"
-            if key not in seen:
-                seen.add(key)
-                bind.execute(sa.update(t).where(t.c.referral_id == referral_id).values(open_key=key))
-    inspector = sa.inspect(bind)  # fresh: the batch above may have rebuilt the table
-    indexes = {i["name"] for name in ("referrals", "facilities") for i in inspector.get_indexes(name)}
-    for index in [*models.referrals.indexes, *models.facilities.indexes]:
-        if index.name not in indexes:
-            index.create(bind)
-    for table in (models.steps, models.detections):
-        if not inspector.has_table(table.name):
-            table.create(bind)
+    rows = bind.execute(sa.select(referrals.c.referral_id, referrals.c.person_id, referrals.c.risk_code)
+                        .where(referrals.c.status.in_(("made", "received", "attended")))
+                        .order_by(referrals.c.made_at)).all()
+    seen: set[str] = set()
+    for referral_id, person_id, code in rows:
+        key = f"{person_id}:{code}"
+        if key not in seen:
+            seen.add(key)
+            bind.execute(referrals.update().where(referrals.c.referral_id == referral_id).values(open_key=key))
+    op.create_index("ix_facilities_parent_id", "facilities", ["parent_id"], unique=False)
+    op.create_index("ix_referrals_destination", "referrals", ["destination_facility_id", "updated_at"], unique=False)
+    op.create_index("ix_referrals_due", "referrals", ["status", "due_at"], unique=False)
+    op.create_index("ix_referrals_open", "referrals", ["person_id", "risk_code", "status"], unique=False)
+    op.create_index("ix_referrals_origin", "referrals", ["origin_facility_id", "updated_at"], unique=False)
+    op.create_index("uq_referrals_open_key", "referrals", ["open_key"], unique=True)
+    op.create_table(
+        "referral_detections",
+        sa.Column("risk_id", sa.String(length=36), nullable=False),
+        sa.Column("referral_id", sa.String(length=36), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("risk_id", name=op.f("pk_referral_detections")),
+    )
+    op.create_index("ix_referral_detections_referral_id", "referral_detections", ["referral_id"], unique=False)
+    op.create_table(
+        "referral_steps",
+        sa.Column("referral_id", sa.String(length=36), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("offset_minutes", sa.Integer(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("feedback", sa.Text(), nullable=True),
+        sa.Column("facility_id", sa.String(length=64), nullable=True),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("referral_id", "status", name=op.f("pk_referral_steps")),
+    )
 
 
 def downgrade() -> None:
-    pass
+    raise NotImplementedError("not downgraded")

@@ -1,19 +1,12 @@
-"""Writing the read model, one consumed batch at a time.
-
-The dashboard consumes with a *batch handler* (``shared.service.Service.consume(batch_handler=)``):
-the shared consumer hands it every new event of a batch in one SAVEPOINT. Each event is first
-*staged* (:func:`stage`, pure: what the event means for the read model), the stagings are merged
-(:class:`Pending`), and :func:`flush` writes the lot: one SELECT of the persons involved, then one
-multi-row upsert per table (``INSERT ... ON CONFLICT DO UPDATE`` on SQLite and PostgreSQL), rows
-sorted by key so concurrent replicas lock in the same order. If anything in a batch fails, the
-shared consumer falls back to one event at a time, which isolates and dead-letters a poison event.
+"""Writing a batch's staging: one SELECT of the persons involved, then one multi-row upsert per table
+(``INSERT ... ON CONFLICT DO UPDATE`` on SQLite and PostgreSQL), rows sorted by key so concurrent
+replicas lock in the same order.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from sqlalchemy import and_, bindparam, case, delete, func, or_, select
@@ -22,153 +15,19 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from services.dashboard import domain, models
-from shared.contracts.events import (
-    EventData,
-    FacilityRegistered,
-    PersonLinked,
-    ReferralMade,
-    ReferralUpdated,
-    TargetSet,
+from services.dashboard import models
+from services.dashboard.domain import arithmetic
+from services.dashboard.readmodel.staging import (
+    CHUNK,
+    Link,
+    Observation,
+    Pending,
+    ReferralPatch,
 )
-
-CHUNK = 500
-ALL = "*"  # "every area changed" (facilities, targets)
-
-
-def utc(moment: datetime) -> datetime:
-    """Aware UTC (SQLite gives naive datetimes back; they are stored as UTC)."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-
-
-@dataclass(frozen=True)
-class Observation:
-    """One person-level verdict: ``person_id`` measured for ``indicator`` at ``at``."""
-
-    person_id: str
-    indicator: str
-    period: str
-    village: str
-    at: datetime
-    positive: bool
-
-
-@dataclass(frozen=True)
-class Link:
-    """``previous`` (a provisional id) is now ``person_id``."""
-
-    previous: str
-    person_id: str
-
-
-@dataclass
-class ReferralPatch:
-    """What the events of one referral say about it; merged in the batch, then upserted."""
-
-    referral_id: str
-    village_code: str
-    period: str
-    made_at: datetime
-    status: str
-    status_at: datetime
-    due_at: datetime | None = None
-    urgency: str | None = None
-    destination_level: str | None = None
-    feedback: bool = False
-
-    @property
-    def rank(self) -> int:
-        return domain.REFERRAL_RANK.get(self.status, 0)
-
-    def merge(self, other: ReferralPatch) -> None:
-        for name in ("due_at", "urgency", "destination_level"):
-            if getattr(other, name) is not None:
-                setattr(self, name, getattr(other, name))
-        if (other.status_at, other.rank) >= (self.status_at, self.rank):
-            self.status, self.status_at = other.status, other.status_at
-        self.feedback = self.feedback or other.feedback
-
-    def row(self) -> dict:
-        return {"referral_id": self.referral_id, "village_code": self.village_code, "period": self.period,
-                "made_at": self.made_at, "due_at": self.due_at, "urgency": self.urgency,
-                "destination_level": self.destination_level, "status": self.status, "status_rank": self.rank,
-                "status_at": self.status_at, "feedback": self.feedback}
-
-
-@dataclass
-class Pending:
-    """Everything a transaction's events will change, in arrival order where order matters."""
-
-    counts: Counter = field(default_factory=Counter)  # (village, period, indicator) -> events
-    ops: list[Observation | Link] = field(default_factory=list)
-    fresh: dict[str, datetime] = field(default_factory=dict)  # village -> latest event time
-    targets: dict[tuple[str, int, str], int] = field(default_factory=dict)
-    facilities: dict[str, FacilityRegistered] = field(default_factory=dict)
-    referrals: dict[str, ReferralPatch] = field(default_factory=dict)
-    villages: set[str] = field(default_factory=set)  # changed areas, for live pages
-
-    def merge(self, other: Pending) -> None:
-        self.counts.update(other.counts)
-        self.ops.extend(other.ops)
-        for village, at in other.fresh.items():
-            if village not in self.fresh or at > self.fresh[village]:
-                self.fresh[village] = at
-        self.targets.update(other.targets)
-        for fid, facility in other.facilities.items():
-            old = self.facilities.get(fid)
-            if old is None or facility.revision >= old.revision:
-                self.facilities[fid] = facility
-        for rid, patch in other.referrals.items():
-            if rid in self.referrals:
-                self.referrals[rid].merge(patch)
-            else:
-                self.referrals[rid] = patch
-        self.villages |= other.villages
-
-    def __bool__(self) -> bool:
-        return bool(self.counts or self.ops or self.fresh or self.targets or self.facilities or self.referrals)
-
-
-def stage(event_data: EventData, registry: Iterable[domain.Indicator]) -> Pending:
-    """What one event means for the read model (pure; raises on data it cannot use)."""
-    staged = Pending()
-    if isinstance(event_data, TargetSet):
-        staged.targets[(event_data.village_code, event_data.year, event_data.target)] = event_data.count
-        staged.villages.add(ALL)
-        return staged
-    if isinstance(event_data, FacilityRegistered):
-        staged.facilities[event_data.facility_id] = event_data
-        staged.villages.add(ALL)
-        return staged
-    if isinstance(event_data, PersonLinked):
-        staged.ops.append(Link(event_data.previous_person_id, event_data.person_id))
-        staged.villages.add(ALL)
-        return staged
-    when = event_data.event_time()
-    village = getattr(event_data, "village_code", None)
-    if when is None or village is None:
-        return staged
-    period = domain.period_of(when)  # the month in the event's own offset (WIB/WITA/WIT)
-    at = utc(when)
-    for indicator, verdict in domain.verdicts(registry, event_data):
-        if indicator.kind == "count":
-            staged.counts[(village, period, indicator.id)] += int(verdict)
-        else:
-            staged.ops.append(Observation(str(event_data.person_id), indicator.id, period, village, at, verdict))
-    if isinstance(event_data, ReferralMade):
-        staged.referrals[str(event_data.referral_id)] = ReferralPatch(
-            referral_id=str(event_data.referral_id), village_code=village, period=period, made_at=at,
-            status="made", status_at=at, due_at=utc(event_data.due_at), urgency=event_data.urgency,
-            destination_level=event_data.destination_level)
-    elif isinstance(event_data, ReferralUpdated):
-        made = event_data.made_at
-        staged.referrals[str(event_data.referral_id)] = ReferralPatch(
-            referral_id=str(event_data.referral_id), village_code=village, period=domain.period_of(made),
-            made_at=utc(made), status=event_data.status, status_at=at,
-            feedback=event_data.status == "completed" and bool(event_data.feedback))
-    staged.fresh[village] = at
-    staged.villages.add(village)
-    return staged
+from shared.contracts.events import (
+    FacilityRegistered,
+)
+from shared.time import utc
 
 
 async def write(session: AsyncSession, pending: Pending) -> None:
@@ -176,8 +35,6 @@ async def write(session: AsyncSession, pending: Pending) -> None:
     if pending:
         await session.run_sync(lambda sync: flush(sync, pending))
 
-
-# -- the flush -------------------------------------------------------------------------------
 
 def _insert(dialect: str, table):  # noqa: ANN001, ANN202
     return (sqlite_insert if dialect == "sqlite" else pg_insert)(table)
@@ -188,7 +45,7 @@ def flush(session: Session, pending: Pending, now: datetime | None = None) -> No
     dialect = session.get_bind().dialect.name
     now = now or datetime.now(timezone.utc)
     deltas: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for (village, period, indicator), n in pending.counts.items():
+    for (village, period, indicator), n in _first_time(session, dialect, pending.counts).items():
         d = deltas[(village, period, indicator)]
         d[0] += n
         d[2] += n
@@ -203,6 +60,22 @@ def flush(session: Session, pending: Pending, now: datetime | None = None) -> No
         _facilities(session, dialect, pending.facilities.values())
     if pending.referrals:
         _referrals(session, dialect, pending.referrals.values())
+
+
+def _first_time(session: Session, dialect: str, counts: dict[tuple[str, str], Counter]) -> Counter:
+    """The count contributions of the events never counted before (``counted_events`` remembers
+    each by its natural key, so a redelivery long after the inbox forgot it changes nothing)."""
+    total: Counter = Counter()
+    if not counts:
+        return total
+    t = models.counted
+    keys = sorted(counts)
+    stmt = _insert(dialect, t).on_conflict_do_nothing().returning(t.c.event_type, t.c.natural_id)
+    for start in range(0, len(keys), CHUNK):
+        rows = session.execute(stmt, [{"event_type": k[0], "natural_id": k[1]} for k in keys[start:start + CHUNK]])
+        for key in rows:
+            total.update(counts[(key[0], key[1])])
+    return total
 
 
 State = dict[tuple[str, str], dict[str, tuple[datetime, str, bool]]]  # (person, ind) -> period -> (at, village, +)
@@ -242,14 +115,14 @@ def _persons(session: Session, dialect: str, ops: list[Observation | Link],
             key = (op.person_id, op.indicator)
             rows = state[key]
             current = rows.get(op.period)
-            if domain.latest_wins(current, op.at):
+            if arithmetic.latest_wins(current, op.at):
                 rows[op.period] = (op.at, op.village, op.positive)
             touched.add(key)
         else:
             for (person, indicator) in [k for k in state if k[0] == op.previous]:
                 into = state[(op.person_id, indicator)]
                 for period, value in state.pop((person, indicator)).items():
-                    if domain.latest_wins(into.get(period), value[0]):
+                    if arithmetic.latest_wins(into.get(period), value[0]):
                         into[period] = value
                 touched.update({(person, indicator), (op.person_id, indicator)})
     upserts, deletes = [], []
@@ -259,7 +132,7 @@ def _persons(session: Session, dialect: str, ops: list[Observation | Link],
             continue
         person, indicator = key
         for year in sorted({p[:4] for p in old} | {p[:4] for p in new}):
-            change = domain.delta({p: (v[1], v[2]) for p, v in old.items() if p.startswith(year)},
+            change = arithmetic.delta({p: (v[1], v[2]) for p, v in old.items() if p.startswith(year)},
                                   {p: (v[1], v[2]) for p, v in new.items() if p.startswith(year)})
             for (village, period), tally in change.items():
                 d = deltas[(village, period, indicator)]
@@ -349,4 +222,3 @@ def _referrals(session: Session, dialect: str, patches: Iterable[ReferralPatch])
               "status_at": case((newer, ex.status_at), else_=t.c.status_at),
               "feedback": or_(t.c.feedback, ex.feedback)})
     session.execute(stmt, rows)
-

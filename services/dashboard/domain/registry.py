@@ -1,31 +1,20 @@
-"""Dashboard's pure domain: the indicator registry and the PWS arithmetic, no I/O.
+"""The indicator registry: every PWS indicator once (id, Indonesian label, numerator, denominator,
+unit, target, colour thresholds, source), with the judges that read events.
 
-- :data:`REGISTRY` declares every indicator once (id, Indonesian label, numerator, denominator,
-  unit, target, colour thresholds, source). Two kinds:
-  ``count``  — events counted per (village, month of event time);
-  ``person`` — each person counts once per period, by their latest qualifying measurement.
-- Person-level state is turned into additive *contributions* (:func:`contributions`) so the read
-  model keeps per (village, month, indicator) sums and a year-to-date delta, both updated by
-  adding the difference between a person's old and new state (:func:`delta`).
-- Roll-up (:func:`rollup`), cells with target and colour (:func:`cell`), the colour rule
-  (:func:`colour`), Puskesmas catchments (:func:`catchments`), viewer scope (:func:`may_view`),
-  small-count suppression (:func:`suppress`) and freshness (:func:`freshness_status`).
-
-Adding an indicator is one :class:`Indicator` entry in :data:`REGISTRY` plus its tests.
+Two kinds: ``count`` — events counted per (village, month of event time); ``person`` — each person
+counts once per period, by their latest qualifying measurement. Adding an indicator is one
+:class:`Indicator` entry in :data:`REGISTRY` plus its tests.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal, get_args
 
 from shared.contracts.events import (
     EventData,
-    FacilityRegistered,
     ReferralMade,
     ReferralUpdated,
     TargetGroup,
@@ -34,10 +23,15 @@ from shared.contracts.events import (
 )
 
 ADULT_DAYS = 15 * 365.25  # NCD screens start at 15 years [ILP-T 02-skrining-hipertensi]
+
+
 TARGET_GROUPS: tuple[str, ...] = get_args(TargetGroup)
+
+
 Kind = Literal["count", "person"]
+
+
 Direction = Literal["up", "down"]
-Colour = Literal["green", "yellow", "red"]
 
 
 @dataclass(frozen=True)
@@ -105,8 +99,6 @@ class Indicator:
             "event": self.event.ce_type,
         }
 
-
-# -- judges ----------------------------------------------------------------------------------
 
 def _adult(e: VisitRecorded) -> bool:
     return e.age_days >= ADULT_DAYS
@@ -183,8 +175,6 @@ def _risks_listed(e: VisitScreened) -> int:
     return len(e.risk_codes)
 
 
-# -- the registry ----------------------------------------------------------------------------
-
 REGISTRY: tuple[Indicator, ...] = (
     Indicator("visits", "Kunjungan tercatat", "Kunjungan", "count", VisitRecorded, _always,
               numerator="kunjungan tercatat", unit="kunjungan", source="contracts.md"),
@@ -238,6 +228,8 @@ REGISTRY: tuple[Indicator, ...] = (
     Indicator("referrals_overdue", "Rujukan terlambat", "Rujukan terlambat", "count", ReferralUpdated,
               _status("overdue"), numerator="rujukan melewati batas waktu", unit="rujukan", source="contracts.md"),
 )
+
+
 BY_ID: dict[str, Indicator] = {i.id: i for i in REGISTRY}
 
 
@@ -271,245 +263,4 @@ def verdicts(registry: Iterable[Indicator], event: EventData) -> list[tuple[Indi
                 out.append((indicator, verdict))
         elif verdict is not None:
             out.append((indicator, bool(verdict)))
-    return out
-
-
-# -- periods ---------------------------------------------------------------------------------
-
-def period_of(moment: datetime) -> str:
-    """The PWS period of an event: the calendar month of ``moment`` in its own UTC offset."""
-    return f"{moment.year:04d}-{moment.month:02d}"
-
-
-def year_start(period: str) -> str:
-    """``"2026-11"`` -> ``"2026-01"``."""
-    return period[:4] + "-01"
-
-
-def month_number(period: str) -> int:
-    return int(period[5:7])
-
-
-# -- person-level contributions --------------------------------------------------------------
-
-Tally = list  # [numerator, measured, ytd_numerator, ytd_measured]
-Key = tuple[str, str]  # (village_code, period)
-
-
-def contributions(rows: Mapping[str, tuple[str, bool]]) -> dict[Key, Tally]:
-    """What one person adds to the read model for one indicator within one year.
-
-    ``rows`` maps period -> (village, in numerator) of the person's latest measurement in that
-    month. Monthly sums get +1 measured (and +1 numerator when positive) in each month. The
-    year-to-date columns hold *deltas*: summing them from January up to month M gives the person
-    once, by their latest measurement up to M — +1 at the first month, then in each later month
-    the new state added and the previous one taken away.
-    """
-    out: dict[Key, Tally] = defaultdict(lambda: [0, 0, 0, 0])
-    previous: tuple[str, bool] | None = None
-    for period in sorted(rows):
-        village, positive = rows[period]
-        here = out[(village, period)]
-        here[0] += int(positive)
-        here[1] += 1
-        here[2] += int(positive)
-        here[3] += 1
-        if previous is not None:
-            before = out[(previous[0], period)]
-            before[2] -= int(previous[1])
-            before[3] -= 1
-        previous = (village, positive)
-    return dict(out)
-
-
-def delta(old: Mapping[str, tuple[str, bool]], new: Mapping[str, tuple[str, bool]]) -> dict[Key, Tally]:
-    """``contributions(new) - contributions(old)``, without zero entries."""
-    out: dict[Key, Tally] = defaultdict(lambda: [0, 0, 0, 0])
-    for key, tally in contributions(new).items():
-        out[key] = list(tally)
-    for key, tally in contributions(old).items():
-        current = out[key]
-        for i in range(4):
-            current[i] -= tally[i]
-    return {k: v for k, v in out.items() if any(v)}
-
-
-def latest_wins(current: tuple[datetime, Any] | None, at: datetime) -> bool:
-    """Whether a measurement at ``at`` replaces ``current`` (the latest in the period counts)."""
-    return current is None or at >= current[0]
-
-
-# -- roll-up and cells -----------------------------------------------------------------------
-
-def rollup(values: Mapping[str, Mapping[str, Tally]], areas: Mapping[str, Iterable[str]]) -> dict[str, dict[str, Tally]]:
-    """Sum per-village tallies ``{village: {indicator: tally}}`` into ``{area: {indicator: tally}}``.
-
-    ``areas`` maps each area to its villages (a village may belong to more than one area, e.g. to
-    a kecamatan and to a Puskesmas catchment).
-    """
-    out: dict[str, dict[str, Tally]] = {}
-    for area, villages in areas.items():
-        sums: dict[str, Tally] = {}
-        for village in villages:
-            for indicator, tally in values.get(village, {}).items():
-                into = sums.setdefault(indicator, [0] * len(tally))
-                for i, v in enumerate(tally):
-                    into[i] += v
-        out[area] = sums
-    return out
-
-
-def percentage(numerator: int, denominator: int | None) -> float | None:
-    """``numerator / denominator`` in percent, one decimal; None without a denominator."""
-    if not denominator:
-        return None
-    return round(100.0 * numerator / denominator, 1)
-
-
-def target_for(indicator: Indicator, period: str, cumulative: bool) -> float | None:
-    """The target a monthly or year-to-date value is compared with."""
-    if indicator.target is None:
-        return None
-    if indicator.ytd == "prorata":
-        months = month_number(period) if cumulative else 1
-        return round(indicator.target * months / 12, 1)
-    return indicator.target
-
-
-def colour(value: float | None, target: float | None, direction: Direction = "up",
-           yellow_ratio: float = 0.8) -> Colour | None:
-    """Green at or beyond the target, yellow within 80 % of it, red below (ilp-domain §0).
-
-    For a lower-is-better indicator the rule is mirrored: green at or below the target, yellow up
-    to target / 0.8 (i.e. the target is at least 80 % of the value), red above.
-    """
-    if value is None or target is None:
-        return None
-    if direction == "up":
-        if value >= target:
-            return "green"
-        return "yellow" if value >= yellow_ratio * target else "red"
-    if value <= target:
-        return "green"
-    return "yellow" if value * yellow_ratio <= target else "red"
-
-
-def cell(indicator: Indicator, numerator: int, measured: int, population: int | None, *,
-         period: str, cumulative: bool = False) -> dict:
-    """The contract's ``{"numerator", "denominator", "value"}`` plus ``target`` and ``colour``."""
-    if indicator.base is None:
-        return {"numerator": numerator, "denominator": None, "value": numerator, "target": None, "colour": None}
-    denominator = population if indicator.target_groups else measured
-    value = percentage(numerator, denominator)
-    target = target_for(indicator, period, cumulative)
-    return {"numerator": numerator, "denominator": denominator, "value": value, "target": target,
-            "colour": colour(value, target, indicator.direction, indicator.yellow_ratio)}
-
-
-def area_cells(registry: Iterable[Indicator], tallies: Mapping[str, Tally], populations: Mapping[str, int],
-               period: str) -> tuple[dict, dict]:
-    """(monthly cells, year-to-date cells) of one area from its tallies and target populations."""
-    monthly, ytd = {}, {}
-    for indicator in registry:
-        n, m, yn, ym = tallies.get(indicator.id, (0, 0, 0, 0))
-        groups = indicator.target_groups
-        population = sum(populations[g] for g in groups if g in populations) if groups else None
-        if groups and not any(g in populations for g in groups):
-            population = None
-        monthly[indicator.id] = cell(indicator, n, m, population, period=period)
-        ytd[indicator.id] = cell(indicator, yn, ym, population, period=period, cumulative=True)
-    return monthly, ytd
-
-
-# -- facilities, catchments, scope -----------------------------------------------------------
-
-def catchments(facilities: Iterable[FacilityRegistered]) -> dict[str, frozenset[str]]:
-    """Each Puskesmas's catchment villages: its own and those of the Pustu/Posyandu under it.
-
-    Inactive facilities do not count; a chain that loops or ends without a Puskesmas is ignored.
-    """
-    by_id = {f.facility_id: f for f in facilities if f.active}
-    out: dict[str, set[str]] = {fid: {f.village_code} for fid, f in by_id.items() if f.type == "puskesmas"}
-    for facility in by_id.values():
-        if facility.type not in ("pustu", "posyandu"):
-            continue
-        seen: set[str] = set()
-        current: FacilityRegistered | None = facility
-        while current is not None and current.facility_id not in seen:
-            seen.add(current.facility_id)
-            if current.type == "puskesmas":
-                out[current.facility_id].add(facility.village_code)
-                break
-            current = by_id.get(current.parent_id) if current.parent_id else None
-    return {k: frozenset(v) for k, v in out.items()}
-
-
-def covers(scope: str, code: str) -> bool:
-    """A region scope (a Kemendagri code prefix) covers its own code and everything below it."""
-    return code == scope or code.startswith(scope + ".")
-
-
-def is_region_code(code: str) -> bool:
-    """Kemendagri codes are digits and dots; anything else is a facility id."""
-    return bool(code) and all(c.isdigit() or c == "." for c in code) and code[0].isdigit()
-
-
-def may_view(scope: str, target: str, catchment: Mapping[str, frozenset[str]]) -> bool:
-    """Whether a viewer scoped to ``scope`` may see ``target`` (a region code or a Puskesmas id).
-
-    - region scope: any code it covers; a Puskesmas whose whole catchment it covers.
-    - Puskesmas scope (the Puskesmas facility id): the Puskesmas itself and its catchment villages.
-    """
-    if is_region_code(scope):
-        if is_region_code(target):
-            return covers(scope, target)
-        villages = catchment.get(target)
-        return bool(villages) and all(covers(scope, v) for v in villages)
-    if target == scope:
-        return scope in catchment
-    return is_region_code(target) and target in catchment.get(scope, frozenset())
-
-
-# -- publication and freshness ---------------------------------------------------------------
-
-SMALL = "<5"
-
-
-def suppress(count: int | None, enabled: bool) -> int | str | None:
-    """A count of 1–4 becomes ``"<5"`` when suppression is on (0 and ≥ 5 are published)."""
-    if enabled and count is not None and 1 <= count <= 4:
-        return SMALL
-    return count
-
-
-def freshness_status(last: datetime | None, now: datetime, fresh_days: float, silent_days: float) -> str:
-    """``"baru"`` (≤ fresh_days), ``"lama"`` (≤ silent_days) or ``"senyap"`` (older or never)."""
-    if last is None:
-        return "senyap"
-    age = (now - last).total_seconds() / 86400
-    if age <= fresh_days:
-        return "baru"
-    return "lama" if age <= silent_days else "senyap"
-
-
-def level_of(code: str) -> str:
-    """Administrative level by the shape of a Kemendagri code (a facility id is a Puskesmas)."""
-    if not is_region_code(code):
-        return "puskesmas"
-    return {2: "province", 5: "kabupaten", 8: "kecamatan", 13: "desa"}.get(len(code), "unknown")
-
-
-REFERRAL_STATUSES = ("made", "received", "attended", "completed", "cancelled", "overdue")
-REFERRAL_RANK = {"made": 0, "received": 1, "overdue": 2, "attended": 3, "completed": 4, "cancelled": 4}
-OPEN_STATUSES = frozenset({"made", "received", "attended", "overdue"})
-
-
-def referral_summary(counts: Mapping[str, int], feedback: int) -> dict:
-    """Follow-up aggregates of one area: per current status, open, and % closed with feedback."""
-    made = sum(counts.values())
-    out = {status: int(counts.get(status, 0)) for status in REFERRAL_STATUSES}
-    out["total"] = made
-    out["open"] = sum(int(counts.get(s, 0)) for s in OPEN_STATUSES)
-    out["feedback"] = feedback
-    out["completed_pct"] = percentage(int(counts.get("completed", 0)), made)
     return out

@@ -1,10 +1,11 @@
-"""Screening's adapters: consumers of recorded visits and person links."""
+"""Screening's Kafka handlers: recorded visits and person links, thin over the use cases."""
 
 from __future__ import annotations
 
 from services.screening import usecases
 from shared.contracts.events import PersonLinked
-from shared.messaging.consumer import BatchUnit, Reject, Unit
+from shared.messaging.consumer import BatchUnit
+from shared.unit import Unit
 
 
 async def on_visits_recorded(unit: BatchUnit) -> None:
@@ -14,7 +15,4 @@ async def on_visits_recorded(unit: BatchUnit) -> None:
 
 async def on_person_linked(unit: Unit) -> None:
     """Move a child's history from its provisional id to its NIK id."""
-    event = unit.message.body.data
-    if not isinstance(event, PersonLinked):
-        raise Reject(f"unexpected event type {unit.message.body.type}")
-    await usecases.link_person(unit, event)
+    await usecases.link_person(unit, unit.data(PersonLinked))

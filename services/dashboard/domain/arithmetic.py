@@ -1,0 +1,176 @@
+"""PWS arithmetic, no I/O: periods, person-level contributions and their year-to-date deltas,
+roll-up, cells with target and colour, referral follow-up summaries.
+
+Person-level state is turned into additive *contributions* (:func:`contributions`) so the read
+model keeps per (village, month, indicator) sums and a year-to-date delta, both updated by adding
+the difference between a person's old and new state (:func:`delta`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, Literal
+
+from services.dashboard.domain.registry import Direction, Indicator
+
+Colour = Literal["green", "yellow", "red"]
+
+
+def year_start(period: str) -> str:
+    """``"2026-11"`` -> ``"2026-01"``."""
+    return period[:4] + "-01"
+
+
+def month_number(period: str) -> int:
+    return int(period[5:7])
+
+
+Tally = list  # [numerator, measured, ytd_numerator, ytd_measured]
+
+
+Key = tuple[str, str]  # (village_code, period)
+
+
+def contributions(rows: Mapping[str, tuple[str, bool]]) -> dict[Key, Tally]:
+    """What one person adds to the read model for one indicator within one year.
+
+    ``rows`` maps period -> (village, in numerator) of the person's latest measurement in that
+    month. Monthly sums get +1 measured (and +1 numerator when positive) in each month. The
+    year-to-date columns hold *deltas*: summing them from January up to month M gives the person
+    once, by their latest measurement up to M — +1 at the first month, then in each later month
+    the new state added and the previous one taken away.
+    """
+    out: dict[Key, Tally] = defaultdict(lambda: [0, 0, 0, 0])
+    previous: tuple[str, bool] | None = None
+    for period in sorted(rows):
+        village, positive = rows[period]
+        here = out[(village, period)]
+        here[0] += int(positive)
+        here[1] += 1
+        here[2] += int(positive)
+        here[3] += 1
+        if previous is not None:
+            before = out[(previous[0], period)]
+            before[2] -= int(previous[1])
+            before[3] -= 1
+        previous = (village, positive)
+    return dict(out)
+
+
+def delta(old: Mapping[str, tuple[str, bool]], new: Mapping[str, tuple[str, bool]]) -> dict[Key, Tally]:
+    """``contributions(new) - contributions(old)``, without zero entries."""
+    out: dict[Key, Tally] = defaultdict(lambda: [0, 0, 0, 0])
+    for key, tally in contributions(new).items():
+        out[key] = list(tally)
+    for key, tally in contributions(old).items():
+        current = out[key]
+        for i in range(4):
+            current[i] -= tally[i]
+    return {k: v for k, v in out.items() if any(v)}
+
+
+def latest_wins(current: tuple[datetime, Any] | None, at: datetime) -> bool:
+    """Whether a measurement at ``at`` replaces ``current`` (the latest in the period counts)."""
+    return current is None or at >= current[0]
+
+
+def rollup(values: Mapping[str, Mapping[str, Tally]], areas: Mapping[str, Iterable[str]]) -> dict[str, dict[str, Tally]]:
+    """Sum per-village tallies ``{village: {indicator: tally}}`` into ``{area: {indicator: tally}}``.
+
+    ``areas`` maps each area to its villages (a village may belong to more than one area, e.g. to
+    a kecamatan and to a Puskesmas catchment).
+    """
+    out: dict[str, dict[str, Tally]] = {}
+    for area, villages in areas.items():
+        sums: dict[str, Tally] = {}
+        for village in villages:
+            for indicator, tally in values.get(village, {}).items():
+                into = sums.setdefault(indicator, [0] * len(tally))
+                for i, v in enumerate(tally):
+                    into[i] += v
+        out[area] = sums
+    return out
+
+
+def percentage(numerator: int, denominator: int | None) -> float | None:
+    """``numerator / denominator`` in percent, one decimal; None without a denominator."""
+    if not denominator:
+        return None
+    return round(100.0 * numerator / denominator, 1)
+
+
+def target_for(indicator: Indicator, period: str, cumulative: bool) -> float | None:
+    """The target a monthly or year-to-date value is compared with."""
+    if indicator.target is None:
+        return None
+    if indicator.ytd == "prorata":
+        months = month_number(period) if cumulative else 1
+        return round(indicator.target * months / 12, 1)
+    return indicator.target
+
+
+def colour(value: float | None, target: float | None, direction: Direction = "up",
+           yellow_ratio: float = 0.8) -> Colour | None:
+    """Green at or beyond the target, yellow within 80 % of it, red below (ilp-domain §0).
+
+    For a lower-is-better indicator the rule is mirrored: green at or below the target, yellow up
+    to target / 0.8 (i.e. the target is at least 80 % of the value), red above.
+    """
+    if value is None or target is None:
+        return None
+    if direction == "up":
+        if value >= target:
+            return "green"
+        return "yellow" if value >= yellow_ratio * target else "red"
+    if value <= target:
+        return "green"
+    return "yellow" if value * yellow_ratio <= target else "red"
+
+
+def cell(indicator: Indicator, numerator: int, measured: int, population: int | None, *,
+         period: str, cumulative: bool = False) -> dict:
+    """The contract's ``{"numerator", "denominator", "value"}`` plus ``target`` and ``colour``."""
+    if indicator.base is None:
+        return {"numerator": numerator, "denominator": None, "value": numerator, "target": None, "colour": None}
+    denominator = population if indicator.target_groups else measured
+    value = percentage(numerator, denominator)
+    target = target_for(indicator, period, cumulative)
+    return {"numerator": numerator, "denominator": denominator, "value": value, "target": target,
+            "colour": colour(value, target, indicator.direction, indicator.yellow_ratio)}
+
+
+def area_cells(registry: Iterable[Indicator], tallies: Mapping[str, Tally], populations: Mapping[str, int],
+               period: str) -> tuple[dict, dict]:
+    """(monthly cells, year-to-date cells) of one area from its tallies and target populations."""
+    monthly, ytd = {}, {}
+    for indicator in registry:
+        n, m, yn, ym = tallies.get(indicator.id, (0, 0, 0, 0))
+        groups = indicator.target_groups
+        population = sum(populations[g] for g in groups if g in populations) if groups else None
+        if groups and not any(g in populations for g in groups):
+            population = None
+        monthly[indicator.id] = cell(indicator, n, m, population, period=period)
+        ytd[indicator.id] = cell(indicator, yn, ym, population, period=period, cumulative=True)
+    return monthly, ytd
+
+
+REFERRAL_STATUSES = ("made", "received", "attended", "completed", "cancelled", "overdue")
+
+
+REFERRAL_RANK = {"made": 0, "received": 1, "overdue": 2, "attended": 3, "completed": 4, "cancelled": 4}
+
+
+OPEN_STATUSES = frozenset({"made", "received", "attended", "overdue"})
+
+
+def referral_summary(counts: Mapping[str, int], feedback: int) -> dict:
+    """Follow-up aggregates of one area: per current status, open, and % closed with feedback."""
+    made = sum(counts.values())
+    out = {status: int(counts.get(status, 0)) for status in REFERRAL_STATUSES}
+    out["total"] = made
+    out["open"] = sum(int(counts.get(s, 0)) for s in OPEN_STATUSES)
+    out["feedback"] = feedback
+    out["completed_pct"] = percentage(int(counts.get("completed", 0)), made)
+    return out

@@ -1,0 +1,1 @@
+"""The dashboard's read model: pure staging of events (``staging``) and the batched writes (``flush``)."""

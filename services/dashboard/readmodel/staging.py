@@ -1,0 +1,175 @@
+"""Staging, pure: what each event means for the read model, merged per batch (:class:`Pending`).
+
+The dashboard consumes with a batch handler: the shared consumer hands it every new event of a
+batch in one SAVEPOINT. Each event is *staged* (:func:`stage`), the stagings are merged, and
+``readmodel.flush`` writes the lot. If anything in a batch fails, the shared consumer falls back to
+one event at a time, which isolates and dead-letters a poison event.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from services.dashboard.domain import arithmetic
+from services.dashboard.domain.registry import Indicator, verdicts
+from shared.contracts.events import (
+    EventData,
+    FacilityRegistered,
+    PersonLinked,
+    ReferralMade,
+    ReferralUpdated,
+    TargetSet,
+    VisitRecorded,
+    VisitScreened,
+)
+from shared.time import period_of, utc
+
+CHUNK = 500
+
+
+ALL = "*"  # "every area changed" (facilities, targets)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One person-level verdict: ``person_id`` measured for ``indicator`` at ``at``."""
+
+    person_id: str
+    indicator: str
+    period: str
+    village: str
+    at: datetime
+    positive: bool
+
+
+@dataclass(frozen=True)
+class Link:
+    """``previous`` (a provisional id) is now ``person_id``."""
+
+    previous: str
+    person_id: str
+
+
+@dataclass
+class ReferralPatch:
+    """What the events of one referral say about it; merged in the batch, then upserted."""
+
+    referral_id: str
+    village_code: str
+    period: str
+    made_at: datetime
+    status: str
+    status_at: datetime
+    due_at: datetime | None = None
+    urgency: str | None = None
+    destination_level: str | None = None
+    feedback: bool = False
+
+    @property
+    def rank(self) -> int:
+        return arithmetic.REFERRAL_RANK.get(self.status, 0)
+
+    def merge(self, other: ReferralPatch) -> None:
+        for name in ("due_at", "urgency", "destination_level"):
+            if getattr(other, name) is not None:
+                setattr(self, name, getattr(other, name))
+        if (other.status_at, other.rank) >= (self.status_at, self.rank):
+            self.status, self.status_at = other.status, other.status_at
+        self.feedback = self.feedback or other.feedback
+
+    def row(self) -> dict:
+        return {"referral_id": self.referral_id, "village_code": self.village_code, "period": self.period,
+                "made_at": self.made_at, "due_at": self.due_at, "urgency": self.urgency,
+                "destination_level": self.destination_level, "status": self.status, "status_rank": self.rank,
+                "status_at": self.status_at, "feedback": self.feedback}
+
+
+@dataclass
+class Pending:
+    """Everything a transaction's events will change, in arrival order where order matters."""
+
+    # per counted event, by its natural key (event type, natural id): (village, period, indicator) -> n
+    counts: dict[tuple[str, str], Counter] = field(default_factory=dict)
+    ops: list[Observation | Link] = field(default_factory=list)
+    fresh: dict[str, datetime] = field(default_factory=dict)  # village -> latest event time
+    targets: dict[tuple[str, int, str], int] = field(default_factory=dict)
+    facilities: dict[str, FacilityRegistered] = field(default_factory=dict)
+    referrals: dict[str, ReferralPatch] = field(default_factory=dict)
+    villages: set[str] = field(default_factory=set)  # changed areas, for live pages
+
+    def merge(self, other: Pending) -> None:
+        for key, counted in other.counts.items():
+            self.counts.setdefault(key, counted)  # the same event twice in a batch counts once
+        self.ops.extend(other.ops)
+        for village, at in other.fresh.items():
+            if village not in self.fresh or at > self.fresh[village]:
+                self.fresh[village] = at
+        self.targets.update(other.targets)
+        for fid, facility in other.facilities.items():
+            old = self.facilities.get(fid)
+            if old is None or facility.revision >= old.revision:
+                self.facilities[fid] = facility
+        for rid, patch in other.referrals.items():
+            if rid in self.referrals:
+                self.referrals[rid].merge(patch)
+            else:
+                self.referrals[rid] = patch
+        self.villages |= other.villages
+
+    def __bool__(self) -> bool:
+        return bool(self.counts or self.ops or self.fresh or self.targets or self.facilities or self.referrals)
+
+
+NATURAL_ID = {VisitRecorded: "visit_id", VisitScreened: "visit_id", ReferralMade: "referral_id",
+              ReferralUpdated: "update_id"}
+
+
+def natural_key(event: EventData) -> tuple[str, str]:
+    """What makes a counted event the same event whatever its delivery: a visit is counted once
+    per ``visit_id``, a referral once per ``referral_id``, a status change once per ``update_id``."""
+    return event.ce_type, str(getattr(event, NATURAL_ID[type(event)]))
+
+
+def stage(event_data: EventData, registry: Iterable[Indicator]) -> Pending:
+    """What one event means for the read model (pure; raises on data it cannot use)."""
+    staged = Pending()
+    if isinstance(event_data, TargetSet):
+        staged.targets[(event_data.village_code, event_data.year, event_data.target)] = event_data.count
+        staged.villages.add(ALL)
+        return staged
+    if isinstance(event_data, FacilityRegistered):
+        staged.facilities[event_data.facility_id] = event_data
+        staged.villages.add(ALL)
+        return staged
+    if isinstance(event_data, PersonLinked):
+        staged.ops.append(Link(event_data.previous_person_id, event_data.person_id))
+        staged.villages.add(ALL)
+        return staged
+    when = event_data.event_time()
+    village = getattr(event_data, "village_code", None)
+    if when is None or village is None:
+        return staged
+    period = period_of(when)  # the month in the event's own offset (WIB/WITA/WIT)
+    at = utc(when)
+    for indicator, verdict in verdicts(registry, event_data):
+        if indicator.kind == "count":
+            staged.counts.setdefault(natural_key(event_data), Counter())[(village, period, indicator.id)] += int(verdict)
+        else:
+            staged.ops.append(Observation(str(event_data.person_id), indicator.id, period, village, at, verdict))
+    if isinstance(event_data, ReferralMade):
+        staged.referrals[str(event_data.referral_id)] = ReferralPatch(
+            referral_id=str(event_data.referral_id), village_code=village, period=period, made_at=at,
+            status="made", status_at=at, due_at=utc(event_data.due_at), urgency=event_data.urgency,
+            destination_level=event_data.destination_level)
+    elif isinstance(event_data, ReferralUpdated):
+        made = event_data.made_at
+        staged.referrals[str(event_data.referral_id)] = ReferralPatch(
+            referral_id=str(event_data.referral_id), village_code=village, period=period_of(made),
+            made_at=utc(made), status=event_data.status, status_at=at,
+            feedback=event_data.status == "completed" and bool(event_data.feedback))
+    staged.fresh[village] = at
+    staged.villages.add(village)
+    return staged

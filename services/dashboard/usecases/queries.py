@@ -1,0 +1,235 @@
+"""PWS queries: which area a request shows (:func:`resolve`), the read-model sums per village, and the
+PWS answer (:func:`pws`) in the contract's shape with its additions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.dashboard import models
+from services.dashboard.domain import access, arithmetic, publication
+from services.dashboard.domain.registry import REGISTRY, Indicator
+from services.dashboard.usecases.directory import Directory, DirectoryCache
+from shared.regions import RegionIndex, covers, is_region_code
+from shared.time import utc
+
+
+@dataclass(frozen=True)
+class Area:
+    """One row of a PWS table: a region (by code prefix) or a Puskesmas catchment (by villages)."""
+
+    code: str
+    name: str
+    level: str
+    villages: frozenset[str] | None = None  # None: every village whose code the area covers
+
+
+@dataclass(frozen=True)
+class View:
+    """What a PWS request shows: the area, its rows, and the breadcrumb from the viewer's scope."""
+
+    area: Area
+    rows: list[Area]
+    by: str
+    path: list[dict]
+
+
+class NotFound(LookupError):
+    """Unknown region code or Puskesmas."""
+
+
+def resolve(regions: RegionIndex, directory: Directory, target: str, scope: str, by: str | None = None) -> View:
+    """The view of ``target`` (a region code or a Puskesmas id) for a viewer scoped to ``scope``."""
+    if is_region_code(target):
+        region = regions.get(target)
+        if region is None:
+            raise NotFound(f"unknown region code {target}")
+        area = Area(region.code, region.name, region.level)
+        if by == "puskesmas" and region.level != "desa":
+            rows = sorted((Area(f.facility_id, f.name, "puskesmas", directory.catchment.get(f.facility_id, frozenset()))
+                           for f in directory.facilities.values()
+                           if directory.puskesmas(f.facility_id) and covers(target, f.village_code)
+                           and access.may_view(scope, f.facility_id, directory.catchment)),
+                          key=lambda a: a.name)
+        else:
+            by = "wilayah"
+            rows = [Area(c.code, c.name, c.level) for c in regions.children(target)]
+        chain = [a for a in regions.ancestors(target) if access.may_view(scope, a.code, directory.catchment)]
+        if not is_region_code(scope):
+            chain = [{"code": scope, "name": _puskesmas_name(directory, scope), "level": "puskesmas"}]
+        else:
+            chain = [{"code": a.code, "name": a.name, "level": a.level} for a in chain]
+        path = [*chain, {"code": area.code, "name": area.name, "level": area.level}]
+        return View(area, rows, by or "wilayah", path)
+    facility = directory.puskesmas(target)
+    if facility is None:
+        raise NotFound(f"unknown Puskesmas {target}")
+    villages = directory.catchment.get(target, frozenset())
+    area = Area(target, facility.name, "puskesmas", villages)
+    rows = [Area(v, _region_name(regions, v), "desa") for v in sorted(villages)]
+    path = []
+    if is_region_code(scope):
+        root = regions.get(scope)
+        path.append({"code": scope, "name": root.name if root else scope, "level": access.level_of(scope)})
+    path.append({"code": area.code, "name": area.name, "level": "puskesmas"})
+    return View(area, rows, "desa", path)
+
+
+def _region_name(regions: RegionIndex, code: str) -> str:
+    region = regions.get(code)
+    return region.name if region else code
+
+
+def _puskesmas_name(directory: Directory, facility_id: str) -> str:
+    f = directory.facilities.get(facility_id)
+    return f.name if f else facility_id
+
+
+def _filter(column, area: Area):  # noqa: ANN001, ANN202
+    if area.villages is not None:
+        return column.in_(sorted(area.villages) or [""])
+    return and_(column >= area.code, column < area.code + "/")  # the code and everything below it
+
+
+async def village_tallies(session: AsyncSession, area: Area, period: str) -> dict[str, dict[str, list[int]]]:
+    """Per village and indicator: [numerator, measured] of ``period`` and the year-to-date pair."""
+    c = models.cells
+    this = c.c.period == period
+    query = (select(c.c.village_code, c.c.indicator,
+                    func.sum(case((this, c.c.numerator), else_=0)), func.sum(case((this, c.c.measured), else_=0)),
+                    func.sum(c.c.ytd_numerator), func.sum(c.c.ytd_measured))
+             .where(_filter(c.c.village_code, area), c.c.period >= arithmetic.year_start(period), c.c.period <= period)
+             .group_by(c.c.village_code, c.c.indicator))
+    out: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    for village, indicator, n, m, yn, ym in await session.execute(query):
+        out[village][indicator] = [int(n or 0), int(m or 0), int(yn or 0), int(ym or 0)]
+    return out
+
+
+async def village_targets(session: AsyncSession, area: Area, year: int) -> dict[str, dict[str, list[int]]]:
+    t = models.targets
+    out: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    query = select(t.c.village_code, t.c.target, t.c.count).where(_filter(t.c.village_code, area), t.c.year == year)
+    for village, group, count in await session.execute(query):
+        out[village][group] = [int(count)]
+    return out
+
+
+async def village_freshness(session: AsyncSession, area: Area) -> dict[str, tuple[datetime, datetime]]:
+    t = models.freshness
+    query = select(t.c.village_code, t.c.last_event_at, t.c.received_at).where(_filter(t.c.village_code, area))
+    return {v: (utc(last), utc(received)) for v, last, received in await session.execute(query)}
+
+
+async def village_referrals(session: AsyncSession, area: Area, period: str) -> dict[str, dict[str, list[int]]]:
+    """Per village and current status: [made this month, made this year so far]; plus ``feedback``."""
+    r = models.referrals
+    this = r.c.period == period
+    query = (select(r.c.village_code, r.c.status, func.sum(case((this, 1), else_=0)), func.count(),
+                    func.sum(case((and_(this, r.c.feedback), 1), else_=0)), func.sum(case((r.c.feedback, 1), else_=0)))
+             .where(_filter(r.c.village_code, area), r.c.period >= arithmetic.year_start(period), r.c.period <= period)
+             .group_by(r.c.village_code, r.c.status))
+    out: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    for village, status, month, ytd, fb_month, fb_ytd in await session.execute(query):
+        out[village][status] = [int(month or 0), int(ytd or 0)]
+        fb = out[village].setdefault("feedback", [0, 0])
+        fb[0] += int(fb_month or 0)
+        fb[1] += int(fb_ytd or 0)
+    return out
+
+
+@dataclass
+class Context:
+    """What a PWS query needs besides the session."""
+
+    regions: RegionIndex
+    registry: tuple[Indicator, ...] = REGISTRY
+    directory: DirectoryCache = field(default_factory=DirectoryCache)
+    fresh_days: float = 7
+    silent_days: float = 14
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, scope: str,
+              by: str | None = None, now: datetime | None = None) -> dict:
+    """The PWS table of ``target`` for ``period``: total and next-level rows (contract shape), each
+    with year-to-date cells, freshness and referral follow-up; plus the per-village freshness list."""
+    now = now or datetime.now(timezone.utc)
+    directory = await ctx.directory.get(session)
+    view = resolve(ctx.regions, directory, target, scope, by)
+    area = view.area
+    tallies = await village_tallies(session, area, period)
+    populations = await village_targets(session, area, int(period[:4]))
+    fresh = await village_freshness(session, area)
+    refs = await village_referrals(session, area, period)
+    if area.villages is not None:
+        known = set(area.villages)
+    else:
+        known = {r.code for r in ctx.regions.villages_under(area.code)}
+    villages = known | set(tallies) | set(populations) | set(fresh) | set(refs)
+    if area.villages is not None:
+        villages &= area.villages
+
+    # Each village's ancestors by code length, once, so each row finds its villages by lookup
+    # instead of testing every village against every row.
+    ordered = sorted(villages)
+    prefix_lengths = {len(a.code) for a in (area, *view.rows) if a.villages is None}
+    under: dict[str, list[str]] = defaultdict(list)
+    for village in ordered:
+        for length in prefix_lengths:
+            if len(village) == length or (len(village) > length and village[length] == "."):
+                under[village[:length]].append(village)
+
+    def summary(a: Area) -> dict:
+        members = [v for v in ordered if v in a.villages] if a.villages is not None else under.get(a.code, [])
+        tally = arithmetic.rollup(tallies, {"a": members})["a"]
+        pops = {g: v[0] for g, v in arithmetic.rollup(populations, {"a": members})["a"].items()}
+        monthly, ytd = arithmetic.area_cells(ctx.registry, tally, pops, period)
+        lasts = [fresh[v][0] for v in members if v in fresh]
+        statuses = [publication.freshness_status(fresh[v][0] if v in fresh else None, now, ctx.fresh_days, ctx.silent_days)
+                    for v in members if v in known]
+        ref = arithmetic.rollup(refs, {"a": members})["a"]
+        feedback = ref.pop("feedback", [0, 0])
+        return {
+            "code": a.code, "name": a.name, "level": a.level,
+            "indicators": monthly,
+            "ytd": {"indicators": ytd},
+            "last_event_at": _iso(max(lasts)) if lasts else None,
+            "villages": len(statuses),
+            "silent_villages": statuses.count("senyap"),
+            "referrals": {"month": arithmetic.referral_summary({s: v[0] for s, v in ref.items()}, feedback[0]),
+                          "ytd": arithmetic.referral_summary({s: v[1] for s, v in ref.items()}, feedback[1])},
+        }
+
+    total = summary(area)
+    rows = [summary(a) for a in view.rows]
+    freshness = []
+    for village in sorted(villages & known if known else villages):
+        last, received = fresh.get(village, (None, None))
+        status = publication.freshness_status(last, now, ctx.fresh_days, ctx.silent_days)
+        parent = ctx.regions.get(village[:8])
+        freshness.append({"code": village, "name": _region_name(ctx.regions, village),
+                          "kecamatan": parent.name if parent else village[:8],
+                          "last_event_at": _iso(last), "received_at": _iso(received),
+                          "days": None if last is None else int((now - last).total_seconds() // 86400),
+                          "status": status})
+    order = {"senyap": 0, "lama": 1, "baru": 2}
+    freshness.sort(key=lambda f: (order[f["status"]], f["last_event_at"] or "", f["code"]))
+    return {
+        "region": {"code": area.code, "name": area.name, "level": area.level},
+        "period": period,
+        "by": view.by,
+        "path": view.path,
+        "total": {k: v for k, v in total.items() if k not in ("code", "name", "level")},
+        "rows": rows,
+        "freshness": freshness,
+        "generated_at": now.isoformat(),
+    }

@@ -1,0 +1,52 @@
+"""Reading referrals: one with its history, and the pages a facility may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from services.referral import models, store
+from shared.time import utc
+
+
+async def get_referral(session: Any, referral_id: str) -> dict[str, Any] | None:
+    """One referral with its history, or None."""
+    t = models.referrals
+    row = (await session.execute(select(t).where(t.c.referral_id == referral_id))).mappings().first()
+    if row is None:
+        return None
+    return store.view(row, (await store.steps_of(session, [referral_id]))[referral_id])
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+async def list_referrals(session: Any, facility_id: str, *, status: str | None = None, direction: str | None = None,
+                         since: datetime | None = None, limit: int = 100, after: tuple[datetime, str] | None = None
+                         ) -> Page:
+    """What a facility (and those under it) sent and must receive, oldest change first."""
+    t = models.referrals
+    scope = await store.scope(session, facility_id)
+    sent, received = t.c.origin_facility_id.in_(scope), t.c.destination_facility_id.in_(scope)
+    query = select(t).where({"sent": sent, "received": received}.get(direction or "", sent | received))
+    if status == "overdue":
+        query = query.where(t.c.overdue.is_(True), t.c.overdue_cleared.is_(False))
+    elif status:
+        query = query.where(t.c.status == status)
+    if since is not None:
+        query = query.where(t.c.updated_at >= utc(since))
+    if after is not None:
+        at, rid = utc(after[0]), after[1]
+        query = query.where((t.c.updated_at > at) | ((t.c.updated_at == at) & (t.c.referral_id > rid)))
+    rows = (await session.execute(query.order_by(t.c.updated_at, t.c.referral_id).limit(limit + 1))).mappings().all()
+    more, rows = len(rows) > limit, rows[:limit]
+    steps = await store.steps_of(session, [r["referral_id"] for r in rows])
+    items = [store.view(r, steps[r["referral_id"]]) for r in rows]
+    cursor = f"{items[-1]['updated_at']}|{items[-1]['referral_id']}" if more else None
+    return Page(items, cursor)
