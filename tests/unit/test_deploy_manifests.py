@@ -250,7 +250,7 @@ def granted(user: dict[str, Any]) -> set[tuple[str, str, str]]:
 def needed(service: str) -> set[tuple[str, str, str]]:
     consumed = [t.name for t in CATALOGUE if service in t.consumers]
     produced = [t.name for t in CATALOGUE if service in t.producers]
-    rules = {("group", service, "Read")} if consumed else set()
+    rules = {("group", service, "Read"), ("group", f"{service}-dlq", "Describe")} if consumed else set()
     rules |= {("topic", n, "Read") for n in consumed}
     rules |= {("topic", n, "Write") for n in produced}
     rules |= {("topic", dlq_topic(n, service), "Write") for n in consumed}
