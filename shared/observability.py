@@ -148,11 +148,17 @@ class DeadLetterOffsets:
         from aiokafka import AIOKafkaConsumer, TopicPartition
 
         if self._consumer is None:
-            self._consumer = AIOKafkaConsumer(
+            consumer = AIOKafkaConsumer(
                 group_id=dlq_group(self.service), enable_auto_commit=False, client_id=f"jejaring-{self.service}-dlq-depth",
                 **self.kafka_settings.client_options(),
             )
-            await self._consumer.start()
+            try:
+                await consumer.start()
+            except BaseException:  # broker away: try again at the next refresh
+                with contextlib.suppress(Exception):
+                    await consumer.stop()
+                raise
+            self._consumer = consumer
         if tuple(topics) != self._topics:
             partitions = []
             for topic in topics:
