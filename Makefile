@@ -14,13 +14,20 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-# PostgreSQL and Chromium for the integration and browser tests, wrk for the benchmark (Debian packages).
+# PostgreSQL and Chromium for the integration and browser tests, wrk for the benchmark, promtool for
+# the alert rule tests (Debian packages). promtool is taken out of Debian's prometheus package
+# rather than installing it, which would start a Prometheus server.
 system-deps:
-	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v wrk >/dev/null; then \
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v wrk >/dev/null && command -v promtool >/dev/null; then \
 	  echo "system packages present"; \
 	else \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql chromium chromium-driver wrk >/dev/null; \
+	  if ! command -v promtool >/dev/null; then \
+	    tmp=$$(mktemp -d) && chmod 755 "$$tmp" && (cd "$$tmp" && apt-get download -qq prometheus) \
+	    && dpkg-deb --fsys-tarfile "$$tmp"/prometheus_*.deb | tar -xO ./usr/bin/promtool > "$$tmp/promtool" \
+	    && $$SUDO install -m 755 "$$tmp/promtool" /usr/local/bin/promtool && rm -rf "$$tmp"; \
+	  fi; \
 	fi
 
 run: $(STAMP)

@@ -2,8 +2,9 @@
 
 Plain YAML checks, no cluster: Kustomize references resolve, every catalogue topic and DLQ has a
 KafkaTopic, ACLs are exactly what each service needs, KEDA never scales past the partitions it
-scales on, pods are hardened and probed on the contract ports. Where ``kubectl`` is installed, the
-kustomizations are also rendered.
+scales on, pods are hardened and probed on the contract ports, each service gets its database. Where
+``kubectl`` is installed, the overlays are also rendered and checked as applied (production, its
+external-database variant, dev); tests/unit/test_deploy_schemas.py validates what they render.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 CLUSTER = "jejaring"
 NAMESPACE = "jejaring"
-# docs: contracts.md, "Ports"
-PORTS = {"dashboard": 8000, "registration": 8001, "screening": 8002, "referral": 8003}
+# docs: contracts.md, "Ports" (surveillance: the fifth service, once the catalogue has its topics)
+PORTS = {"dashboard": 8000, "registration": 8001, "screening": 8002, "referral": 8003, "surveillance": 8004}
 # The catalogue's outside producers and the KafkaUser each maps to.
 EXTERNAL_USERS = {"facility systems": "facility-system"}
 BY_NAME = {t.name: t for t in CATALOGUE}
@@ -35,9 +36,24 @@ CONSUMERS = sorted({n for t in CATALOGUE for n in t.consumers})
 KUSTOMIZE_KINDS = {"Kustomization", "Component"}
 
 
+def _patch_files() -> set[Path]:
+    """Files that kustomizations use as patches: partial objects, not manifests."""
+    files = set()
+    for path in K8S.rglob("kustomization.yaml"):
+        for patch in yaml.safe_load(path.read_text()).get("patches", []):
+            if "path" in patch:
+                files.add((path.parent / patch["path"]).resolve())
+    return files
+
+
+PATCH_FILES = _patch_files()
+
+
 def _load() -> list[tuple[Path, dict[str, Any]]]:
     docs = []
     for path in sorted(K8S.rglob("*.yaml")):
+        if path.resolve() in PATCH_FILES:
+            continue
         for doc in yaml.safe_load_all(path.read_text()):
             if doc:
                 docs.append((path, doc))
@@ -115,17 +131,44 @@ def test_every_manifest_is_part_of_a_kustomization() -> None:
     listed = set()
     for path, doc in kustomizations():
         listed |= {(path.parent / entry).resolve() for entry in doc.get("resources", [])}
+    listed |= PATCH_FILES
     for path in K8S.rglob("*.yaml"):
         if path.name != "kustomization.yaml":
             assert path.resolve() in listed, f"{path.relative_to(ROOT)} is not listed in its kustomization"
 
 
+def overlay(name: str) -> dict[str, Any]:
+    (doc,) = [doc for path, doc in kustomizations() if path.parent == K8S / "overlays" / name]
+    return doc
+
+
 def test_production_overlay_combines_everything() -> None:
-    (overlay,) = [doc for path, doc in kustomizations() if path.parent == K8S / "overlays" / "production"]
-    assert overlay["namespace"] == NAMESPACE
-    assert {"../../base", "../../kafka"} <= set(overlay["resources"])
-    assert {"../../components/keda", "../../components/network-policies"} <= set(overlay["components"])
-    assert [i["name"] for i in overlay.get("images", [])] == ["jejaring"]
+    production = overlay("production")
+    assert production["namespace"] == NAMESPACE
+    assert {"../../base", "../../kafka"} <= set(production["resources"])
+    components = production["components"]
+    assert {"../../components/keda", "../../components/network-policies", "../../components/monitoring"} <= set(
+        components
+    )
+    # The database operator by default, with backups; backups patch the Clusters, so they come after.
+    assert components.index("../../components/postgres") < components.index("../../components/postgres-backup")
+    assert [i["name"] for i in production.get("images", [])] == ["jejaring"]
+
+
+def test_external_database_overlay_is_production_without_the_operator() -> None:
+    production, external = overlay("production"), overlay("production-external-db")
+    assert external["resources"] == production["resources"]
+    dropped = {"../../components/postgres", "../../components/postgres-backup"}
+    assert external["components"] == [c for c in production["components"] if c not in dropped]
+    assert external["images"] == production["images"]
+
+
+def test_dev_overlay_is_small_and_has_its_database() -> None:
+    dev = overlay("dev")
+    assert dev["namespace"] == NAMESPACE
+    assert {"../../base", "../../kafka"} <= set(dev["resources"])
+    assert "../../components/postgres" in dev["components"]
+    assert "../../components/keda" not in dev["components"], "one replica each: nothing to scale"
 
 
 # -- Kafka: cluster, topics, users -----------------------------------------------------------------
@@ -207,7 +250,7 @@ def granted(user: dict[str, Any]) -> set[tuple[str, str, str]]:
 def needed(service: str) -> set[tuple[str, str, str]]:
     consumed = [t.name for t in CATALOGUE if service in t.consumers]
     produced = [t.name for t in CATALOGUE if service in t.producers]
-    rules = {("group", service, "Read")} if consumed else set()
+    rules = {("group", service, "Read"), ("group", f"{service}-dlq", "Describe")} if consumed else set()
     rules |= {("topic", n, "Read") for n in consumed}
     rules |= {("topic", n, "Write") for n in produced}
     rules |= {("topic", dlq_topic(n, service), "Write") for n in consumed}
@@ -272,7 +315,8 @@ def test_scaled_object_follows_the_consumer_group_and_partitions(service: str) -
 
 
 def test_every_service_is_deployed() -> None:
-    assert set(named("Deployment")) == set(SERVICES) == set(PORTS)
+    assert set(named("Deployment")) == set(SERVICES)
+    assert set(SERVICES) <= set(PORTS), f"no contract port for {sorted(set(SERVICES) - set(PORTS))}"
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -366,20 +410,104 @@ def test_network_policies_deny_all_then_allow_each_service() -> None:
 # -- rendering, where kubectl is at hand -----------------------------------------------------------
 
 
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
-@pytest.mark.parametrize("target", ["base", "kafka", "overlays/production"])
-def test_kustomize_renders(target: str) -> None:
+needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
+OVERLAYS = ["overlays/production", "overlays/production-external-db", "overlays/dev"]
+
+
+def render(target: str) -> list[dict[str, Any]]:
     result = subprocess.run(
         ["kubectl", "kustomize", str(K8S / target)], capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0, result.stderr
-    rendered = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+def rendered_named(docs: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
+    return {d["metadata"]["name"]: d for d in docs if d["kind"] == kind}
+
+
+def rendered_env(deployment: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    (c,) = deployment["spec"]["template"]["spec"]["containers"]
+    return {e["name"]: e for e in c["env"]}
+
+
+@needs_kubectl
+@pytest.mark.parametrize("target", ["base", "kafka", *OVERLAYS])
+def test_kustomize_renders(target: str) -> None:
+    rendered = render(target)
     for doc in rendered:
         if doc["kind"] != "Namespace":
             assert doc["metadata"].get("namespace") == NAMESPACE, f"{doc['kind']}/{doc['metadata']['name']}"
-    if target == "overlays/production":
+    names = [(d["kind"], d["metadata"]["name"]) for d in rendered]
+    assert len(names) == len(set(names)), "an object rendered twice"
+    if target.startswith("overlays/production"):
         for doc in rendered:
             if doc["kind"] == "Deployment":
                 assert "replicas" not in doc["spec"], "KEDA owns the replica count"
                 image = doc["spec"]["template"]["spec"]["containers"][0]["image"]
                 assert image != "jejaring", "the overlay sets the image"
+
+
+@needs_kubectl
+@pytest.mark.parametrize("target", OVERLAYS)
+def test_each_service_gets_its_own_database(target: str) -> None:
+    rendered = render(target)
+    clusters = rendered_named(rendered, "Cluster")
+    for service, deployment in rendered_named(rendered, "Deployment").items():
+        ref = rendered_env(deployment)["DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+        if target.endswith("external-db"):
+            assert (ref["name"], ref["key"]) == (f"{service}-secrets", "DATABASE_URL")
+            continue
+        # CloudNativePG writes <cluster>-app; its database and owner are the service's.
+        assert (ref["name"], ref["key"]) == (f"{service}-db-app", "uri")
+        initdb = clusters[f"{service}-db"]["spec"]["bootstrap"]["initdb"]
+        assert (initdb["database"], initdb["owner"]) == (service, service)
+        registration = rendered_env(deployment).get("JEJARING_PERSON_ID_SECRET")
+        if registration:  # never generated: it must survive a database rebuild
+            assert registration["valueFrom"]["secretKeyRef"]["name"] == "registration-secrets"
+    if target.endswith("external-db"):
+        assert not clusters
+    else:
+        assert set(clusters) == {f"{s}-db" for s in SERVICES}
+
+
+@needs_kubectl
+def test_production_databases_are_replicated_and_backed_up() -> None:
+    rendered = render("overlays/production")
+    (store,) = rendered_named(rendered, "ObjectStore").values()
+    creds = store["spec"]["configuration"]["s3Credentials"]
+    assert {creds["accessKeyId"]["name"], creds["secretAccessKey"]["name"]} == {"jejaring-backup-s3"}
+    assert store["spec"]["retentionPolicy"]
+    backups = {b["spec"]["cluster"]["name"]: b for b in rendered_named(rendered, "ScheduledBackup").values()}
+    for name, cluster in rendered_named(rendered, "Cluster").items():
+        assert cluster["spec"]["instances"] >= 2, f"{name}: a standby for failover"
+        (plugin,) = cluster["spec"]["plugins"]
+        assert plugin["isWALArchiver"] is True
+        assert plugin["parameters"]["barmanObjectName"] == store["metadata"]["name"]
+        assert backups[name]["spec"]["method"] == "plugin"
+        assert backups[name]["spec"]["pluginConfiguration"]["name"] == plugin["name"]
+    for doc in rendered:
+        assert doc["kind"] != "Secret", "secrets are referenced, never rendered"
+
+
+@needs_kubectl
+def test_dev_overlay_runs_one_of_everything() -> None:
+    rendered = render("overlays/dev")
+    (pool,) = rendered_named(rendered, "KafkaNodePool").values()
+    assert pool["spec"]["replicas"] == 1 and set(pool["spec"]["roles"]) == {"controller", "broker"}
+    (kafka,) = rendered_named(rendered, "Kafka").values()
+    config = kafka["spec"]["kafka"]["config"]
+    assert config["min.insync.replicas"] == 1
+    assert config["default.replication.factor"] == config["offsets.topic.replication.factor"] == 1
+    assert config["transaction.state.log.replication.factor"] == 1
+    topics = rendered_named(rendered, "KafkaTopic")
+    assert len(topics) == len(kafka_topics())
+    assert {t["spec"]["replicas"] for t in topics.values()} == {1}
+    common = [c for c in rendered if c["kind"] == "ConfigMap" and c["metadata"]["name"].startswith("jejaring-common")]
+    assert common[0]["data"]["JEJARING_KAFKA_REPLICATION_FACTOR"] == "1"
+    for name, deployment in rendered_named(rendered, "Deployment").items():
+        assert deployment["spec"]["replicas"] == 1, name
+    for name, cluster in rendered_named(rendered, "Cluster").items():
+        assert cluster["spec"]["instances"] == 1, name
+        assert "plugins" not in cluster["spec"], f"{name}: dev keeps no backups"
+    assert not rendered_named(rendered, "ScaledObject")

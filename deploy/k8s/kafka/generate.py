@@ -91,6 +91,8 @@ def users_yaml() -> str:
         acls = ""
         if consumed:
             acls += "      # consumer group\n" + _rule("group", service, ["Read"])
+            acls += "      # what of its DLQs was redriven (read for the DLQ depth metric, docs/operations.md)\n"
+            acls += _rule("group", f"{service}-dlq", ["Describe"])
             acls += "      # consumed topics\n" + "".join(_rule("topic", n, ["Read", "Describe"]) for n in consumed)
         if produced:
             acls += "      # produced topics\n" + "".join(_rule("topic", n, ["Write", "Describe"]) for n in produced)
