@@ -293,7 +293,7 @@ async def bench_backend(database: str, args: argparse.Namespace) -> dict:
         csv_path.write_text(FACILITIES)
         system.cli("facilities", "import", str(csv_path))
         token = system.cli("token", "issue", "--facility", "PKM180106").strip().splitlines()[-1]
-        viewer = system.cli("token", "issue", "--region", "18.01", "--role", "viewer", service_db="dashboard").strip().splitlines()[-1]
+        viewer = system.cli("token", "issue", "--region", "18.01", "--role", "viewer").strip().splitlines()[-1]
         visits = Visits()
         dashboard = Dashboard(system, viewer)
         await drive(system, token, visits, None, 1000, 500, dashboard)  # warm-up

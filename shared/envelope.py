@@ -38,6 +38,7 @@ class KafkaRecord:
     headers: tuple[tuple[str, bytes], ...] = ()
     partition: int | None = None
     offset: int | None = None
+    timestamp: int | None = None  # milliseconds: when the producer's outbox row was written
 
     def header(self, name: str) -> bytes | None:
         """The first header called ``name``."""

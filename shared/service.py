@@ -119,6 +119,7 @@ class Service:
         )
         self.processors: list[BatchProcessor] = []
         self.context: Any = None  # the service's own use-case objects, for its adapters
+        self.gauges: list[Any] = []  # the service's own operational gauges (shared.observability)
         self._tasks: list[asyncio.Task] = []
         self._extra_tasks: list[Callable[[], Awaitable[None]]] = []
         self._replay_pending = False
@@ -189,7 +190,7 @@ class Service:
             for r in raw:
                 grouped.setdefault(r.topic, []).append(
                     KafkaRecord(topic=r.topic, key=r.key, value=r.value or b"", headers=tuple(r.headers or ()),
-                                partition=r.partition, offset=r.offset)
+                                partition=r.partition, offset=r.offset, timestamp=r.timestamp)
                 )
             await process_poll(self.db, self.outbox, [(by_topic[topic], records) for topic, records in grouped.items()])
 

@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import FailureLimiter, bearer
 from shared.errors import safe_reason
+from shared.observability import install_observability
 from shared.service import Service
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,9 @@ def http_app(service: Service, routers: Iterable[APIRouter] = (), *, title: str 
     for name, value in (state or {}).items():
         setattr(app.state, name, value)
     app.add_middleware(InternalErrors)
+    observability = install_observability(service, app, gauges=service.gauges)
+    for processor in service.processors:
+        processor.on_applied = observability.event_applied
 
     @app.exception_handler(HTTPError)
     async def contract_error(_request: Request, exc: HTTPError) -> JSONResponse:

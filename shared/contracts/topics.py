@@ -52,7 +52,7 @@ CATALOGUE: tuple[Topic, ...] = (
     Topic(
         FACILITY_TOKEN,
         ("registration",),
-        ("referral",),
+        ("referral", "dashboard"),
         partitions=1,
         config={"cleanup.policy": "compact"},
         key="token_hash",

@@ -97,6 +97,7 @@ class Outcome:
     callbacks: list[Callable[[], None]] = field(default_factory=list)
     applied: int = 0
     duplicates: int = 0
+    timestamps: list[int | None] = field(default_factory=list)  # of the records applied
 
     def add(self, unit: Unit) -> None:
         self.emitted.extend(unit.emitted)
@@ -137,6 +138,8 @@ class BatchProcessor:
         self.failing_since: float | None = None
         self.last_applied_at: float | None = None
         self.schema: Any = None  # the payload model, for the AsyncAPI document
+        # told of every applied event: its topic and its record's timestamp (ms; the producer's outbox row)
+        self.on_applied: Callable[[str, int | None], None] | None = None
 
     @property
     def source(self) -> str:
@@ -183,9 +186,11 @@ class BatchProcessor:
         whole = await self._apply_whole(session, fresh) if self.batch_handler and len(fresh) > 1 else None
         if whole is not None:
             outcome.add(whole)
+            rejected = {id(message) for message, _reason in whole.rejected}
             for message, reason in whole.rejected:
                 outcome.dead.append(self.dead(message.record, reason, "invalid"))
             outcome.applied += len(fresh) - len(whole.rejected)
+            outcome.timestamps += [m.record.timestamp for m in fresh if id(m) not in rejected]
             fresh = []
         for message in fresh:
             result = await self._apply_one(session, message)
@@ -194,6 +199,7 @@ class BatchProcessor:
             else:
                 outcome.add(result.unit)
                 outcome.applied += 1
+                outcome.timestamps.append(message.record.timestamp)
         await self.inbox.mark(session, self.topic, done)
         return outcome
 
@@ -201,6 +207,9 @@ class BatchProcessor:
         """Count and log an outcome once its transaction committed."""
         self.failing_since = None
         self.last_applied_at = time.time()
+        if self.on_applied is not None:
+            for stamp in outcome.timestamps:
+                self.on_applied(self.topic, stamp)
         self.metrics.consumed.labels(self.service, self.topic).inc(outcome.applied)
         self.metrics.duplicates.labels(self.service, self.topic).inc(outcome.duplicates)
         if outcome.dead:

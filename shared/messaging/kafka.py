@@ -92,7 +92,8 @@ class Producer:
         """Send every record and wait until the broker acknowledged all of them."""
         assert self._producer is not None, "producer not started"
         futures = [
-            await self._producer.send(r.topic, r.value, key=r.key, headers=list(r.headers)) for r in records
+            await self._producer.send(r.topic, r.value, key=r.key, headers=list(r.headers), timestamp_ms=r.timestamp)
+            for r in records
         ]
         results = await asyncio.gather(*futures)
         reset: set[tuple[str, int]] = set()

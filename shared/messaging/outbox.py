@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.db import Database, bulk_insert
 from shared.envelope import KafkaRecord
 from shared.errors import safe_reason
+from shared.time import utc
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ def headers_from_text(text: str) -> tuple[tuple[str, bytes], ...]:
 
 
 def _records(rows: Sequence) -> list[KafkaRecord]:
-    return [KafkaRecord(topic=r.topic, key=r.key, value=r.value, headers=headers_from_text(r.headers)) for r in rows]
+    return [KafkaRecord(topic=r.topic, key=r.key, value=r.value, headers=headers_from_text(r.headers),
+                        timestamp=int(utc(r.created_at).timestamp() * 1000)) for r in rows]
 
 
 class Outbox:
@@ -90,7 +92,7 @@ class Outbox:
         at once.
         """
         t = self.table
-        query = select(t.c.id, t.c.topic, t.c.key, t.c.value, t.c.headers).where(t.c.sent_at.is_(None))
+        query = select(t.c.id, t.c.topic, t.c.key, t.c.value, t.c.headers, t.c.created_at).where(t.c.sent_at.is_(None))
         query = query.order_by(t.c.id).limit(limit)
         if self.db.is_sqlite:
             async with self.db.read_session() as session:

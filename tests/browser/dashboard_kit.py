@@ -6,8 +6,6 @@ Used by tests/integration/test_dashboard.py and tests/browser/test_dashboard_bro
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterable
@@ -29,7 +27,7 @@ from shared.contracts.events import (
     ZScores,
 )
 from shared.envelope import KafkaRecord, encode
-from tests.integration.harness import ROOT, System
+from tests.integration.harness import System
 
 WIB = timezone(timedelta(hours=7))
 DISTRICT = "18.01"
@@ -124,17 +122,12 @@ class DashboardSystem:
     def stop(self) -> None:
         self.system.down()
 
-    def admin(self, *args: str) -> str:
-        """Run ``python -m services.dashboard.admin`` against the dashboard's database."""
-        env = self.system.env("dashboard")
-        result = subprocess.run([sys.executable, "-m", "services.dashboard.admin", *args], env=env, cwd=ROOT, check=False,
-                                capture_output=True, text=True, timeout=120)
-        if result.returncode != 0:
-            raise RuntimeError(f"admin {' '.join(args)} failed: {result.stderr}")
-        return result.stdout
+    def cli(self, *args: str) -> str:
+        """Run ``jejaring`` against the dashboard's database, as an operator would."""
+        return self.system.cli(*args)
 
     def token(self, region: str) -> str:
-        return self.admin("issue-token", "--region", region).strip().splitlines()[-1]
+        return self.cli("token", "issue", "--region", region, "--role", "viewer").strip().splitlines()[-1]
 
     def records(self, events: Iterable[EventData]) -> list[KafkaRecord]:
         return [encode(e, source="/tests/dashboard") for e in events]

@@ -93,8 +93,7 @@ def district(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         out = var / "simulator"
         simulate(system, "setup", "--district", DISTRICT, "--population-scale", POPULATION_SCALE,
                  "--year", TARGET_YEAR, "--dir", str(out))
-        viewer = system.cli("token", "issue", "--region", DISTRICT, "--role", "viewer",
-                            service_db="dashboard").strip().splitlines()[-1]
+        viewer = system.cli("token", "issue", "--region", DISTRICT, "--role", "viewer").strip().splitlines()[-1]
         yield District(system=system, dir=out, tokens_file=out / "tokens.json", viewer_token=viewer)
     finally:
         system.down()

@@ -36,8 +36,7 @@ def system(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         system.cli("facilities", "import", str(csv_path))
         system.facility_token = system.cli("token", "issue", "--facility", "PKM180106").strip().splitlines()[-1]
         system.pustu_token = system.cli("token", "issue", "--facility", "PST1801062001").strip().splitlines()[-1]
-        system.viewer_token = system.cli("token", "issue", "--region", "18.01", "--role", "viewer",
-                                         service_db="dashboard").strip().splitlines()[-1]
+        system.viewer_token = system.cli("token", "issue", "--region", "18.01", "--role", "viewer").strip().splitlines()[-1]
         yield system
     finally:
         system.down()

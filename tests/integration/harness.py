@@ -160,9 +160,17 @@ class System:
             self.kill(service, signal.SIGTERM)
         self.stop_broker()
 
-    def cli(self, *args: str, service_db: str = "registration") -> str:
-        """Run ``jejaring`` against one service's database; return its stdout."""
-        result = subprocess.run([sys.executable, "-m", "services.cli", *args], env=self.env(service_db),
+    def command_env(self) -> dict[str, str]:
+        """The environment of an operator's shell: one ``DATABASE_URL`` for the installation, from
+        which every command finds each service's own database as ``jejaring up`` does."""
+        env = self.env()
+        if self.database_url:
+            env["DATABASE_URL"] = self.database_url
+        return env
+
+    def cli(self, *args: str) -> str:
+        """Run ``jejaring`` as an operator would; return its stdout."""
+        result = subprocess.run([sys.executable, "-m", "services.cli", *args], env=self.command_env(),
                                 capture_output=True, text=True, cwd=ROOT, timeout=120)
         if result.returncode != 0:
             raise RuntimeError(f"jejaring {' '.join(args)} failed: {result.stderr}")

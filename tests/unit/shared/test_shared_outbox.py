@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from shared.envelope import KafkaRecord
 from shared.messaging import outbox as outbox_mod
@@ -109,7 +110,11 @@ async def test_rows_keep_topic_key_and_headers_including_non_utf8_bytes(store):
     sink = Sink()
     await store.outbox.relay_once(sink, 10)
     [published] = sink.batches[0]
-    assert published == KafkaRecord(topic="ilp.t.v1", key=None, value=b"\x00\x01", headers=headers)
+    assert published == KafkaRecord(topic="ilp.t.v1", key=None, value=b"\x00\x01", headers=headers,
+                                    timestamp=published.timestamp)
+    async with store.db.session() as session:
+        created = await session.scalar(select(store.outbox_table.c.created_at))
+    assert published.timestamp == int(created.replace(tzinfo=timezone.utc).timestamp() * 1000)  # stamped by its row
 
 
 async def test_mark_for_replay_republishes_only_rows_created_since(store, clock):

@@ -19,7 +19,7 @@ class FakeKafka:
         self.acks: list[tuple[int, int]] = []  # (partition, offset) to hand out, in order
         self.sent: list[tuple] = []
 
-    async def send(self, topic, value, key=None, headers=None):
+    async def send(self, topic, value, key=None, headers=None, timestamp_ms=None):
         partition, offset = self.acks.pop(0)
         self.sent.append((topic, key, value, headers))
         future = asyncio.get_running_loop().create_future()
