@@ -215,11 +215,13 @@ def login_page(error: str = "", status: int = 200, headers: dict[str, str] | Non
 
 
 def same_origin(request: Request) -> bool:
-    """A form post from this dashboard's own page: its ``Origin`` (or, without one, the browser's
-    ``Sec-Fetch-Site``) names this host."""
+    """A form post from this dashboard's own page: its ``Origin`` names this host. A browser sends
+    ``Origin: null`` from a page with ``Referrer-Policy: no-referrer`` (ours): then its
+    ``Sec-Fetch-Site`` must say ``same-origin``. A client that sends neither is not a browser."""
     origin = request.headers.get("origin")
-    if origin is None:
-        return request.headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")
+    fetch_site = request.headers.get("sec-fetch-site")
+    if origin is None or origin == "null":
+        return fetch_site in (None, "same-origin", "none") if origin is None else fetch_site == "same-origin"
     return urlsplit(origin).netloc == request.headers.get("host", "")
 
 

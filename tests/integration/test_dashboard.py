@@ -131,10 +131,16 @@ def test_scopes_hold_for_api_csv_stream_and_page(dash: DashboardSystem) -> None:
     assert dash.get("/v1/pws", dash.kecamatan, region=JONDONG).status_code == 200
     with httpx.Client(base_url=dash.url) as browser:
         login = browser.post("/login", data={"token": dash.puskesmas})
-        assert login.status_code == 303 and "httponly" in login.headers["set-cookie"].lower()
-        assert browser.get("/").status_code == 200
-        assert browser.get("/", params={"region": DISTRICT}).status_code == 403
-        assert browser.get("/v1/pws", params={"region": PUSKESMAS}).status_code == 200  # the cookie works for JSON
+        cookie = login.headers["set-cookie"].lower()
+        assert login.status_code == 303 and "httponly" in cookie
+        assert "secure" in cookie  # outside local mode: a browser sends it over HTTPS only
+        # the cookie as a browser on the HTTPS deployment sends it back (this test server speaks HTTP)
+        session = {"Cookie": login.headers["set-cookie"].split(";", 1)[0]}
+        assert browser.get("/", headers=session).status_code == 200
+        assert browser.get("/", params={"region": DISTRICT}, headers=session).status_code == 403
+        assert browser.get("/v1/pws", params={"region": PUSKESMAS}, headers=session).status_code == 200  # JSON too
+        cross_site = browser.post("/login", data={"token": dash.puskesmas}, headers={"Origin": "https://evil.example"})
+        assert cross_site.status_code == 403 and "set-cookie" not in cross_site.headers
 
 
 def test_csv_export_suppresses_small_counts(dash: DashboardSystem) -> None:
