@@ -97,7 +97,7 @@ def parse(body: bytes | str | dict) -> ParsedBundle:
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
         got = data.get("resourceType") if isinstance(data, dict) else None
         text = f"expected a Bundle, got resourceType {got!r}" if model_class(got) else "expected a Bundle"
-        return ParsedBundle(None, [error("invalid", text, "Bundle.resourceType" if isinstance(data, dict) else None)], [])
+        return ParsedBundle(None, [], [error("invalid", text, "Bundle.resourceType" if isinstance(data, dict) else None)])
     raw_entries = data.get("entry", [])
     if not isinstance(raw_entries, list):
         return ParsedBundle(None, [], [error("structure", "entry must be a list", "Bundle.entry")])

@@ -28,7 +28,7 @@ def _decimal(low: float, high: float) -> st.SearchStrategy[float]:
 @st.composite
 def _pressure(draw: st.DrawFn) -> dict:
     systolic = draw(_optional(st.integers(51, 300)))
-    diastolic = draw(_optional(st.integers(20, (systolic - 1) if systolic else 200)))
+    diastolic = draw(_optional(st.integers(20, min(systolic - 1, 200) if systolic else 200)))
     return {"systolic_mmhg": systolic, "diastolic_mmhg": diastolic}
 
 
