@@ -15,11 +15,13 @@ from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 from fhir_core.fhirabstractmodel import FHIRAbstractModel
-from pydantic import ValidationError
+from fhir_core.types import UriType
+from pydantic import TypeAdapter, ValidationError
 
 from shared.fhir.outcome import MAX_BUNDLE_BYTES, MAX_ENCOUNTERS, Issue, entry_path, error, from_loc
 
 BUNDLE_TYPES = ("transaction", "batch", "collection")
+_URIS = TypeAdapter(list[UriType | None])
 _TYPE_NAME = re.compile(r"^[A-Z][A-Za-z]{0,63}$")  # echoed in an issue only when it looks like a type name
 
 
@@ -101,16 +103,14 @@ def parse(body: bytes | str | dict) -> ParsedBundle:
     raw_entries = data.get("entry", [])
     if not isinstance(raw_entries, list):
         return ParsedBundle(None, [], [error("structure", "entry must be a list", "Bundle.entry")])
-    envelope = {**data, "entry": [{k: v for k, v in e.items() if k != "resource"} if isinstance(e, dict) else e
-                                  for e in raw_entries]}
     try:
-        bundle = get_fhir_model_class("Bundle").model_validate(envelope)
+        bundle = _envelope(data, raw_entries)
     except ValidationError as exc:
         return ParsedBundle(None, [], _issues_of(exc, "Bundle"))
     if bundle.type not in BUNDLE_TYPES:
         return ParsedBundle(bundle.type, [], [error("not-supported", f"Bundle.type must be one of {', '.join(BUNDLE_TYPES)}",
                                                     "Bundle.type")])
-    entries = [_entry(i, e, raw_entries[i].get("resource")) for i, e in enumerate(bundle.entry or [])]
+    entries = [_entry(i, e.get("fullUrl"), e.get("resource")) for i, e in enumerate(raw_entries)]
     encounters = sum(1 for e in entries if e.resource_type == "Encounter")
     if encounters > MAX_ENCOUNTERS:
         return ParsedBundle(bundle.type, [], [error("too-costly", f"{encounters} Encounters; at most {MAX_ENCOUNTERS} "
@@ -127,13 +127,37 @@ def parse(body: bytes | str | dict) -> ParsedBundle:
     return parsed
 
 
-def _entry(index: int, envelope: Any, raw: Any) -> Entry:
+def _envelope(data: dict[str, Any], raw_entries: list[Any]) -> Any:
+    """The Bundle validated without its resources.
+
+    Entries differ only in ``fullUrl`` as a rule (``request`` repeats per resource type), so each
+    distinct entry skeleton is validated once and the fullUrls together with the library's ``uri``
+    type; when anything is invalid the whole envelope is validated again, entry by entry, for exact
+    error locations. Same verdict, a fraction of the time for large Bundles.
+    """
+    model = get_fhir_model_class("Bundle")
+    if all(isinstance(e, dict) for e in raw_entries):
+        distinct: dict[str, dict[str, Any]] = {}
+        for e in raw_entries:
+            skeleton = {k: v for k, v in e.items() if k not in ("resource", "fullUrl")}
+            distinct.setdefault(json.dumps(skeleton, sort_keys=True, default=str), skeleton)
+        try:
+            bundle = model.model_validate({**data, "entry": list(distinct.values())})
+            _URIS.validate_python([e.get("fullUrl") for e in raw_entries])
+            return bundle
+        except ValidationError:
+            pass
+    return model.model_validate({**data, "entry": [{k: v for k, v in e.items() if k != "resource"}
+                                                   if isinstance(e, dict) else e for e in raw_entries]})
+
+
+def _entry(index: int, full_url: str | None, raw: Any) -> Entry:
     base = entry_path(index)
     if raw is None:
-        return Entry(index, envelope.fullUrl, None, issues=[error("required", "the entry has no resource", base)])
+        return Entry(index, full_url, None, issues=[error("required", "the entry has no resource", base)])
     rtype = raw.get("resourceType") if isinstance(raw, dict) else None
     cls = model_class(rtype)
-    entry = Entry(index, envelope.fullUrl, rtype if cls else None, raw=raw)
+    entry = Entry(index, full_url, rtype if cls else None, raw=raw)
     if cls is None:
         text = (f"unknown resourceType {rtype!r}" if isinstance(rtype, str) and _TYPE_NAME.match(rtype)
                 else "the resource has no valid resourceType")
