@@ -21,12 +21,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.registration import models, usecases  # noqa: E402
+from services.registration import models  # noqa: E402
+from services.registration.usecases import imports  # noqa: E402
+from services.registration.usecases.visits import Registrar  # noqa: E402
 from services.registration.settings import RegistrationSettings  # noqa: E402
 from shared.contracts.intake import IntakeVisit  # noqa: E402
 from shared.db import Database  # noqa: E402
 from shared.fhir import inbound, outbound  # noqa: E402
-from shared.messaging.consumer import Unit  # noqa: E402
+from shared.unit import Unit  # noqa: E402
 from shared.regions import load_regions  # noqa: E402
 
 FACILITIES = """facility_id,name,type,parent_id,village_code,capabilities
@@ -74,14 +76,14 @@ def _fhir_path(body: bytes) -> list[dict[str, Any]]:
 
 async def _recorded(n: int, repeat: int) -> dict[str, float]:
     best = {"json": float("inf"), "fhir": float("inf")}
-    registrar = usecases.Registrar(RegistrationSettings(person_id_secret="bench-secret"), load_regions())
+    registrar = Registrar(RegistrationSettings(person_id_secret="bench-secret"), load_regions())
     with tempfile.TemporaryDirectory() as folder:
         db = Database(f"sqlite+aiosqlite:///{folder}/bench.db")
         async with db.engine.begin() as conn:
             await conn.run_sync(models.metadata.create_all)
         async with db.session() as session, session.begin():
             unit = Unit(session=session, message=None, source="/bench")
-            await usecases.import_facilities(unit, usecases.parse_facilities_csv(FACILITIES, load_regions()))
+            await imports.import_facilities(unit, imports.parse_facilities_csv(FACILITIES, load_regions()))
         for r in range(repeat):
             for kind in ("json", "fhir"):
                 visits = _visits(n, f"{kind}:{r}")

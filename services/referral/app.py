@@ -31,7 +31,18 @@ def build_service(settings: ReferralSettings | None = None) -> Service:
 
 def create_app(settings: ReferralSettings | None = None) -> FastAPI:
     """The referral HTTP app (status API, health, metrics) with its consumers."""
-    from services.referral import http
+    from services.referral import http, http_fhir, store
+    from shared.auth import bearer, hash_token
     from shared.web import http_app
 
-    return http_app(build_service(settings), [http.router], title="Jejaring referral")
+    service = build_service(settings)
+
+    async def authorised(authorization: str | None) -> str | None:
+        token = bearer(authorization)
+        if token is None:
+            return None
+        async with service.db.read_session() as session:
+            return await store.token_facility(session, hash_token(token))
+
+    fhir = http_fhir.referral_deps(service, authorised)
+    return http_app(service, [http.router, http_fhir.router], title="Jejaring referral", state={"fhir_referral": fhir})

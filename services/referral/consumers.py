@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from services.referral.settings import ReferralSettings
 from services.referral.usecases import network, risks, status
-from shared.contracts.events import FacilityRegistered, FacilityTokenChanged, PersonLinked, RiskDetected
+from shared.contracts.events import (
+    FacilityRegistered,
+    FacilityTokenChanged,
+    PersonLinked,
+    RiskDetected,
+)
 from shared.messaging.consumer import BatchHandler, BatchUnit
 from shared.time import now
 from shared.unit import Reject, Unit

@@ -20,7 +20,14 @@ from services.referral.domain.lifecycle import STATES
 from services.referral.domain.messages import StatusChange
 from services.referral.usecases import queries, status
 from shared.auth import hash_token
-from shared.web import ReadSession, ServiceDep, authenticate, error, json_body, read_json
+from shared.web import (
+    ReadSession,
+    ServiceDep,
+    authenticate,
+    error,
+    json_body,
+    read_json,
+)
 
 STATUS_CODES = {"applied": 200, "replay": 200, "forbidden": 403, "conflict": 409, "invalid": 422}
 TOKEN_ERRORS = {401: {"description": "missing, invalid, expired or revoked token"},

@@ -10,7 +10,18 @@ recognised even after the inbox forgot its event id.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Index, Integer, PrimaryKeyConstraint, String, Table, Text, false
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    false,
+)
 
 from shared.db import new_metadata
 from shared.messaging.tables import messaging_tables
@@ -93,5 +104,17 @@ detections = Table(
     Column("occurred_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_referral_detections_referral_id", detections.c.referral_id)
+
+# Every risk screening found, as it was detected (pseudonymous: no NIK or name exists here), for
+# ``GET /fhir/RiskAssessment`` of the facilities whose visits found them.
+risks = Table(
+    "risks",
+    metadata,
+    Column("risk_id", String(36), primary_key=True),
+    Column("facility_id", String(64), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("event", Text, nullable=False),  # the RiskDetected event data, JSON
+)
+Index("ix_risks_facility_occurred", risks.c.facility_id, risks.c.occurred_at, risks.c.risk_id)
 
 outbox, processed_events = messaging_tables(metadata)

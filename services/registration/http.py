@@ -12,13 +12,20 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from services.registration import domain
-from services.registration.app import Registration
+from services.registration.app import Registration, facility_of_header
 from services.registration.coalescer import Busy
 from services.registration.usecases import imports, registry, tokens
 from services.registration.usecases.visits import Outcome, data_quality_by_facility
-from shared.auth import hash_token
 from shared.errors import is_infra_error
-from shared.web import ReadSession, ServiceDep, authenticate, error, json_body, read_body, read_json
+from shared.web import (
+    ReadSession,
+    ServiceDep,
+    authenticate,
+    error,
+    json_body,
+    read_body,
+    read_json,
+)
 
 router = APIRouter(prefix="/v1")
 TOKEN_ERRORS = {401: {"description": "missing, invalid, expired or revoked token"},
@@ -39,14 +46,7 @@ Context = Annotated[Registration, Depends(registration)]
 async def facility_token(request: Request, ctx: Context, service: ServiceDep) -> str:
     """The facility of the request's facility token (``401`` without a valid one)."""
 
-    async def lookup(token: str) -> str | None:
-        async def load() -> str | None:
-            async with service.db.read_session() as session:
-                return await tokens.facility_of(session, token)
-
-        return await ctx.token_cache.get(hash_token(token), load)
-
-    return await authenticate(request, lookup)
+    return await authenticate(request, lambda token: facility_of_header(service, ctx, f"Bearer {token}"))
 
 
 async def admin_token(request: Request, service: ServiceDep) -> str:
@@ -113,6 +113,7 @@ async def _import(request: Request, service: ServiceDep, ctx: Registration, regi
     except imports.CsvImportError as exc:
         return JSONResponse({"errors": exc.errors}, 422)
     ctx.registrar.facilities.invalidate()
+    ctx.organizations.invalidate()
     return JSONResponse(counts)
 
 

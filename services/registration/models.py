@@ -7,7 +7,17 @@ migrated schema equals these tables on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 
 from shared.db import new_metadata
 from shared.messaging.tables import messaging_tables

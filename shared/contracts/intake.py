@@ -12,7 +12,14 @@ from datetime import date, datetime, timezone
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 # ASCII digits only: ``\d`` would also take Arabic-Indic or Devanagari digits, and one person's NIK
 # written in two scripts would become two persons.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 INTAKE_VISIT = "ilp.intake.visit.v1"
+INTAKE_FHIR = "ilp.intake.fhir.v1"
 VISIT_RECORDED = "ilp.visit.recorded.v1"
 VISIT_SCREENED = "ilp.visit.screened.v1"
 FACILITY_REGISTERED = "ilp.facility.registered.v1"
@@ -32,6 +33,7 @@ class Topic:
 
 CATALOGUE: tuple[Topic, ...] = (
     Topic(INTAKE_VISIT, ("facility systems",), ("registration",)),
+    Topic(INTAKE_FHIR, ("facility systems",), ("registration",), key="facility or Encounter"),
     Topic(VISIT_RECORDED, ("registration",), ("screening", "dashboard")),
     Topic(
         FACILITY_REGISTERED,

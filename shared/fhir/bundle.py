@@ -11,18 +11,28 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from fhir.resources.R4B import get_fhir_model_class
 from fhir_core.fhirabstractmodel import FHIRAbstractModel
 from fhir_core.types import UriType
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from shared.fhir.outcome import MAX_BUNDLE_BYTES, MAX_ENCOUNTERS, Issue, entry_path, error, from_loc
 
 BUNDLE_TYPES = ("transaction", "batch", "collection")
 _URIS = TypeAdapter(list[UriType | None])
 _TYPE_NAME = re.compile(r"^[A-Z][A-Za-z]{0,63}$")  # echoed in an issue only when it looks like a type name
+
+
+class BundleMessage(BaseModel):
+    """A request Bundle as the intake takes it (``POST /fhir``, ``ilp.intake.fhir.v1``): described
+    for the AsyncAPI document; validated by ``fhir.resources``, not by this model."""
+
+    resourceType: Literal["Bundle"]  # noqa: N815 - FHIR's element name
+    type: Literal["transaction", "batch", "collection"]
+    entry: list[dict[str, Any]] = Field(description="Patient, Encounter, Observation, EpisodeOfCare, Immunization, "
+                                                    "Condition, QuestionnaireResponse resources (docs/fhir.md)")
 
 
 @dataclass

@@ -274,7 +274,7 @@ def test_outside_producers_may_only_write_their_topics() -> None:
         user = named("KafkaUser")[user_name]
         assert user["spec"]["authentication"]["type"] == "scram-sha-512"
         produced = {t.name for t in CATALOGUE if prose in t.producers}
-        assert produced == {"ilp.intake.visit.v1"}
+        assert produced == {"ilp.intake.visit.v1", "ilp.intake.fhir.v1"}  # the two intakes (JSON and FHIR)
         writes = {(n, op) for kind, n, op in granted(user) if kind == "topic"}
         assert writes == {(n, op) for n in produced for op in ("Write", "Describe")}
         assert all(kind == "topic" for kind, _, _ in granted(user))

@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.referral.domain.network import LEVEL_NAMES, LEVELS, Facility, Lookup, ancestors, level_max
+from services.referral.domain.network import (
+    LEVEL_NAMES,
+    LEVELS,
+    Facility,
+    Lookup,
+    ancestors,
+    level_max,
+)
 from services.referral.domain.routing_table import EMERGENCY, route_for
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,23 @@ async def get_referral(session: Any, referral_id: str) -> dict[str, Any] | None:
     if row is None:
         return None
     return store.view(row, (await store.steps_of(session, [referral_id]))[referral_id])
+
+
+async def list_risks(session: Any, scope: frozenset[str], *, since: datetime | None = None, limit: int = 100,
+                     after: tuple[datetime, str] | None = None) -> tuple[list[dict[str, Any]], tuple[datetime, str] | None]:
+    """Risks found at visits of the facilities in ``scope``, oldest first: ``(event dicts, cursor)``
+    with the cursor ``(occurred_at, risk_id)`` of the last one when there are more."""
+    t = models.risks
+    query = select(t.c.risk_id, t.c.occurred_at, t.c.event).where(t.c.facility_id.in_(sorted(scope)))
+    if since is not None:
+        query = query.where(t.c.occurred_at >= utc(since))
+    if after is not None:
+        at, rid = utc(after[0]), after[1]
+        query = query.where((t.c.occurred_at > at) | ((t.c.occurred_at == at) & (t.c.risk_id > rid)))
+    rows = (await session.execute(query.order_by(t.c.occurred_at, t.c.risk_id).limit(limit + 1))).all()
+    more, rows = len(rows) > limit, rows[:limit]
+    cursor = (utc(rows[-1].occurred_at), rows[-1].risk_id) if more and rows else None
+    return [json.loads(r.event) for r in rows], cursor
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.referral import models, store
@@ -101,7 +103,18 @@ async def on_risks(unit: Unit, events: Sequence[RiskDetected], settings: Referra
         )
     if detections:
         await session.execute(d.insert(), detections)
+    await _keep(session, [e for e, decision in zip(events, decisions) if decision != "duplicate"])
     return decisions
+
+
+async def _keep(session: AsyncSession, events: Sequence[RiskDetected]) -> None:
+    """Store the risks for the RiskAssessment API (a redelivered risk is already there)."""
+    if not events:
+        return
+    t = models.risks
+    stmt = (sqlite_insert if session.bind.dialect.name == "sqlite" else pg_insert)(t).on_conflict_do_nothing()
+    await session.execute(stmt, [{"risk_id": str(e.risk_id), "facility_id": e.facility_id,
+                                  "occurred_at": utc(e.occurred_at), "event": e.model_dump_json()} for e in events])
 
 
 async def open_referrals(session: AsyncSession, keys: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -57,6 +57,12 @@ class FacilityRegistry:
         self.cache.invalidate()
 
 
+async def organizations(session: AsyncSession) -> list[tuple[str, str | None, str]]:
+    """``(facility_id, satusehat_org_id, type)`` of every facility, for FHIR references."""
+    t = models.facilities
+    return [tuple(r) for r in await session.execute(select(t.c.facility_id, t.c.satusehat_org_id, t.c.type))]
+
+
 async def all_facilities(session: AsyncSession) -> list[FacilityRegistered]:
     """Every registered facility, by id."""
     rows = (await session.execute(select(models.facilities).order_by(models.facilities.c.facility_id))).mappings()

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registration import models
-from shared.auth import hash_token, is_token_id, new_token, expiry, usable
+from shared.auth import expiry, hash_token, is_token_id, new_token, usable
 from shared.contracts.events import FacilityTokenChanged
 from shared.time import now as utcnow
 from shared.time import utc

@@ -12,7 +12,8 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 
-from services.registration import fhir_http
+from services.registration import http_fhir as fhir_http
+from shared.auth import FailureLimiter
 from shared.fhir import inbound, outbound
 from shared.fhir.intake_answer import plan, respond
 from shared.fhir.outcome import MAX_BUNDLE_BYTES
@@ -116,6 +117,7 @@ def client() -> tuple[TestClient, FakeRegistration]:
     fake = FakeRegistration()
     app = FastAPI()
     app.state.fhir_intake = fhir_http.IntakeDeps(fake.authorised, fake.record, fake.lookups)
+    app.state.limiter = FailureLimiter()
     app.include_router(fhir_http.router)
     return TestClient(app), fake
 
@@ -138,11 +140,7 @@ def test_router_metadata_token_size_and_bundle() -> None:
 
 
 def test_facility_lookups_resolve_facility_ids_and_satusehat_ids() -> None:
-    @dataclass
-    class Facility:
-        type: str
-        satusehat_org_id: str | None = None
-    resolve_org, facility_type = fhir_http.facility_lookups({"PKM180106": Facility("puskesmas", "10000004"),
-                                                             "PSY1": Facility("posyandu")})
+    resolve_org, facility_type = fhir_http.facility_lookups([("PKM180106", "10000004", "puskesmas"),
+                                                             ("PSY1", None, "posyandu")])
     assert [resolve_org(x) for x in ("PKM180106", "10000004", "PSY1", "nope")] == ["PKM180106", "PKM180106", "PSY1", None]
     assert facility_type("PSY1") == "posyandu" and facility_type("nope") is None

@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from services.registration import models, usecases
+from services.registration import models
+from services.registration.usecases import imports, visits
 from services.registration.settings import RegistrationSettings
 from shared.contracts.events import VisitRecorded
 from shared.contracts.intake import IntakeVisit
 from shared.db import Database
 from shared.envelope import decode
 from shared.fhir import inbound
-from shared.messaging.consumer import Unit
+from shared.unit import Unit
 from shared.regions import load_regions
 
 EXAMPLES = Path(__file__).parent / "examples"
@@ -68,15 +69,15 @@ async def db(tmp_path):
     database = Database(f"sqlite+aiosqlite:///{tmp_path / 'reg.db'}")
     async with database.engine.begin() as conn:
         await conn.run_sync(models.metadata.create_all)
-    rows = usecases.parse_facilities_csv(FACILITIES, load_regions())
+    rows = imports.parse_facilities_csv(FACILITIES, load_regions())
     async with database.session() as session, session.begin():
-        await usecases.import_facilities(Unit(session=session, message=None, source="/t"), rows)
+        await imports.import_facilities(Unit(session=session, message=None, source="/t"), rows)
     yield database
     await database.dispose()
 
 
 async def record(db: Database, raws: list[dict]) -> tuple[list, list[VisitRecorded]]:
-    registrar = usecases.Registrar(RegistrationSettings(person_id_secret="test-secret"), load_regions())
+    registrar = visits.Registrar(RegistrationSettings(person_id_secret="test-secret"), load_regions())
     async with db.session() as session, session.begin():
         unit = Unit(session=session, message=None, source="/jejaring/registration")
         outcomes = await registrar.record_many(unit, raws, token_facility="PKM180106")

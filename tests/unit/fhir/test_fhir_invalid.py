@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from services.registration.fhir_kafka import decode_bundle
+from services.registration.consumers import decode_bundle
 from shared.fhir import inbound, outbound
 from shared.fhir.intake_answer import plan
 from shared.fhir.outcome import MAX_BUNDLE_BYTES

@@ -12,7 +12,8 @@ from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.riskassessment import RiskAssessment
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
-from services.referral import fhir_http
+from services.referral import http_fhir as fhir_http
+from shared.auth import FailureLimiter
 from shared.fhir import capability, codes, inbound, referral_out
 from shared.fhir.intake_answer import plan, respond
 from tests.unit.fhir.test_fhir_invalid import VISIT, base, resolve
@@ -95,6 +96,7 @@ def client() -> TestClient:
     app = FastAPI()
     app.state.fhir_referral = fhir_http.ReferralDeps(fake.authorised, fake.list_referrals, fake.get_referral,
                                                      fake.scope, fake.list_risks)
+    app.state.limiter = FailureLimiter()
     app.include_router(fhir_http.router)
     return TestClient(app)
 

@@ -1,8 +1,9 @@
-"""Registration's FHIR endpoints: ``GET /fhir/metadata`` and ``POST /fhir`` (a Bundle of visits).
+"""Registration's FHIR adapter: ``GET /fhir/metadata`` and ``POST /fhir`` (a Bundle of visits).
 
-A module-level router over injected callables (``IntakeDeps`` on ``app.state.fhir_intake``), so it
-can be wired into any app: ``app.state.fhir_intake = intake_deps(service, registrar, authorised)``
-and ``app.include_router(fhir_http.router)``. The mapping itself is ``shared.fhir`` (pure).
+A module-level router over injected callables (``IntakeDeps`` on ``app.state.fhir_intake``, set by
+``app.create_app``): the facility token check, recording through ``Registrar.record_each``, and
+the facility lookups. The mapping itself is ``shared.fhir`` (pure). Answers are FHIR resources
+(``OperationOutcome`` for every error), not the JSON API's error shape.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi.responses import JSONResponse
 
 from shared.fhir import capability, inbound, outcome
 from shared.fhir.intake_answer import plan, respond
+from shared.web import HTTPError, client_of, read_body
 
 FHIR_JSON = "application/fhir+json"
 Resolver = Callable[[str], str | None]
@@ -39,40 +41,35 @@ class _Rollback(Exception):
         self.outcomes = outcomes
 
 
-def intake_deps(service: Any, registrar: Any, authorised: Callable[[str | None], Awaitable[str | None]]) -> IntakeDeps:
+def intake_deps(service: Any, registrar: Any, authorised: Callable[[str | None], Awaitable[str | None]],
+                lookups: Callable[[], Awaitable[tuple[Resolver, Resolver | None]]]) -> IntakeDeps:
     """``IntakeDeps`` over registration's ``Service`` and ``Registrar``."""
 
     async def record_visits(raws: list[dict], facility: str, all_or_nothing: bool) -> list[Any]:
+        if not all_or_nothing:
+            return await registrar.record_each(service.transaction, raws, [facility] * len(raws))
         try:
             async with service.transaction() as unit:
                 outcomes = await registrar.record_many(unit, raws, token_facility=facility)
-                if all_or_nothing and any(o.status == "rejected" for o in outcomes):
+                if any(o.status == "rejected" for o in outcomes):
                     raise _Rollback(outcomes)  # leaving the block rolls the transaction back
         except _Rollback as rollback:
             return rollback.outcomes
         return outcomes
 
-    async def lookups() -> tuple[Resolver, Resolver | None]:
-        async with service.db.read_session() as session:
-            await registrar.facilities.reload(session)
-        return facility_lookups(registrar.facilities.entries)
-
     return IntakeDeps(authorised, record_visits, lookups)
 
 
-def facility_lookups(entries: dict[str, Any]) -> tuple[Resolver, Resolver]:
-    """``resolve_organization`` (a facility_id or a ``satusehat_org_id``) and ``facility_type``."""
-    by_satusehat = {getattr(f, "satusehat_org_id", None): k for k, f in entries.items()}
-    by_satusehat.pop(None, None)
+def facility_lookups(facilities: list[tuple[str, str | None, str]]) -> tuple[Resolver, Resolver]:
+    """``resolve_organization`` (a facility_id or a ``satusehat_org_id``) and ``facility_type``, over
+    ``(facility_id, satusehat_org_id, type)`` rows."""
+    types = {fid: kind for fid, _org, kind in facilities}
+    by_satusehat = {org: fid for fid, org, _kind in facilities if org}
 
     def resolve(org_id: str) -> str | None:
-        return org_id if org_id in entries else by_satusehat.get(org_id)
+        return org_id if org_id in types else by_satusehat.get(org_id)
 
-    def facility_type(facility_id: str) -> str | None:
-        entry = entries.get(facility_id)
-        return entry.type if entry is not None else None
-
-    return resolve, facility_type
+    return resolve, types.get
 
 
 def _deps(request: Request) -> IntakeDeps:
@@ -98,15 +95,20 @@ async def metadata() -> JSONResponse:
 async def post_bundle(request: Request, authorization: str | None = Header(default=None),
                       deps: IntakeDeps = Depends(_deps)) -> JSONResponse:
     """Record the visits of a transaction, batch or collection Bundle (SATUSEHAT-shaped)."""
+    limiter, client = request.app.state.limiter, client_of(request)
+    if limiter.retry_after(client) is not None:
+        return _fhir(outcome.unauthorised(), 429)
     facility = await deps.authorised(authorization)
     if facility is None:
+        limiter.failed(client)
         return _fhir(outcome.unauthorised(), 401)
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > outcome.MAX_BUNDLE_BYTES:
         return _fhir(outcome.too_large(int(declared)), 413)
-    body = await request.body()
-    if len(body) > outcome.MAX_BUNDLE_BYTES:
-        return _fhir(outcome.too_large(len(body)), 413)
+    try:
+        body = await read_body(request, outcome.MAX_BUNDLE_BYTES)
+    except HTTPError:
+        return _fhir(outcome.too_large(outcome.MAX_BUNDLE_BYTES + 1), 413)
     resolve, facility_type = await deps.lookups()
     mapping = inbound.map_bundle(body, resolve_organization=resolve, facility_type=facility_type)
     chosen = plan(mapping)

@@ -1,7 +1,7 @@
-"""Referral's FHIR endpoints: metadata, ``ServiceRequest`` search and read, ``RiskAssessment`` search.
+"""Referral's FHIR adapter: metadata, ``ServiceRequest`` search and read, ``RiskAssessment`` search.
 
-A module-level router over injected callables (``ReferralDeps`` on ``app.state.fhir_referral``),
-scoped by the facility token exactly like ``GET /v1/referrals``. Resources are built by
+A module-level router over injected callables (``ReferralDeps`` on ``app.state.fhir_referral``, set
+by ``app.create_app``), scoped by the facility token exactly like ``GET /v1/referrals``. Resources are built by
 ``shared.fhir.referral_out``; no NIK or name exists in referral, and none is answered.
 """
 
@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 
 from shared.fhir import capability, outcome, referral_out
 from shared.fhir.codes import REFERRAL_STATUS
+from shared.web import client_of
 
 FHIR_JSON = "application/fhir+json"
 MAX_PAGES = 20  # pages of the internal list walked to fill one filtered FHIR page
@@ -41,32 +42,50 @@ class ReferralDeps:
     list_risks: Callable[..., Awaitable[tuple[list[dict[str, Any]], str | None]]] | None = None
 
 
-def referral_deps(service: Any, authorised: Callable[[str | None], Awaitable[str | None]],
-                  list_risks: Callable[..., Awaitable[tuple[list[dict[str, Any]], str | None]]] | None = None
-                  ) -> ReferralDeps:
-    """``ReferralDeps`` over referral's ``Service``, ``usecases`` and ``store``."""
-    from services.referral import store, usecases
+def referral_deps(service: Any, authorised: Callable[[str | None], Awaitable[str | None]]) -> ReferralDeps:
+    """``ReferralDeps`` over referral's ``Service``, use cases and ``store``."""
+    from services.referral import store
+    from services.referral.usecases import queries
+
+    def position(text: str | None) -> tuple[datetime, str] | None:
+        if not text:
+            return None
+        at, key = text.split("|", 1)
+        return datetime.fromisoformat(at), key
 
     async def list_referrals(facility: str, *, status: str | None, since: datetime | None, limit: int,
                              after: str | None) -> tuple[list[dict[str, Any]], str | None]:
-        position = None
-        if after:
-            at, rid = after.split("|", 1)
-            position = (datetime.fromisoformat(at), rid)
         async with service.db.read_session() as session:
-            page = await usecases.list_referrals(session, facility, status=status, since=since, limit=limit,
-                                                 after=position)
+            page = await queries.list_referrals(session, facility, status=status, since=since, limit=limit,
+                                                after=position(after))
         return page.items, page.next_cursor
 
     async def get_referral(referral_id: str) -> dict[str, Any] | None:
         async with service.db.read_session() as session:
-            return await usecases.get_referral(session, referral_id)
+            return await queries.get_referral(session, referral_id)
 
-    async def scope(facility: str) -> set[str]:
+    async def scope(facility: str) -> frozenset[str]:
         async with service.db.read_session() as session:
             return await store.scope(session, facility)
 
+    async def list_risks(scope: frozenset[str], *, since: datetime | None, limit: int,
+                         after: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        async with service.db.read_session() as session:
+            items, cursor = await queries.list_risks(session, scope, since=since, limit=limit, after=position(after))
+        return items, f"{cursor[0].isoformat()}|{cursor[1]}" if cursor else None
+
     return ReferralDeps(authorised, list_referrals, get_referral, scope, list_risks)
+
+
+async def _facility(request: Request, deps: ReferralDeps, authorization: str | None) -> str | None:
+    """The token's facility; failures count against the client (``shared.auth.FailureLimiter``)."""
+    limiter, client = request.app.state.limiter, client_of(request)
+    if limiter.retry_after(client) is not None:
+        return None
+    facility = await deps.authorised(authorization)
+    if facility is None:
+        limiter.failed(client)
+    return facility
 
 
 def _deps(request: Request) -> ReferralDeps:
@@ -131,7 +150,7 @@ async def metadata() -> JSONResponse:
 async def search_referrals(request: Request, authorization: str | None = Header(default=None),
                            deps: ReferralDeps = Depends(_deps)) -> JSONResponse:
     """Referrals the token may see, oldest change first; ``status``, ``_lastUpdated``, ``_count``, ``_cursor``."""
-    facility = await deps.authorised(authorization)
+    facility = await _facility(request, deps, authorization)
     if facility is None:
         return _fhir(outcome.unauthorised(), 401)
     query = request.query_params
@@ -170,10 +189,10 @@ async def search_referrals(request: Request, authorization: str | None = Header(
 
 
 @router.get("/ServiceRequest/{referral_id}")
-async def read_referral(referral_id: str, authorization: str | None = Header(default=None),
+async def read_referral(referral_id: str, request: Request, authorization: str | None = Header(default=None),
                         deps: ReferralDeps = Depends(_deps)) -> JSONResponse:
     """One referral, for its origin or destination (404 for anyone else, revealing nothing)."""
-    facility = await deps.authorised(authorization)
+    facility = await _facility(request, deps, authorization)
     if facility is None:
         return _fhir(outcome.unauthorised(), 401)
     referral = await deps.get_referral(referral_id)
@@ -188,7 +207,7 @@ async def read_referral(referral_id: str, authorization: str | None = Header(def
 async def search_risks(request: Request, authorization: str | None = Header(default=None),
                        deps: ReferralDeps = Depends(_deps)) -> JSONResponse:
     """Risks screening found at visits of the token's facilities, oldest first."""
-    facility = await deps.authorised(authorization)
+    facility = await _facility(request, deps, authorization)
     if facility is None:
         return _fhir(outcome.unauthorised(), 401)
     if deps.list_risks is None:
