@@ -37,6 +37,7 @@ from shared.messaging.consumer import Unit
 
 log = logging.getLogger(__name__)
 CHUNK = 400  # rows per IN (...) list
+Key = tuple[str, str, str, str]  # area kind, area code, disease, ISO week
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,12 @@ async def _recount_puskesmas(unit: Unit, puskesmas_ids: Iterable[str], villages:
 # -- cases and signals -----------------------------------------------------------------------------
 async def record_visits(unit: Unit, visits: Sequence[VisitRecorded], settings: SurveillanceSettings,
                         now: datetime) -> list[OutbreakSignal]:
-    """Count the cases of some visits (in order) and raise the signals they tip. Returns the new signals."""
+    """Count the cases of some visits (in order) and raise the signals they tip. Returns the new signals.
+
+    A batch decides exactly as its visits would one at a time: the counts are incremented first
+    (the UPSERT locks the rows), then replayed case by case in memory from the counts before the
+    batch, so the signal names the visit that tipped it, with the count and evidence of that moment.
+    """
     candidates: dict[tuple[str, str, str], Case] = {}
     for visit in visits:
         for case in cases_of(visit, settings.diseases):
@@ -132,25 +138,54 @@ async def record_visits(unit: Unit, visits: Sequence[VisitRecorded], settings: S
     if not fresh:
         return []
     village_to_puskesmas = await _puskesmas_of(unit, {c.village_code for c in fresh})
-    added: dict[tuple[str, str, str, str], list[Case]] = defaultdict(list)
+    keys_of: list[list[Key]] = []
+    deltas: dict[Key, int] = defaultdict(int)
     for case in fresh:
-        added[("village", case.village_code, case.disease, case.week)].append(case)
-        puskesmas = village_to_puskesmas.get(case.village_code)
-        if puskesmas is not None:
-            added[("puskesmas", puskesmas, case.disease, case.week)].append(case)
-    totals = await _increment(unit, {key: len(cases) for key, cases in added.items()})
-    raised = []
-    now_week = weeks.week_of(now)
-    existing = await _existing_signals(unit, added)
-    for key in sorted(added):
-        kind, code, disease, week = key
-        rule = settings.diseases[disease].rule(kind)
-        if rule is None or store.area_key(*key) in existing or weeks.age(week, now_week) > settings.signal_max_age_weeks:
-            continue
-        decision = rules.decide(rule, totals[key], await _baseline(unit, key, rule.baseline_weeks))
-        if decision.signal:
-            raised.append(await _raise(unit, key, decision, added[key], settings, now))
-    return raised
+        keys = [("village", case.village_code, case.disease, case.week)]
+        if case.village_code in village_to_puskesmas:
+            keys.append(("puskesmas", village_to_puskesmas[case.village_code], case.disease, case.week))
+        keys_of.append(keys)
+        for key in keys:
+            deltas[key] += 1
+    totals = await _increment(unit, deltas)
+    counts = {key: totals[key] - deltas[key] for key in deltas}  # as before this batch
+    existing = await _existing_signals(unit, deltas)
+    watched = {k for k in _watched(deltas, settings, weeks.week_of(now)) if store.area_key(*k) not in existing}
+    await _load_baselines(unit, counts, watched, settings)
+    tipped: list[tuple[Key, rules.Decision, int]] = []
+    for index, keys in enumerate(keys_of):
+        for key in keys:
+            counts[key] += 1
+            if key not in watched:
+                continue
+            rule = settings.diseases[key[2]].rule(key[0])
+            baseline = [(w, counts.get((*key[:3], w), 0)) for w in weeks.previous(key[3], rule.baseline_weeks)]
+            decision = rules.decide(rule, counts[key], baseline)
+            if decision.signal:
+                watched.discard(key)
+                tipped.append((key, decision, index))
+    return [await _raise(unit, key, decision, fresh, index, settings, now) for key, decision, index in tipped]
+
+
+def _watched(keys: Iterable[Key], settings: SurveillanceSettings, now_week: str) -> set[Key]:
+    """The keys judged at all: a rule at that level, and a week not older than the limit."""
+    return {key for key in keys if settings.diseases[key[2]].rule(key[0]) is not None
+            and weeks.age(key[3], now_week) <= settings.signal_max_age_weeks}
+
+
+async def _load_baselines(unit: Unit, counts: dict[Key, int], watched: set[Key],
+                          settings: SurveillanceSettings) -> None:
+    """Add to ``counts`` the stored counts of the previous weeks the watched keys compare with."""
+    w = models.weekly_counts
+    wanted = {(*key[:3], label) for key in watched
+              for label in weeks.previous(key[3], settings.diseases[key[2]].rule(key[0]).baseline_weeks)}
+    wanted -= set(counts)
+    ordered = sorted(wanted)
+    for start in range(0, len(ordered), CHUNK):
+        part = ordered[start:start + CHUNK]
+        rows = (await unit.session.execute(select(w.c.area_kind, w.c.area_code, w.c.disease, w.c.week, w.c.count).where(
+            tuple_(w.c.area_kind, w.c.area_code, w.c.disease, w.c.week).in_(part)))).all()
+        counts.update({(k, c, d, wk): n for k, c, d, wk, n in rows})
 
 
 async def _insert_new(unit: Unit, candidates: list[Case], now: datetime) -> list[Case]:
@@ -176,7 +211,7 @@ async def _puskesmas_of(unit: Unit, villages: set[str]) -> dict[str, str]:
                                             .where(c.c.village_code.in_(sorted(villages))))).all())
 
 
-async def _increment(unit: Unit, deltas: Mapping[tuple[str, str, str, str], int]) -> dict[tuple, int]:
+async def _increment(unit: Unit, deltas: Mapping[Key, int]) -> dict[Key, int]:
     """Add to the weekly counts (UPSERT, in key order so concurrent writers lock rows alike); new totals."""
     w = models.weekly_counts
     totals = {}
@@ -190,7 +225,7 @@ async def _increment(unit: Unit, deltas: Mapping[tuple[str, str, str, str], int]
     return totals
 
 
-async def _existing_signals(unit: Unit, keys: Iterable[tuple[str, str, str, str]]) -> set[str]:
+async def _existing_signals(unit: Unit, keys: Iterable[Key]) -> set[str]:
     s = models.signals
     wanted = [store.area_key(*key) for key in keys]
     found: set[str] = set()
@@ -200,21 +235,9 @@ async def _existing_signals(unit: Unit, keys: Iterable[tuple[str, str, str, str]
     return found
 
 
-async def _baseline(unit: Unit, key: tuple[str, str, str, str], count: int) -> list[tuple[str, int]]:
-    """The previous ``count`` weeks' counts of an area and disease, oldest first (0 where none)."""
-    if count == 0:
-        return []
-    kind, code, disease, week = key
-    w = models.weekly_counts
-    wanted = weeks.previous(week, count)
-    found = dict((await unit.session.execute(select(w.c.week, w.c.count).where(
-        w.c.area_kind == kind, w.c.area_code == code, w.c.disease == disease, w.c.week.in_(wanted)))).all())
-    return [(label, found.get(label, 0)) for label in wanted]
-
-
-async def _raise(unit: Unit, key: tuple[str, str, str, str], decision: rules.Decision, added: list[Case],
+async def _raise(unit: Unit, key: Key, decision: rules.Decision, fresh: list[Case], index: int,
                  settings: SurveillanceSettings, now: datetime) -> OutbreakSignal:
-    """Insert the signal row and emit its ``signalled`` event."""
+    """Insert the signal row and emit its ``signalled`` event; ``fresh[index]`` is the tipping case."""
     kind, code, disease, week = key
     signal_id = str(store.signal_id_for(kind, code, disease, week))
     if kind == "village":
@@ -224,14 +247,14 @@ async def _raise(unit: Unit, key: tuple[str, str, str, str], decision: rules.Dec
         members = sorted((await unit.session.scalars(select(c.c.village_code).where(c.c.puskesmas_id == code))).all())
         f = models.facilities
         village = await unit.session.scalar(select(f.c.village_code).where(f.c.facility_id == code)) or members[0]
-    before = decision.count - len(added)  # the count before this batch's cases of the key
-    tipping = added[min(max(decision.threshold - before - 1, 0), len(added) - 1)]
+    tipping = fresh[index]
+    later = {c.visit_id for c in fresh[index + 1:] if c.disease == disease and c.week == week}
     rule = SignalRule(method=decision.rule.method, params=decision.rule.params(), source=decision.rule.source,
                       confidence=decision.rule.confidence)
     counts = SignalCounts(this_week=decision.count, threshold=decision.threshold,
                           baseline=[BaselineWeek(week=w, count=n) for w, n in decision.baseline],
                           baseline_mean=decision.mean, baseline_sd=decision.sd)
-    evidence = await _evidence(unit, disease, week, members, tipping.visit_id, settings.evidence_limit)
+    evidence = await _evidence(unit, disease, week, members, tipping.visit_id, settings.evidence_limit, later)
     raised_at = store.utc(now)
     row = dict(signal_id=signal_id, area_key=store.area_key(*key), area_kind=kind, area_code=code,
                village_code=village, village_codes=";".join(members), district_code=areas.district_of(village),
@@ -247,13 +270,19 @@ async def _raise(unit: Unit, key: tuple[str, str, str, str], decision: rules.Dec
     return event
 
 
-async def _evidence(unit: Unit, disease: str, week: str, villages: list[str], tipping: str,
-                    limit: int) -> SignalEvidence:
-    """The week's cases in the area, earliest first (at most ``limit``): pseudonymous ids only."""
+async def _evidence(unit: Unit, disease: str, week: str, villages: list[str], tipping: str, limit: int,
+                    later: set[str]) -> SignalEvidence:
+    """The week's cases in the area up to the tipping one, earliest first (at most ``limit``).
+
+    ``later`` are the visit ids of this batch's cases after the tipping one: not yet counted at
+    that moment. Pseudonymous ids only.
+    """
     k = models.cases
     rows = (await unit.session.execute(select(k).where(k.c.disease == disease, k.c.week == week,
                                                        k.c.village_code.in_(villages))
-                                       .order_by(k.c.occurred_at, k.c.visit_id).limit(limit + 1))).mappings().all()
+                                       .order_by(k.c.occurred_at, k.c.visit_id).limit(limit + 1 + len(later))
+                                       )).mappings().all()
+    rows = [r for r in rows if r["visit_id"] not in later]
     cases = [SignalCase(visit_id=r["visit_id"], person_id=r["person_id"], village_code=r["village_code"],
                         facility_id=r["facility_id"], occurred_at=store.local(r["occurred_at"], r["offset_minutes"]))
              for r in rows[:limit]]
