@@ -275,7 +275,7 @@ class SignalRule(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     method: Literal["single", "fixed", "doubling", "mean_sd"]
-    params: dict[str, float] = Field(default_factory=dict)
+    params: dict[str, int | float] = Field(default_factory=dict)
     source: str = ""
     confidence: Literal["C", "S", "UNCONFIRMED"] = "UNCONFIRMED"
 

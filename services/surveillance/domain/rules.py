@@ -56,7 +56,7 @@ class Rule:
         """How many previous weeks this rule reads (0 for single and fixed)."""
         return self.weeks if self.method in ("doubling", "mean_sd") else 0
 
-    def params(self) -> dict[str, float]:
+    def params(self) -> dict[str, int | float]:
         """The parameters that matter for this method (as carried in the signal event)."""
         return {
             "single": {},

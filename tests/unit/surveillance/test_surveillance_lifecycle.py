@@ -55,3 +55,22 @@ def test_escalation_is_due_24_hours_after_raising() -> None:
     assert lifecycle.due_for_escalation("signalled", due, due)
     for status in ("verified", "closed", "escalated"):
         assert not lifecycle.due_for_escalation(status, due, due + timedelta(days=3))
+
+
+def test_the_event_contract_refuses_an_outcome_outside_closed() -> None:
+    from pydantic import ValidationError
+
+    from tests.unit.surveillance.factories import NOW
+    from shared.contracts.events import OutbreakSignal
+
+    base = dict(signal_id="116275f6-d29a-5336-a55f-3896faaef37b", area_kind="village", area_code="18.01.06.2003",
+                village_code="18.01.06.2003", district_code="18.01", disease="suspected_dengue",
+                rule={"method": "single"}, week="2026-W49", week_start="2026-11-30",
+                counts={"this_week": 1, "threshold": 1}, evidence={}, raised_at=NOW, escalate_at=NOW, changed_at=NOW,
+                revision=1)
+    assert OutbreakSignal(**base, status="closed", outcome="outbreak").outcome == "outbreak"
+    for status, outcome in (("closed", None), ("verified", "outbreak")):
+        with pytest.raises(ValidationError):
+            OutbreakSignal(**base, status=status, outcome=outcome)
+    with pytest.raises(ValidationError):
+        OutbreakSignal(**{**base, "week": "2026-W54"}, status="signalled")
