@@ -12,6 +12,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
 
+from prometheus_client import Counter
+
 from services.surveillance import actions, usecases
 from services.surveillance.settings import SurveillanceSettings
 from shared.contracts import topics
@@ -37,10 +39,13 @@ def _bodies(unit: BatchUnit, kind: type) -> list:
     return bodies
 
 
-def on_visits(settings: SurveillanceSettings, clock: Clock):  # noqa: ANN201
+def on_visits(settings: SurveillanceSettings, clock: Clock, raised: Counter | None = None):  # noqa: ANN201
     async def handle(unit: BatchUnit) -> None:
         """Count SKDR cases (per person, disease and ISO week) and raise the signals they tip."""
-        await usecases.record_visits(unit, _bodies(unit, VisitRecorded), settings, clock())
+        signals = await usecases.record_visits(unit, _bodies(unit, VisitRecorded), settings, clock())
+        if raised is not None:
+            for signal in signals:
+                unit.after_commit.append(raised.labels(signal.disease, signal.area_kind).inc)
 
     return handle
 
@@ -51,19 +56,26 @@ async def on_facilities(unit: BatchUnit) -> None:
 
 
 def register(service: Service, settings: SurveillanceSettings, clock: Clock) -> None:
-    """Subscribe the handlers and start the escalation checker."""
+    """Subscribe the handlers, count signals and escalations, start the escalation checker."""
+    raised = service.metrics.counter("jejaring_outbreak_signals_total", "Outbreak signals raised",
+                                     ("disease", "area_kind"))
+    escalated = service.metrics.counter("jejaring_outbreak_escalations_total",
+                                        "Outbreak signals escalated unverified after their deadline")
     service.consume(topics.FACILITY_REGISTERED, batch_handler=on_facilities)
-    service.consume(topics.VISIT_RECORDED, batch_handler=on_visits(settings, clock))
-    service.add_task(escalation_loop(service, settings, clock))
+    service.consume(topics.VISIT_RECORDED, batch_handler=on_visits(settings, clock, raised))
+    service.add_task(escalation_loop(service, settings, clock, escalated))
 
 
-def escalation_loop(service: Service, settings: SurveillanceSettings, clock: Clock):  # noqa: ANN201
+def escalation_loop(service: Service, settings: SurveillanceSettings, clock: Clock,  # noqa: ANN201
+                    escalated: Counter | None = None):
     """The checker: escalates from stored deadlines (no in-memory timers, so restarts lose nothing)."""
 
     async def run() -> None:
         while True:
             try:
-                await check_escalations(service, settings, clock())
+                count = await check_escalations(service, settings, clock())
+                if escalated is not None and count:
+                    escalated.inc(count)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the next round retries

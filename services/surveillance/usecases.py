@@ -189,20 +189,20 @@ async def _load_baselines(unit: Unit, counts: dict[Key, int], watched: set[Key],
 
 
 async def _insert_new(unit: Unit, candidates: list[Case], now: datetime) -> list[Case]:
-    """Insert the cases not counted yet; returns those, in input order."""
+    """Insert the cases not counted yet (``ON CONFLICT DO NOTHING``, so a concurrent writer of the
+    same case is no error); returns the ones this transaction inserted, in input order."""
     session, k = unit.session, models.cases
-    seen: set[tuple[str, str, str]] = set()
+    inserted: set[tuple[str, str, str]] = set()
     for start in range(0, len(candidates), CHUNK):
-        part = candidates[start:start + CHUNK]
-        seen |= set((await session.execute(select(k.c.disease, k.c.week, k.c.person_id).where(
-            tuple_(k.c.disease, k.c.week, k.c.person_id).in_([c.key for c in part])))).all())
-    fresh = [c for c in candidates if c.key not in seen]
-    if fresh:
-        await session.execute(k.insert(), [
-            {"disease": c.disease, "week": c.week, "person_id": c.person_id, "visit_id": c.visit_id,
-             "village_code": c.village_code, "facility_id": c.facility_id, "occurred_at": store.utc(c.occurred_at),
-             "offset_minutes": store.offset_minutes(c.occurred_at), "recorded_at": store.utc(now)} for c in fresh])
-    return fresh
+        rows = [{"disease": c.disease, "week": c.week, "person_id": c.person_id, "visit_id": c.visit_id,
+                 "village_code": c.village_code, "facility_id": c.facility_id,
+                 "occurred_at": store.utc(c.occurred_at), "offset_minutes": store.offset_minutes(c.occurred_at),
+                 "recorded_at": store.utc(now)} for c in candidates[start:start + CHUNK]]
+        stmt = (store.insert_for(session, k).values(rows)
+                .on_conflict_do_nothing(index_elements=[k.c.disease, k.c.week, k.c.person_id])
+                .returning(k.c.disease, k.c.week, k.c.person_id))
+        inserted |= set((await session.execute(stmt)).all())
+    return [c for c in candidates if c.key in inserted]
 
 
 async def _puskesmas_of(unit: Unit, villages: set[str]) -> dict[str, str]:

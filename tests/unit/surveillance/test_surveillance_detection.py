@@ -49,6 +49,9 @@ async def test_a_dengue_cluster_and_a_measles_case_give_exactly_the_expected_sig
     assert dengue_signal.escalate_at - dengue_signal.raised_at == timedelta(hours=24)
     assert dengue_signal.raised_at == NOW and dengue_signal.district_code == "18.01"
     assert await harness.count("puskesmas", "PKM", "suspected_dengue", THIS_WEEK) == 4  # below its floor of 5
+    registry = harness.service.metrics.registry
+    assert registry.get_sample_value("jejaring_outbreak_signals_total",
+                                     {"disease": "suspected_dengue", "area_kind": "village"}) == 1
 
 
 async def test_the_village_threshold_one_below_at_and_one_above(harness: Harness) -> None:
