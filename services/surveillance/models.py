@@ -11,7 +11,7 @@ threshold). ``signals`` holds one row per area, disease and week at most (unique
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Index, Integer, PrimaryKeyConstraint, String, Table, Text, Boolean
+from sqlalchemy import Boolean, Column, DateTime, Index, Integer, PrimaryKeyConstraint, String, Table, Text
 
 from shared.db import new_metadata
 from shared.service import Service

@@ -60,8 +60,8 @@ def test_escalation_is_due_24_hours_after_raising() -> None:
 def test_the_event_contract_refuses_an_outcome_outside_closed() -> None:
     from pydantic import ValidationError
 
-    from tests.unit.surveillance.factories import NOW
     from shared.contracts.events import OutbreakSignal
+    from tests.unit.surveillance.factories import NOW
 
     base = dict(signal_id="116275f6-d29a-5336-a55f-3896faaef37b", area_kind="village", area_code="18.01.06.2003",
                 village_code="18.01.06.2003", district_code="18.01", disease="suspected_dengue",
