@@ -27,6 +27,7 @@ SETTINGS = {
     "registration": ("services.registration.settings", "RegistrationSettings"),
     "screening": ("services.screening.settings", "ScreeningSettings"),
     "referral": ("services.referral.settings", "ReferralSettings"),
+    "surveillance": ("services.surveillance.settings", "SurveillanceSettings"),
     "dashboard": ("services.dashboard.settings", "DashboardSettings"),
 }
 

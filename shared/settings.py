@@ -13,8 +13,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SERVICES = ("registration", "screening", "referral", "dashboard")
-DEFAULT_PORTS = {"dashboard": 8000, "registration": 8001, "screening": 8002, "referral": 8003}
+SERVICES = ("registration", "screening", "referral", "surveillance", "dashboard")
+DEFAULT_PORTS = {"dashboard": 8000, "registration": 8001, "screening": 8002, "referral": 8003, "surveillance": 8004}
 EMBEDDED_BOOTSTRAP = "127.0.0.1:9092"
 
 

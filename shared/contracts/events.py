@@ -32,6 +32,10 @@ Severity = Literal["low", "moderate", "high", "emergency"]
 ReferralStatus = Literal["made", "received", "attended", "completed", "cancelled", "overdue"]
 TargetGroup = Literal["pregnant", "under_five", "adolescent", "adult_15_59", "elderly", "infant"]
 TokenKind = Literal["facility", "viewer", "admin"]
+SignalStatus = Literal["signalled", "escalated", "verified", "closed"]
+SignalOutcome = Literal["outbreak", "false_alarm"]
+AreaKind = Literal["village", "puskesmas"]
+ISO_WEEK_RE = r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$"
 
 
 class EventData(BaseModel):
@@ -258,6 +262,104 @@ class FacilityTokenChanged(EventData):
         return self
 
 
+class BaselineWeek(BaseModel):
+    """One week a signal's count was compared with."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    week: str = Field(pattern=ISO_WEEK_RE)
+    count: int = Field(ge=0)
+
+
+class SignalCounts(BaseModel):
+    """The numbers behind a signal: this week's cases, the weeks compared, the threshold reached."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    this_week: int = Field(ge=0, description="cases of the signal's week when it was raised")
+    threshold: int = Field(ge=1, description="the smallest count that raises the signal")
+    baseline: list[BaselineWeek] = Field(default_factory=list, description="previous weeks, oldest first")
+    baseline_mean: float | None = None
+    baseline_sd: float | None = None
+
+
+class SignalRule(BaseModel):
+    """The rule that raised a signal: method, its parameters and where they come from."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    method: Literal["single", "fixed", "doubling", "mean_sd"]
+    params: dict[str, int | float] = Field(default_factory=dict)
+    source: str = ""
+    confidence: Literal["C", "S", "UNCONFIRMED"] = "UNCONFIRMED"
+
+
+class SignalCase(BaseModel):
+    """One case counted for a signal: pseudonymous ids only (never a NIK or a name)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    visit_id: UUID
+    person_id: str
+    village_code: str
+    facility_id: str
+    occurred_at: AwareDatetime
+
+
+class SignalEvidence(BaseModel):
+    """The cases of the signal's week when it was raised (at most a configured number)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    tipping_visit_id: UUID | None = Field(default=None, description="the visit that made the count reach the threshold")
+    cases: list[SignalCase] = Field(default_factory=list)
+    truncated: bool = False
+
+
+class OutbreakSignal(EventData):
+    """A suspected outbreak (KLB) signal raised or changed (surveillance); each event is the whole signal.
+
+    Keyed by the area: the village code, or the Puskesmas facility id of a Puskesmas-area signal.
+    ``revision`` grows by one with every change, so a reader keeps the highest.
+    """
+
+    ce_type: ClassVar[str] = "id.jejaring.outbreak.signal.v1"
+    topic: ClassVar[str] = topics.OUTBREAK_SIGNAL
+    key_field: ClassVar[str] = "area_code"
+
+    signal_id: UUID
+    area_kind: AreaKind
+    area_code: str = Field(description="village code, or Puskesmas facility id")
+    village_code: str = Field(description="the village; for a Puskesmas area, the Puskesmas's own village")
+    village_codes: list[str] = Field(default_factory=list, description="villages of the area (Puskesmas catchment)")
+    district_code: str = Field(description="PP.KK, for scoping")
+    disease: Syndrome
+    skdr_code: str | None = Field(default=None, description="SKDR letter code where known")
+    rule: SignalRule
+    week: str = Field(pattern=ISO_WEEK_RE, description="ISO week of the cases' event time, e.g. 2026-W49")
+    week_start: date
+    counts: SignalCounts
+    evidence: SignalEvidence
+    status: SignalStatus
+    previous_status: SignalStatus | None = None
+    outcome: SignalOutcome | None = None
+    raised_at: AwareDatetime
+    escalate_at: AwareDatetime = Field(description="24 h after raised_at: unverified by then, it is escalated")
+    changed_at: AwareDatetime
+    note: str | None = None
+    actor_token_id: str | None = Field(default=None, description="public id of the admin token that acted")
+    revision: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _outcome_only_when_closed(self) -> "OutbreakSignal":
+        if (self.status == "closed") != (self.outcome is not None):
+            raise ValueError("outcome is given with closed and only there")
+        return self
+
+    def event_time(self) -> datetime:
+        return self.changed_at
+
+
 EVENT_TYPES: dict[str, type[EventData]] = {
     cls.ce_type: cls
     for cls in (
@@ -270,5 +372,6 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         TargetSet,
         PersonLinked,
         FacilityTokenChanged,
+        OutbreakSignal,
     )
 }

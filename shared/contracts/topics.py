@@ -15,6 +15,7 @@ FACILITY_TOKEN = "ilp.facility.token.v1"
 RISK_DETECTED = "ilp.risk.detected.v1"
 REFERRAL_MADE = "ilp.referral.made.v1"
 REFERRAL_UPDATED = "ilp.referral.updated.v1"
+OUTBREAK_SIGNAL = "ilp.outbreak.signal.v1"
 
 DEFAULT_PARTITIONS = 6
 
@@ -34,11 +35,11 @@ class Topic:
 CATALOGUE: tuple[Topic, ...] = (
     Topic(INTAKE_VISIT, ("facility systems",), ("registration",)),
     Topic(INTAKE_FHIR, ("facility systems",), ("registration",), key="facility or Encounter"),
-    Topic(VISIT_RECORDED, ("registration",), ("screening", "dashboard")),
+    Topic(VISIT_RECORDED, ("registration",), ("screening", "dashboard", "surveillance")),
     Topic(
         FACILITY_REGISTERED,
         ("registration",),
-        ("referral", "dashboard"),
+        ("referral", "dashboard", "surveillance"),
         partitions=1,
         config={"cleanup.policy": "compact"},
         key="facility_id",
@@ -64,6 +65,8 @@ CATALOGUE: tuple[Topic, ...] = (
     Topic(RISK_DETECTED, ("screening",), ("referral",)),
     Topic(REFERRAL_MADE, ("referral",), ("dashboard",)),
     Topic(REFERRAL_UPDATED, ("referral",), ("dashboard",)),
+    # Keyed by the area a signal concerns: the village code, or the Puskesmas facility id.
+    Topic(OUTBREAK_SIGNAL, ("surveillance",), ("dashboard",), key="area_code"),
 )
 
 BY_NAME: dict[str, Topic] = {t.name: t for t in CATALOGUE}

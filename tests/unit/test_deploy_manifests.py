@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 CLUSTER = "jejaring"
 NAMESPACE = "jejaring"
-# docs: contracts.md, "Ports" (surveillance: the fifth service, once the catalogue has its topics)
+# docs: contracts.md, "Ports"
 PORTS = {"dashboard": 8000, "registration": 8001, "screening": 8002, "referral": 8003, "surveillance": 8004}
 # The catalogue's outside producers and the KafkaUser each maps to.
 EXTERNAL_USERS = {"facility systems": "facility-system"}

@@ -65,12 +65,26 @@ SAMPLES: dict[type[ev.EventData], ev.EventData] = {
     ev.FacilityTokenChanged: ev.FacilityTokenChanged(
         token_hash="9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", facility_id="P3171010101",
     ),
+    ev.OutbreakSignal: ev.OutbreakSignal(
+        signal_id=uuid5(NAMESPACE_URL, "signal"), area_kind="village", area_code="31.71.01.1001",
+        village_code="31.71.01.1001", village_codes=["31.71.01.1001"], district_code="31.71",
+        disease="suspected_dengue", skdr_code="C",
+        rule={"method": "doubling", "params": {"weeks": 4, "factor": 2, "min_cases": 3}, "source": "PMK1501"},
+        week="2024-W33", week_start=date(2024, 8, 12),
+        counts={"this_week": 3, "threshold": 3, "baseline": [{"week": "2024-W32", "count": 0}]},
+        evidence={"tipping_visit_id": VISIT_ID, "cases": [{"visit_id": VISIT_ID, "person_id": "p_child01",
+                  "village_code": "31.71.01.1001", "facility_id": "P3171010101", "occurred_at": AT}]},
+        status="closed", previous_status="verified", outcome="false_alarm", raised_at=AT,
+        escalate_at=AT + timedelta(hours=24), changed_at=AT + timedelta(hours=5), note="PE: bukan KLB",
+        actor_token_id="tok_1", revision=3,
+    ),
 }
 # Which field is the Kafka key (and subject), spelled out rather than read from ``key_field``.
 KEY_FIELD = {cls: "person_id" for cls in SAMPLES} | {
     ev.FacilityRegistered: "facility_id",
     ev.TargetSet: "village_code",
     ev.FacilityTokenChanged: "token_hash",
+    ev.OutbreakSignal: "area_code",
 }
 
 

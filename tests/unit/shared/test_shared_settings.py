@@ -79,7 +79,8 @@ def test_kafka_defaults_to_embedded_broker():
 
 
 @pytest.mark.parametrize(
-    ("service", "port"), [("dashboard", 8000), ("registration", 8001), ("screening", 8002), ("referral", 8003)]
+    ("service", "port"),
+    [("dashboard", 8000), ("registration", 8001), ("screening", 8002), ("referral", 8003), ("surveillance", 8004)],
 )
 def test_default_port_per_service(service, port):
     assert DEFAULT_PORTS[service] == port

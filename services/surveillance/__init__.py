@@ -1,0 +1,1 @@
+"""Surveillance: SKDR early warning of outbreaks (KLB) per village and Puskesmas area, and the signals' lifecycle."""
