@@ -7,7 +7,7 @@ Built-in kinds are checked against the Kubernetes OpenAPI schemas shipped by the
 server-side field validation makes it). Custom resources (Strimzi, KEDA, CloudNativePG and its
 Barman Cloud plugin, the Prometheus Operator) are checked against the ``openAPIV3Schema`` of the
 operators' own CustomResourceDefinition files, read from the first of these folders that holds
-them: ``$JEJARING_CRD_DIR``, then ``shared/crds`` beside the repository. Each CRD's
+them: ``$JEJARING_CRD_DIR``, then the vendored ``shared/crds`` (its README names versions). Each CRD's
 structural schema is turned into JSON Schema here: ``nullable``, ``x-kubernetes-int-or-string`` and
 ``x-kubernetes-preserve-unknown-fields`` are honoured, and an object that lists its properties
 admits no other field (the API server prunes or, with strict field validation, rejects them). CEL
@@ -39,7 +39,7 @@ KUBERNETES_VERSIONS = ("1.34.0", "1.36.0")
 def crd_dirs() -> list[Path]:
     """Where CRD files are looked for, in order."""
     dirs = [Path(p) for p in os.environ.get("JEJARING_CRD_DIR", "").split(os.pathsep) if p]
-    return [*dirs, ROOT.parent / "shared" / "crds"]
+    return [*dirs, ROOT / "shared" / "crds"]
 
 
 def render(target: str) -> list[dict[str, Any]]:
