@@ -226,8 +226,8 @@ def cmd_rebuild(_args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    """Synthetic district (the simulator tool); it parses every argument after ``simulate`` itself."""
-    from services.simulator.cli import main as simulate_main
+    """Synthetic district (the ``simulator`` tool); it parses every argument after ``simulate`` itself."""
+    from simulator.cli import main as simulate_main
 
     return simulate_main(args.rest)
 

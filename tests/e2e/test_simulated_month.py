@@ -23,10 +23,10 @@ from datetime import date
 import httpx
 import pytest
 
-from services.simulator import drivers
-from services.simulator.faults import Emission, FaultConfig
-from services.simulator.truth import Truth
-from services.simulator.visits import build_simulation
+from simulator import drivers
+from simulator.faults import Emission, FaultConfig
+from simulator.truth import Truth
+from simulator.visits import build_simulation
 from shared.regions import load_regions
 from shared.settings import SERVICES
 from tests.e2e.conftest import (

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from services.simulator.faults import FaultConfig
-from services.simulator.visits import build_simulation
+from simulator.faults import FaultConfig
+from simulator.visits import build_simulation
 from shared.regions import load_regions
 
 SMALL = dict(seed=3, start=date(2026, 10, 24), days=12, population_scale=0.1)

@@ -13,8 +13,8 @@ from datetime import datetime
 import httpx
 from pydantic import ValidationError
 
-from services.simulator import cli, drivers
-from services.simulator.faults import Emission
+from simulator import cli, drivers
+from simulator.faults import Emission
 from shared.contracts.intake import IntakeVisit
 
 

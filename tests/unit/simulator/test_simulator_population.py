@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from services.registration.domain import check_nik, decode_nik
-from services.simulator import population as P
+from simulator import population as P
 
 
 def test_pyramid_shares_sum_to_one_and_match_cited_totals() -> None:

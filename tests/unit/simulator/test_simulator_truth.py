@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.simulator.faults import Emission
-from services.simulator.truth import Truth
+from simulator.faults import Emission
+from simulator.truth import Truth
 
 A, B = "18.72.01.1001", "18.72.01.1002"
 CHILD_NIK = "1872014506250001"

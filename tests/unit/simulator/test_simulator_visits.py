@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from services.registration.domain import check_nik, check_time
-from services.simulator.faults import SCHEMA_DEFECTS, SEMANTIC_DEFECTS
+from simulator.faults import SCHEMA_DEFECTS, SEMANTIC_DEFECTS
 from shared.contracts.intake import IntakeVisit
 
 

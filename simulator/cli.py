@@ -6,7 +6,7 @@
     jejaring simulate --district 18.01 --mode kafka --bootstrap 127.0.0.1:9092
     jejaring simulate --district 18.01 --demo
 
-``main(argv)`` is the entry point (``python -m services.simulator`` works too).
+``main(argv)`` is the entry point (``python -m simulator`` works too).
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Sequence
 
-from services.simulator import drivers
-from services.simulator.faults import FaultConfig
-from services.simulator.network import facilities_csv, targets_csv, write_text
-from services.simulator.truth import Truth
-from services.simulator.visits import build_simulation, utc_offset_hours
+from simulator import drivers
+from simulator.faults import FaultConfig
+from simulator.network import facilities_csv, targets_csv, write_text
+from simulator.truth import Truth
+from simulator.visits import build_simulation, utc_offset_hours
 
 DEFAULT_REGISTRATION_URL = "http://127.0.0.1:8001"
 DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
@@ -119,7 +119,7 @@ def _default_dir(district: str) -> Path:
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
-    from services.simulator.network import build_network
+    from simulator.network import build_network
 
     try:
         net = build_network(_regions(), args.district, seed=args.seed, population_scale=args.population_scale,

@@ -1,6 +1,6 @@
 """I/O: write JSON lines, drive the HTTP intake or the Kafka intake, and set a district up.
 
-Everything here consumes :class:`~services.simulator.faults.Emission` objects in sending order; the
+Everything here consumes :class:`~simulator.faults.Emission` objects in sending order; the
 generation itself is pure and lives in the other modules.
 
 * :func:`write_jsonl` — one intake JSON per line (a non-JSON defect is written as its raw text).
@@ -25,8 +25,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO
 
-from services.simulator.faults import TIME_DEFECTS, Emission
-from services.simulator.network import Network, facilities_csv, targets_csv, write_text
+from simulator.faults import TIME_DEFECTS, Emission
+from simulator.network import Network, facilities_csv, targets_csv, write_text
 
 INTAKE_TOPIC = "ilp.intake.visit.v1"
 
@@ -296,15 +296,6 @@ def cli_command() -> list[str]:
     return [sys.executable, "-m", "services.cli"]
 
 
-def registration_env() -> dict[str, str]:
-    """Environment for CLI commands that touch registration's database (as ``jejaring up`` sets it)."""
-    try:
-        from services.cli import service_env
-    except Exception:  # noqa: BLE001
-        return dict(os.environ)
-    return service_env("registration", dict(os.environ))
-
-
 def setup_commands(out_dir: Path, network: Network) -> list[list[str]]:
     """The CLI commands :func:`setup` runs (also printed by ``--print-commands``)."""
     cmds = [["facilities", "import", str(out_dir / "facilities.csv")],
@@ -323,7 +314,7 @@ def setup(network: Network, out_dir: str | Path, years: list[int], *, import_dat
     log(f"wrote {out / 'facilities.csv'} ({len(network.facilities())} facilities) and {out / 'targets.csv'}")
     if not import_data and not issue_tokens:
         return {}
-    env = registration_env()
+    env = dict(os.environ)  # every command finds each service's database itself
     base = cli_command()
     commands = setup_commands(out, network)
     tokens: dict[str, str] = {}

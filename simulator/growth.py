@@ -1,7 +1,7 @@
 """Approximate WHO growth curves for *generating* children's measurements (not for judging them).
 
 The simulator draws a child's length/height from a length/height-for-age z-score and the weight
-from a weight-for-length/height z-score (see :mod:`services.simulator.visits`). It needs the WHO
+from a weight-for-length/height z-score (see :mod:`simulator.visits`). It needs the WHO
 curves only to turn those z-scores into centimetres and kilograms, so it carries a thinned copy:
 
 * Knots taken from the WHO Child Growth Standards 2006 LMS tables (WHO Multicentre Growth Reference

@@ -55,10 +55,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta, timezone
 from math import exp, sqrt
 
-from services.simulator import growth
-from services.simulator.faults import Emission, FaultConfig, Faults
-from services.simulator.network import Facility, Network, build_network
-from services.simulator.population import (
+from simulator import growth
+from simulator.faults import Emission, FaultConfig, Faults
+from simulator.network import Facility, Network, build_network
+from simulator.population import (
     ADULT, CHILD, ELDERLY, MAX_AGE, NORMAL_TABLE, NORMAL_TABLE_SIZE, PREGNANT, SCHOOL, UNDER_FIVE_DAYS, Population,
     normal_quantile, share_between, unit_scale,
 )

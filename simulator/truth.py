@@ -30,8 +30,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from services.simulator.faults import SCHEMA_DEFECTS, SEMANTIC_DEFECTS, Emission
-from services.simulator.population import village_targets
+from simulator.faults import SCHEMA_DEFECTS, SEMANTIC_DEFECTS, Emission
+from simulator.population import village_targets
 from shared.lifecycle import stage_for
 
 ADULT_AGE_DAYS = 15 * 365.25

@@ -25,7 +25,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from services.simulator.population import village_populations, village_targets, district_population
+from simulator.population import village_populations, village_targets, district_population
 from shared.regions import Region, RegionIndex
 
 FACILITY_COLUMNS = ("facility_id", "name", "type", "parent_id", "village_code", "capabilities")
