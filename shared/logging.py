@@ -1,17 +1,31 @@
 """Structured logging with structlog: JSON lines, with the event id bound on every line.
 
 ``bind_event(event_id)`` puts the id in a context variable, so every line logged while that event
-is handled carries it, whichever module logs. NIK and names are never logged: log ids only.
+is handled carries it, whichever module logs. NIK and names are never logged: log ids only, and
+error texts through ``shared.errors.safe_reason``; as a last line of defence every rendered line has
+its runs of 16 digits (a NIK's shape) masked (:func:`mask_nik`).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from contextlib import contextmanager
 from collections.abc import Iterator
 
 import structlog
+
+
+NIK_LIKE = re.compile(r"(?<![0-9])[0-9]{16}(?![0-9])")
+
+
+def mask_nik(_logger: object, _method: str, event: dict) -> dict:
+    """structlog processor: any run of exactly 16 digits in a line's values becomes ``################``."""
+    for key, value in event.items():
+        if isinstance(value, str) and NIK_LIKE.search(value):
+            event[key] = NIK_LIKE.sub("#" * 16, value)
+    return event
 
 
 def configure_logging(service: str, level: str = "INFO", json: bool = True) -> None:
@@ -22,6 +36,8 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.stdlib.ExtraAdder(),
+        structlog.processors.format_exc_info,
+        mask_nik,
     ]
     renderer = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     structlog.configure(

@@ -46,7 +46,7 @@ from shared.messaging.consumer import (
     cloudevent_decoder,
 )
 from shared.messaging.inbox import Inbox
-from shared.messaging.kafka import BrokerEpoch, Producer, ResetWatchdog, ensure_topics
+from shared.messaging.kafka import BrokerEpoch, Producer, ResetWatchdog, ensure_topics, retention_problems, topic_retentions
 from shared.messaging.outbox import Outbox
 from shared.messaging.poll import process_poll
 from shared.metrics import Metrics
@@ -266,6 +266,7 @@ class Service:
             with attempt:
                 await ensure_topics(self.settings.kafka, self.topics())
                 await self.producer.start()
+        await self.check_inbox_retention()
         self._subscribe()
         await self.broker.start()
         self._tasks = [
@@ -278,6 +279,24 @@ class Service:
         ]
         self.started = True
         log.info("service started", extra={"service": self.name, "port": self.settings.port})
+
+    async def check_inbox_retention(self) -> None:
+        """The inbox must remember events at least as long as any consumed, non-compacted topic keeps
+        them (compacted topics are applied as upserts). Effects are idempotent by their natural keys
+        as well, so a shorter inbox is a warning outside production and refuses to start in it."""
+        try:
+            retentions = await topic_retentions(self.settings.kafka, [p.topic for p in self.processors])
+        except Exception as exc:  # noqa: BLE001 - a broker that cannot describe configs: nothing to check
+            log.info("topic retention not checked", extra={"error": safe_reason(exc)})
+            return
+        problems = retention_problems(retentions, self.settings.inbox_retention_hours * 3_600_000)
+        if not problems:
+            return
+        message = (f"the inbox keeps events {self.settings.inbox_retention_hours:.0f} h but " + "; ".join(problems)
+                   + ": raise JEJARING_INBOX_RETENTION_HOURS or lower the topics' retention.ms")
+        if self.settings.environment == "production":
+            raise RuntimeError(message)
+        log.warning("inbox retention shorter than topic retention", extra={"problems": message})
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop consuming, let the relay finish its batch, disconnect; each step bounded in time."""

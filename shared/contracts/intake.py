@@ -45,7 +45,8 @@ class Person(_Strict):
 
     nik: str | None = Field(default=None, description="16-digit NIK; optional only for a child with mother_nik")
     mother_nik: str | None = Field(default=None, description="Mother's NIK, for a child without one")
-    name: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$",
+                             description="no control characters (a NUL cannot be stored)")
     sex: Sex
     birth_date: date
     village_code: str = Field(description="Kemendagri desa/kelurahan code of residence, PP.KK.CC.DDDD")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.partitioner import DefaultPartitioner, murmur2
 
@@ -57,6 +58,37 @@ async def ensure_topics(settings: KafkaSettings, topics: Iterable[tuple[str, int
         return created
     finally:
         await admin.close()
+
+
+async def topic_retentions(settings: KafkaSettings, topics: Iterable[str]) -> dict[str, int | None]:
+    """``retention.ms`` of each topic as the broker reports it (-1: kept forever), ``None`` for a
+    compacted topic; a topic whose retention the broker does not report is left out."""
+    admin = AIOKafkaAdminClient(**settings.client_options())
+    await admin.start()
+    try:
+        responses = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, name) for name in sorted(set(topics))], include_synonyms=False)
+    finally:
+        await admin.close()
+    out: dict[str, int | None] = {}
+    for response in responses:
+        for error_code, _message, _kind, name, entries in response.resources:
+            if error_code:
+                continue
+            configs = {entry[0]: entry[1] for entry in entries}
+            if "compact" in (configs.get("cleanup.policy") or "") and "delete" not in configs["cleanup.policy"]:
+                out[name] = None
+            elif configs.get("retention.ms") not in (None, ""):
+                out[name] = int(configs["retention.ms"])
+    return out
+
+
+def retention_problems(retentions: Mapping[str, int | None], inbox_retention_ms: float) -> list[str]:
+    """The consumed topics that keep events longer than the inbox remembers them (a re-read of such
+    a topic relies on the effects' natural keys alone)."""
+    return [f"{topic} keeps events {'forever' if ms == -1 else f'{ms / 3_600_000:.0f} h'}"
+            for topic, ms in sorted(retentions.items())
+            if ms is not None and (ms == -1 or ms > inbox_retention_ms)]
 
 
 class Producer:

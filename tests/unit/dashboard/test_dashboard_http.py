@@ -157,3 +157,52 @@ async def test_metrics_can_be_restricted_to_named_metrics(dash: Dash) -> None:
     assert "jejaring_events_applied_total{" in everything and "jejaring_batch_seconds" in everything
     assert 'jejaring_events_applied_total{service="dashboard",topic="ilp.visit.recorded.v1"} 1.0' in only
     assert "jejaring_batch_seconds" not in only and "python_info" not in only
+
+
+async def test_outside_local_mode_the_session_cookie_is_secure(dash: Dash, tmp_path) -> None:
+    dash.service.context.settings = settings_for(tmp_path, environment="test")
+    app = http_app(dash.service, [http.router])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://dash") as c:
+        response = await c.post("/login", data={"token": await token(dash, "18.01")})
+        assert response.status_code == 303 and "Secure" in response.headers["set-cookie"]
+        assert (await c.get("/")).status_code == 200  # sent back over HTTPS
+
+
+async def test_sign_in_refuses_other_origins_and_repeated_failures(client: httpx.AsyncClient, dash: Dash) -> None:
+    tok = await token(dash, "18.01")
+    forged = await client.post("/login", data={"token": tok}, headers={"Origin": "https://evil.example"})
+    assert forged.status_code == 403 and "set-cookie" not in forged.headers
+    blind = await client.post("/login", data={"token": tok}, headers={"Origin": "null", "Sec-Fetch-Site": "cross-site"})
+    assert blind.status_code == 403
+    own = await client.post("/login", data={"token": tok}, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"})
+    assert own.status_code == 303  # our own no-referrer page
+    for _ in range(20):
+        assert (await client.post("/login", data={"token": "jjv_guess"})).status_code == 401
+    limited = await client.post("/login", data={"token": tok})
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
+
+
+async def test_an_admin_token_from_registration_signs_in_until_revoked(client: httpx.AsyncClient, dash: Dash) -> None:
+    from shared.contracts.events import FacilityTokenChanged
+
+    secret = "jja_admin-secret"
+    issued = FacilityTokenChanged(token_hash=hash_token(secret), token_id="tok_00112233aabbccdd", kind="admin",
+                                  region="18.01.06", expires_at=at(12, year=2030))
+    await dash.apply(issued)
+    assert (await client.post("/login", data={"token": secret})).status_code == 303
+    page = await client.get("/")
+    assert 'data-scope="18.01.06"' in page.text and 'data-role="admin"' in page.text
+    assert (await client.get("/v1/pws", params={"region": "18.01"}, headers=bearer(secret))).status_code == 403
+    await dash.apply(issued.model_copy(update={"revoked": True}))
+    assert (await client.get("/")).status_code == 303  # the session ends with its token
+    assert (await client.get("/v1/pws", params={"region": "18.01.06"}, headers=bearer(secret))).status_code == 401
+
+
+async def test_an_expired_viewer_token_is_refused(client: httpx.AsyncClient, dash: Dash) -> None:
+    tok = await token(dash, "18.01")
+    assert (await client.get("/v1/pws", params={"region": "18.01"}, headers=bearer(tok))).status_code == 200
+    async with dash.service.db.session() as session, session.begin():
+        await session.execute(models.viewer_tokens.update().where(models.viewer_tokens.c.token_hash == hash_token(tok))
+                              .values(expires_at=at(1, year=2020)))
+    assert (await client.get("/v1/pws", params={"region": "18.01"}, headers=bearer(tok))).status_code == 401
+    assert (await client.post("/login", data={"token": tok})).status_code == 401
