@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test unit integration bench system-deps asyncapi clean
+.PHONY: run test test-faults unit integration bench system-deps asyncapi clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 needed"'
@@ -35,6 +35,10 @@ run: $(STAMP)
 
 test: $(STAMP) system-deps
 	$(PY) -m pytest -q
+
+# The fault and abuse suite's long variant (make test runs the short one); prints the reliability table.
+test-faults: $(STAMP) system-deps
+	JEJARING_FAULTS_LONG=1 $(PY) -m pytest -q -m faults -rA
 
 unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit

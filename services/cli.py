@@ -21,7 +21,13 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from shared.settings import DEFAULT_PORTS, EMBEDDED_BOOTSTRAP, SERVICES, ServiceSettings, service_env
+from shared.settings import (
+    DEFAULT_PORTS,
+    EMBEDDED_BOOTSTRAP,
+    SERVICES,
+    ServiceSettings,
+    service_env,
+)
 
 SETTINGS = {
     "registration": ("services.registration.settings", "RegistrationSettings"),

@@ -13,7 +13,6 @@ import asyncio
 import functools
 import hashlib
 import sqlite3
-import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -25,8 +24,14 @@ from alembic.config import Config
 from sqlalchemy import MetaData, Table, event, insert, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.util.concurrency import await_only
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -185,17 +190,12 @@ def _sqlite_hooks(engine: AsyncEngine, synchronous: str, *, begin: str, inline: 
         if not inline:
             conn.exec_driver_sql(begin)
             return
-        deadline = time.monotonic() + LOCK_WAIT_SECONDS
-        pause = 0.002
-        while True:
-            try:
-                conn.exec_driver_sql(begin)
-                return
-            except OperationalError as exc:
-                if "locked" not in str(exc.orig) or time.monotonic() > deadline:
-                    raise
-            await_only(asyncio.sleep(pause))  # inside SQLAlchemy's greenlet: yields to the event loop
-            pause = min(pause * 2, 0.05)
+        waiting = Retrying(
+            retry=retry_if_exception(lambda exc: isinstance(exc, OperationalError) and "locked" in str(exc.orig)),
+            wait=wait_exponential(multiplier=0.002, max=0.05), stop=stop_after_delay(LOCK_WAIT_SECONDS), reraise=True,
+            sleep=lambda seconds: await_only(asyncio.sleep(seconds)),  # inside SQLAlchemy's greenlet: yields the loop
+        )
+        waiting(conn.exec_driver_sql, begin)
 
 
 def _upgrade(connection: Connection, script_location: str, version_table: str) -> None:

@@ -11,11 +11,10 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import structlog
-
 
 NIK_LIKE = re.compile(r"(?<![0-9])[0-9]{16}(?![0-9])")
 

@@ -46,7 +46,14 @@ from shared.messaging.consumer import (
     cloudevent_decoder,
 )
 from shared.messaging.inbox import Inbox
-from shared.messaging.kafka import BrokerEpoch, Producer, ResetWatchdog, ensure_topics, retention_problems, topic_retentions
+from shared.messaging.kafka import (
+    BrokerEpoch,
+    Producer,
+    ResetWatchdog,
+    ensure_topics,
+    retention_problems,
+    topic_retentions,
+)
 from shared.messaging.outbox import Outbox
 from shared.messaging.poll import process_poll
 from shared.metrics import Metrics

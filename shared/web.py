@@ -63,20 +63,28 @@ def client_of(request: Request) -> str:
 
 
 async def authenticate(request: Request, lookup: Callable[[str], Awaitable[T | None]]) -> T:
-    """What ``lookup`` finds for the request's bearer token; ``401`` without a valid one, and ``429``
-    for a client with too many failed checks in the last minute (``shared.auth.FailureLimiter``)."""
-    limiter: FailureLimiter = request.app.state.limiter
-    client = client_of(request)
-    wait = limiter.retry_after(client)
-    if wait is not None:
-        raise HTTPError(429, ["header", "authorization"], "too many failed token checks; try again later",
-                        headers={"Retry-After": str(math.ceil(wait))})
+    """What ``lookup`` finds for the request's bearer token; ``401`` without a valid one.
+
+    Failed checks are counted per client (``shared.auth.FailureLimiter``): beyond the limit a failed
+    check answers ``429`` with ``Retry-After``. A valid token always passes, so the facility systems
+    that share one address (a Puskesmas behind one NAT) are not locked out by a neighbour guessing.
+    """
     token = bearer(request.headers.get("authorization"))
     found = await lookup(token) if token else None
-    if found is None:
-        limiter.failed(client)
-        raise HTTPError(401, ["header", "authorization"], "missing or invalid token")
-    return found
+    if found is not None:
+        return found
+    refuse_failure(request, ["header", "authorization"], "too many failed token checks; try again later")
+    raise HTTPError(401, ["header", "authorization"], "missing or invalid token")
+
+
+def refuse_failure(request: Request, loc: list[str], msg: str) -> None:
+    """Count one failed check of the request's client; raise ``429`` once it is over the limit."""
+    limiter: FailureLimiter = request.app.state.limiter
+    client = client_of(request)
+    limiter.failed(client)
+    wait = limiter.retry_after(client)
+    if wait is not None:
+        raise HTTPError(429, loc, msg, headers={"Retry-After": str(math.ceil(wait))})
 
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:

@@ -14,5 +14,5 @@ if str(ROOT) not in sys.path:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "/integration/" in str(item.fspath):
+        if "/integration/" in str(item.fspath) or "/faults/" in str(item.fspath):
             item.add_marker(pytest.mark.integration)

@@ -12,7 +12,8 @@ import csv
 import io
 from collections.abc import Iterable
 
-from services.dashboard.domain.publication import SMALL, suppress as suppressed
+from services.dashboard.domain.publication import SMALL
+from services.dashboard.domain.publication import suppress as suppressed
 from services.dashboard.domain.registry import Indicator
 
 PWS_COLUMNS = ["period", "code", "name", "level", "indicator", "numerator", "denominator", "value",

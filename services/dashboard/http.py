@@ -9,14 +9,20 @@ from __future__ import annotations
 import asyncio
 import html
 import json
-import math
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 
 from services.dashboard import export
 from services.dashboard.app import Dashboard
@@ -24,7 +30,7 @@ from services.dashboard.domain.access import may_view
 from services.dashboard.usecases import access, queries
 from shared.auth import bearer
 from shared.regions import covers, is_region_code
-from shared.web import HTTPError, ReadSession, ServiceDep, authenticate, client_of
+from shared.web import HTTPError, ReadSession, ServiceDep, authenticate, refuse_failure
 
 STATIC = Path(__file__).parent / "static"
 ASSETS = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
@@ -240,15 +246,13 @@ async def login(request: Request, ctx: Context, service: ServiceDep,
                 token: Annotated[str, Form(max_length=512)]) -> Response:
     if not same_origin(request):
         return login_page("Permintaan ditolak: asal halaman tidak dikenal.", 403)
-    client = client_of(request)
-    wait = request.app.state.limiter.retry_after(client)
-    if wait is not None:
-        return login_page("Terlalu banyak percobaan masuk. Coba lagi nanti.", 429,
-                          headers={"Retry-After": str(math.ceil(wait))})
     async with service.db.session() as session, session.begin():
         opened = await access.open_session(session, token.strip(), ctx.settings.session_max_age_seconds)
     if opened is None:
-        request.app.state.limiter.failed(client)
+        try:
+            refuse_failure(request, ["body", "token"], "too many failed sign-ins")
+        except HTTPError as refused:
+            return login_page("Terlalu banyak percobaan masuk. Coba lagi nanti.", 429, headers=refused.headers)
         return login_page("Token tidak valid, kedaluwarsa, atau sudah dicabut.", 401)
     sid, _grant = opened
     response = RedirectResponse("/", status_code=303)

@@ -8,7 +8,16 @@ once; the consumer turns its changes into additive deltas on ``cells``.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Index, Integer, SmallInteger, String, Table
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+)
 
 from shared.db import new_metadata
 from shared.messaging.tables import messaging_tables

@@ -79,12 +79,9 @@ def referral_deps(service: Any, authorised: Callable[[str | None], Awaitable[str
 
 async def _facility(request: Request, deps: ReferralDeps, authorization: str | None) -> str | None:
     """The token's facility; failures count against the client (``shared.auth.FailureLimiter``)."""
-    limiter, client = request.app.state.limiter, client_of(request)
-    if limiter.retry_after(client) is not None:
-        return None
     facility = await deps.authorised(authorization)
     if facility is None:
-        limiter.failed(client)
+        request.app.state.limiter.failed(client_of(request))
     return facility
 
 

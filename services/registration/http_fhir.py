@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 
 from shared.fhir import capability, inbound, outcome
 from shared.fhir.intake_answer import plan, respond
-from shared.web import HTTPError, client_of, read_body
+from shared.web import HTTPError, read_body, refuse_failure
 
 FHIR_JSON = "application/fhir+json"
 Resolver = Callable[[str], str | None]
@@ -95,12 +95,12 @@ async def metadata() -> JSONResponse:
 async def post_bundle(request: Request, authorization: str | None = Header(default=None),
                       deps: IntakeDeps = Depends(_deps)) -> JSONResponse:
     """Record the visits of a transaction, batch or collection Bundle (SATUSEHAT-shaped)."""
-    limiter, client = request.app.state.limiter, client_of(request)
-    if limiter.retry_after(client) is not None:
-        return _fhir(outcome.unauthorised(), 429)
     facility = await deps.authorised(authorization)
     if facility is None:
-        limiter.failed(client)
+        try:
+            refuse_failure(request, ["header", "authorization"], "too many failed token checks")
+        except HTTPError:
+            return _fhir(outcome.unauthorised(), 429)
         return _fhir(outcome.unauthorised(), 401)
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > outcome.MAX_BUNDLE_BYTES:

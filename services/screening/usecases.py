@@ -9,7 +9,12 @@ from datetime import date, timedelta
 from sqlalchemy import select, update
 
 from services.screening import domain, models
-from shared.contracts.events import PersonLinked, RiskDetected, VisitRecorded, VisitScreened
+from shared.contracts.events import (
+    PersonLinked,
+    RiskDetected,
+    VisitRecorded,
+    VisitScreened,
+)
 from shared.messaging.consumer import BatchUnit
 from shared.unit import Reject, Unit
 

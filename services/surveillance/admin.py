@@ -60,8 +60,8 @@ async def _signals(region: str) -> list[dict]:
 
 async def _escalate() -> int:
     from services.surveillance.app import MIGRATIONS, build_service
-    from services.surveillance.tasks import check_escalations
     from services.surveillance.settings import SurveillanceSettings
+    from services.surveillance.tasks import check_escalations
 
     settings = SurveillanceSettings()
     service = build_service(settings)

@@ -18,7 +18,14 @@ from fhir_core.fhirabstractmodel import FHIRAbstractModel
 from fhir_core.types import UriType
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from shared.fhir.outcome import MAX_BUNDLE_BYTES, MAX_ENCOUNTERS, Issue, entry_path, error, from_loc
+from shared.fhir.outcome import (
+    MAX_BUNDLE_BYTES,
+    MAX_ENCOUNTERS,
+    Issue,
+    entry_path,
+    error,
+    from_loc,
+)
 
 BUNDLE_TYPES = ("transaction", "batch", "collection")
 _URIS = TypeAdapter(list[UriType | None])

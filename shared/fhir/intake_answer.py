@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from shared.fhir.inbound import Mapping, MappedVisit
+from shared.fhir.inbound import MappedVisit, Mapping
 from shared.fhir.outcome import (
     EntryAnswer,
     Issue,

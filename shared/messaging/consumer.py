@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.db import Database
 from shared.envelope import KafkaRecord, decode
 from shared.errors import is_infra_error, safe_reason
-from shared.messaging.deadletter import dead_letter, dead_letter_id
 from shared.logging import bind_event
+from shared.messaging.deadletter import dead_letter, dead_letter_id
 from shared.messaging.inbox import Inbox
 from shared.messaging.outbox import Outbox
 from shared.metrics import Metrics

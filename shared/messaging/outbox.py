@@ -16,6 +16,12 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    wait_exponential,
+)
 
 from shared.db import Database, bulk_insert
 from shared.envelope import KafkaRecord
@@ -124,23 +130,23 @@ class Outbox:
         """Relay forever: drain on every wake-up, poll as a safety net, back off on errors.
 
         After a wake-up it lingers a few milliseconds so that the commits of concurrent requests
-        are published together.
+        are published together. A broker or database that is away is retried with capped
+        exponential backoff (tenacity); the rows stay unsent meanwhile.
         """
-        backoff = on_error_sleep
+
+        def failed(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome else None
+            self.last_error = safe_reason(error) if error else "failed"
+            log.warning("outbox relay failed, will retry", extra={"error": self.last_error})
+
+        retrying = AsyncRetrying(wait=wait_exponential(multiplier=on_error_sleep, max=30.0), before_sleep=failed,
+                                 retry=retry_if_exception_type(Exception))
         while True:
-            try:
-                while await self.relay_once(publish, limit) == limit:
-                    pass
-                self.last_error = None
-                backoff = on_error_sleep
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # broker or database down: keep the rows, retry later
-                self.last_error = safe_reason(exc)
-                log.warning("outbox relay failed, will retry", extra={"error": safe_reason(exc)})
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 30.0)
-                continue
+            async for attempt in retrying:
+                with attempt:
+                    while await self.relay_once(publish, limit) == limit:
+                        pass
+            self.last_error = None
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
                 await asyncio.sleep(linger_seconds)

@@ -52,10 +52,19 @@ class Postgres:
             shutil.chown(self.dir, "postgres", "postgres")
         subprocess.run(self._as_postgres(str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", "jejaring"),
                        check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(data), "-l", str(self.dir / "pg.log"),
-                                         "-o", f"-p {self.port} -k {self.dir} -c fsync=off", "-w", "start"),
-                       check=True, stdout=subprocess.DEVNULL)
+        self.resume()
         return f"postgresql://jejaring@127.0.0.1:{self.port}/jejaring"
+
+    def pause(self) -> None:
+        """Stop the server (its data stays): every connection of every service breaks."""
+        subprocess.run(self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast",
+                                         "-w", "stop"), check=True, stdout=subprocess.DEVNULL)
+
+    def resume(self) -> None:
+        """Start the server on its data directory and port."""
+        subprocess.run(self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-l",
+                                         str(self.dir / "pg.log"), "-o", f"-p {self.port} -k {self.dir} -c fsync=off",
+                                         "-w", "start"), check=True, stdout=subprocess.DEVNULL)
 
     def stop(self) -> None:
         subprocess.run(self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast", "stop"),
@@ -147,6 +156,13 @@ class System:
         except subprocess.TimeoutExpired:  # a stop that hangs must not fail the test that asked for it
             proc.kill()
             proc.wait(timeout=30)
+
+    def freeze(self, service: str) -> None:
+        """Stop a service's process without killing it (SIGSTOP): a consumer that falls behind."""
+        self.procs[service].send_signal(signal.SIGSTOP)
+
+    def thaw(self, service: str) -> None:
+        self.procs[service].send_signal(signal.SIGCONT)
 
     def up(self) -> None:
         self.start_broker()

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from shared.settings import EMBEDDED_BOOTSTRAP, SERVICES, KafkaSettings
 from services.cli import SETTINGS
+from shared.settings import EMBEDDED_BOOTSTRAP, SERVICES, KafkaSettings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "asyncapi"
 

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
-from shared.messaging.kafka import EPOCH_TOPIC
 from shared.contracts.topics import CATALOGUE, dlq_topic
+from shared.messaging.kafka import EPOCH_TOPIC
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"

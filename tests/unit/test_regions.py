@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from shared import regions_import as regions_mod
-from shared.regions import DEFAULT_FILE, SEED_DISTRICTS, Region, RegionIndex, load_regions, normalize_code
+from shared.regions import (
+    DEFAULT_FILE,
+    SEED_DISTRICTS,
+    Region,
+    RegionIndex,
+    load_regions,
+    normalize_code,
+)
 from shared.regions_import import build_regions_csv, fetch_package, main
 
 

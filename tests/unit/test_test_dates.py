@@ -6,7 +6,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.dates import in_month, in_week, month_start, period, previous_month, week_start
+from tests.dates import (
+    in_month,
+    in_week,
+    month_start,
+    period,
+    previous_month,
+    week_start,
+)
 
 WIB = timezone(timedelta(hours=7))
 AWKWARD = [

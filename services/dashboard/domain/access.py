@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from shared.contracts.events import FacilityRegistered
 from shared import regions
+from shared.contracts.events import FacilityRegistered
 from shared.regions import covers, is_region_code
 
 

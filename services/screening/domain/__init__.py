@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from .docs import render_rules_markdown
 from .engine import evaluate, evaluate_line, risk_id
-from .model import RULESET_VERSION, History, Risk, Screening, ScreeningVisit, from_intake, from_recorded
+from .model import (
+    RULESET_VERSION,
+    History,
+    Risk,
+    Screening,
+    ScreeningVisit,
+    from_intake,
+    from_recorded,
+)
 
 __all__ = [
     "RULESET_VERSION",

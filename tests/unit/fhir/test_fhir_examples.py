@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 
 from services.registration import models
-from services.registration.usecases import imports, visits
 from services.registration.settings import RegistrationSettings
+from services.registration.usecases import imports, visits
 from shared.contracts.events import VisitRecorded
 from shared.contracts.intake import IntakeVisit
 from shared.db import Database
 from shared.envelope import decode
 from shared.fhir import inbound
-from shared.unit import Unit
 from shared.regions import load_regions
+from shared.unit import Unit
 
 EXAMPLES = Path(__file__).parent / "examples"
 NAMES = ["anc_visit", "child_growth", "ptm_screening", "immunisation", "newborn_nik_ibu"]

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from services.referral.usecases import network as network_usecases
-from services.referral.usecases import risks
 from services.referral.domain.network import Facility
 from services.referral.settings import ReferralSettings
+from services.referral.usecases import network as network_usecases
+from services.referral.usecases import risks
 from shared.contracts.events import FacilityRegistered, RiskDetected
 from shared.envelope import KafkaRecord, decode
 from shared.messaging.outbox import headers_from_text

@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from services.referral import http
-from shared.web import http_app
 from services.referral.usecases import network, risks
 from shared.contracts.events import FacilityTokenChanged
+from shared.web import http_app
 from tests.unit.referral.factories import risk
 
 FEEDBACK = {"diagnosis": "Hipertensi esensial", "instructions": "Amlodipin 5 mg 1x1", "follow_up_date": "2030-01-01"}

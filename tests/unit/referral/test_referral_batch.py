@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from services.referral import models
-from services.referral.usecases import network, risks as risk_usecases
+from services.referral.usecases import network
+from services.referral.usecases import risks as risk_usecases
 from shared.envelope import encode
 from shared.messaging.consumer import BatchUnit, cloudevent_decoder
 from tests.unit.referral.factories import Harness, facility, migrated, registered, risk

@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from services.referral import models
-from services.referral.usecases import network as network_usecases
-from services.referral.usecases import risks as risk_usecases
-from services.referral.usecases import status as status_usecases
 from services.referral.app import build_service
 from services.referral.domain import lifecycle
 from services.referral.domain.messages import StatusChange
 from services.referral.settings import ReferralSettings
+from services.referral.usecases import network as network_usecases
+from services.referral.usecases import risks as risk_usecases
+from services.referral.usecases import status as status_usecases
 from shared.contracts.events import ReferralMade
 from tests.unit.referral.factories import WIB, Harness, registered, risk, standard
 

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.referral import store
-from services.referral.usecases import queries, risks, status
 from services.referral.domain.messages import StatusChange
+from services.referral.usecases import queries, risks, status
 from shared.contracts import topics
 from shared.contracts.events import PersonLinked, ReferralMade
 from shared.envelope import encode
@@ -93,8 +93,8 @@ async def test_a_lost_race_for_the_open_key_attaches(harness, monkeypatch) -> No
         return {} if len(calls) == 1 else await real(*args, **kwargs)
 
     monkeypatch.setattr(risks, "open_referrals", invisible_first)
-    from shared.messaging.consumer import BatchProcessor
     from shared.envelope import encode
+    from shared.messaging.consumer import BatchProcessor
 
     processor = next(p for p in harness.service.processors if p.topic == "ilp.risk.detected.v1")
     repeat = risk("HT")

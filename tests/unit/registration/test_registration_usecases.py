@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import select
 
 from services.registration import models
-from services.registration.usecases import imports, tokens, visits
 from services.registration.settings import RegistrationSettings
+from services.registration.usecases import imports, tokens, visits
+from shared.auth import hash_token
 from shared.contracts.events import FacilityRegistered, PersonLinked, VisitRecorded
 from shared.db import Database
 from shared.envelope import decode
-from shared.auth import hash_token
-from shared.unit import Unit
 from shared.regions import load_regions
+from shared.unit import Unit
 
 FACILITIES = """facility_id,name,type,parent_id,village_code,capabilities
 RS1801,RSUD Kalianda,rs,,18.01.06.1007,emergency;doctor

@@ -25,7 +25,12 @@ from services.screening.domain import (
     risk_id,
 )
 from services.screening.domain.engine import RISK_NAMESPACE, RULES_BY_STAGE
-from services.screening.domain.model import LEVELS, SEVERITIES, completed_months, completed_years
+from services.screening.domain.model import (
+    LEVELS,
+    SEVERITIES,
+    completed_months,
+    completed_years,
+)
 from services.screening.domain.registry import RULES
 from shared.contracts.events import VisitRecorded, ZScores
 from shared.contracts.intake import IntakeVisit

@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 from pygrowup import Observation
 
 from services.screening.domain import zscores as Z
-from services.screening.domain.zscores import lms_at, who2006, who2007_bmifa, z_plain, z_restricted
+from services.screening.domain.zscores import (
+    lms_at,
+    who2006,
+    who2007_bmifa,
+    z_plain,
+    z_restricted,
+)
 
 # WHO Child Growth Standards, expanded z-score tables (who.int "...-zscore-expanded-tables"):
 # (indicator, sex, day or cm, SD-3, SD-2, median, SD+2, SD+3).

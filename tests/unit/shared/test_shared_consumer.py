@@ -15,8 +15,8 @@ from shared.contracts.events import TargetSet
 from shared.envelope import KafkaRecord, decode, encode
 from shared.errors import is_infra_error
 from shared.messaging.consumer import BatchProcessor
-from shared.unit import Unit
 from shared.messaging.outbox import headers_from_text
+from shared.unit import Unit
 
 SERVICE = "screening"
 TOPIC = topics.VISIT_RECORDED

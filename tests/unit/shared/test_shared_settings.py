@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from shared.settings import DEFAULT_PORTS, EMBEDDED_BOOTSTRAP, KafkaSettings, ServiceSettings, normalise_database_url
+from shared.settings import (
+    DEFAULT_PORTS,
+    EMBEDDED_BOOTSTRAP,
+    KafkaSettings,
+    ServiceSettings,
+    normalise_database_url,
+)
 
 ENV_NAMES = (
     "DATABASE_URL", "JEJARING_DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "JEJARING_KAFKA_BOOTSTRAP_SERVERS",

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
+from shared.regions import load_regions
 from simulator.faults import FaultConfig
 from simulator.visits import build_simulation
-from shared.regions import load_regions
 
 SMALL = dict(seed=3, start=date(2026, 10, 24), days=12, population_scale=0.1)
 # Fault shares raised so a small run holds every kind of fault several times.

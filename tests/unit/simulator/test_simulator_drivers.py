@@ -13,9 +13,9 @@ from datetime import datetime
 import httpx
 from pydantic import ValidationError
 
+from shared.contracts.intake import IntakeVisit
 from simulator import cli, drivers
 from simulator.faults import Emission
-from shared.contracts.intake import IntakeVisit
 
 
 def test_jsonl_writes_one_message_per_line_with_optional_meta(small_run) -> None:  # noqa: ANN001

@@ -6,9 +6,16 @@ from collections import Counter
 
 import pytest
 
-from services.registration.usecases.imports import parse_facilities_csv, parse_targets_csv
+from services.registration.usecases.imports import (
+    parse_facilities_csv,
+    parse_targets_csv,
+)
 from simulator.network import (
-    RS_CAPABILITIES, build_network, facilities_csv, puskesmas_allocation, targets_csv,
+    RS_CAPABILITIES,
+    build_network,
+    facilities_csv,
+    puskesmas_allocation,
+    targets_csv,
 )
 
 

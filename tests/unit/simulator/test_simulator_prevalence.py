@@ -14,8 +14,8 @@ from simulator.population import ADULT, ELDERLY, Person
 @pytest.fixture(scope="module")
 def malang():  # noqa: ANN201
     """A simulation object over Kabupaten Malang at 3 % (~80 k people), used for its measurement model."""
-    from simulator.visits import build_simulation
     from shared.regions import load_regions
+    from simulator.visits import build_simulation
 
     return build_simulation(load_regions(), "35.07", seed=11, start=date(2026, 10, 1), days=1, population_scale=0.03)
 

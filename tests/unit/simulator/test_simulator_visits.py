@@ -10,8 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from services.registration.domain import check_nik, check_time
-from simulator.faults import SCHEMA_DEFECTS, SEMANTIC_DEFECTS
 from shared.contracts.intake import IntakeVisit
+from simulator.faults import SCHEMA_DEFECTS, SEMANTIC_DEFECTS
 
 
 def _texts(emissions) -> list[str]:  # noqa: ANN001

@@ -15,7 +15,12 @@ from services.surveillance import models, usecases
 from services.surveillance.app import MIGRATIONS, build_service
 from services.surveillance.settings import SurveillanceSettings
 from shared.contracts import topics
-from shared.contracts.events import FacilityRegistered, Measurements, OutbreakSignal, VisitRecorded
+from shared.contracts.events import (
+    FacilityRegistered,
+    Measurements,
+    OutbreakSignal,
+    VisitRecorded,
+)
 from shared.envelope import KafkaRecord, decode, encode
 from shared.messaging.outbox import headers_from_text
 from shared.service import Service

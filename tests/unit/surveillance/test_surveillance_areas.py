@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from services.surveillance.domain.areas import Facility, catchment, district_of, villages_by_puskesmas
+from services.surveillance.domain.areas import (
+    Facility,
+    catchment,
+    district_of,
+    villages_by_puskesmas,
+)
 
 
 def net(*facilities: Facility) -> dict[str, Facility]:

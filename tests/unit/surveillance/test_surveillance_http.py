@@ -11,7 +11,17 @@ from pydantic import SecretStr
 
 from services.surveillance.app import create_app
 from services.surveillance.tasks import check_escalations
-from tests.unit.surveillance.factories import MONDAY, NOW, THIS_WEEK, V3, V4, Harness, dengue, migrated, visit
+from tests.unit.surveillance.factories import (
+    MONDAY,
+    NOW,
+    THIS_WEEK,
+    V3,
+    V4,
+    Harness,
+    dengue,
+    migrated,
+    visit,
+)
 
 ADMIN = {"token_id": "tok_1", "region": "18.01"}
 PATH = "/internal/v1/signals/{}/events"
