@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timedelta, timezone
@@ -21,10 +20,7 @@ from aiokafka import AIOKafkaConsumer
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
-from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
-from faststream.specification import AsyncAPI
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
 from sqlalchemy import MetaData
 from tenacity import (
     AsyncRetrying,
@@ -33,11 +29,12 @@ from tenacity import (
     wait_exponential,
 )
 
-from shared.contracts.events import EVENT_TYPES, EventData
+from shared.contracts.events import EventData
 from shared.contracts.topics import BY_NAME, dlq_topic
 from shared.db import Database, ensure_postgres_database
 from shared.envelope import KafkaRecord
 from shared.errors import safe_reason
+from shared.faststream_plumbing import asyncapi_document, faststream_security
 from shared.messaging.consumer import (
     BatchHandler,
     BatchProcessor,
@@ -57,26 +54,10 @@ from shared.messaging.kafka import (
 from shared.messaging.outbox import Outbox
 from shared.messaging.poll import process_poll
 from shared.metrics import Metrics
-from shared.settings import KafkaSettings, ServiceSettings
+from shared.settings import ServiceSettings
 from shared.unit import Unit
 
 log = logging.getLogger(__name__)
-EVENT_BY_TOPIC: dict[str, type[EventData]] = {cls.topic: cls for cls in EVENT_TYPES.values()}
-
-
-def faststream_security(settings: KafkaSettings) -> BaseSecurity | None:
-    """FastStream's security object for the configured SASL/TLS settings."""
-    options = settings.client_options()
-    ssl_context = options.get("ssl_context")
-    if settings.sasl_mechanism:
-        password = settings.sasl_password.get_secret_value() if settings.sasl_password else ""
-        cls = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
-        return cls[settings.sasl_mechanism](
-            username=settings.sasl_username or "", password=password, ssl_context=ssl_context
-        )
-    if ssl_context is not None:
-        return BaseSecurity(ssl_context=ssl_context)
-    return None
 
 
 async def _records_stay_raw(message: Any) -> tuple:
@@ -170,7 +151,7 @@ class Service:
         self.processors.append(processor)
         return processor
 
-    def _subscribe(self) -> None:
+    def subscribe(self) -> None:
         """One consumer (one group member) for all of this service's topics, registered once.
 
         A member per topic would make the group rebalance once per topic at every start.
@@ -274,7 +255,7 @@ class Service:
                 await ensure_topics(self.settings.kafka, self.topics())
                 await self.producer.start()
         await self.check_inbox_retention()
-        self._subscribe()
+        self.subscribe()
         await self.broker.start()
         self._tasks = [
             asyncio.create_task(self.outbox.run_relay(self._publish, limit=self.settings.outbox_batch_size,
@@ -390,29 +371,5 @@ class Service:
         return problems
 
     def asyncapi(self) -> dict[str, Any]:
-        """The AsyncAPI document of what this service consumes and produces, as a dict.
-
-        FastStream generates it; each consumed channel then gets its own handler's description and
-        its event's schema as payload (one subscriber serves every topic, so FastStream knows
-        neither).
-        """
-        self._subscribe()
-        spec = json.loads(AsyncAPI(
-            self.broker, title=f"Jejaring {self.name}", version=self.version,
-            description=f"Topics the {self.name} service consumes and produces.",
-        ).to_specification().to_json())
-        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
-        consumed = {c["address"]: name for name, c in spec["channels"].items() if name.startswith(f"{self.name}:consumer")}
-        for processor in self.processors:
-            channel = consumed[processor.topic]
-            handler = processor.handler or processor.batch_handler
-            spec["channels"][channel]["description"] = (handler.__doc__ or "").strip()
-            model = processor.schema or EVENT_BY_TOPIC.get(processor.topic)
-            if model is None:
-                continue
-            _, definitions = models_json_schema([(model, "validation")], ref_template="#/components/schemas/{model}")
-            schemas.update(definitions.get("$defs", {}))
-            message = spec["components"]["messages"][f"{channel}:SubscribeMessage"]
-            message["payload"] = {"$ref": f"#/components/schemas/{model.__name__}"}
-        return spec
-
+        """The AsyncAPI document of what this service consumes and produces (``shared.faststream_plumbing``)."""
+        return asyncapi_document(self)

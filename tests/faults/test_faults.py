@@ -27,7 +27,6 @@ import schemathesis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from sqlalchemy.engine import make_url
 
 from services.referral.domain import lifecycle
@@ -47,7 +46,8 @@ from shared.contracts.events import (
 from shared.envelope import encode
 from shared.fhir.outbound import visit_bundle
 from shared.settings import SERVICES
-from tests.faults.conftest import LONG, REPORT, WIB, FaultSystem, Load
+from tests.faults.conftest import LONG, WIB, FaultSystem, Load
+from tests.faults.report import REPORT
 from tests.integration.test_registration_fuzz import hostile_visits
 
 pytestmark = [pytest.mark.faults, pytest.mark.postgres]
