@@ -8,6 +8,7 @@ plus one, too small for a batch of several records (see ``shared.messaging.kafka
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from shared.settings import KafkaSettings
 
 IDLE_POLLS = 3
 POLL_MS = 400
+STOP_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ async def consumer(settings: KafkaSettings, *, group: str | None = None, purpose
     """A started consumer that commits nothing by itself (``group``: only to read or commit its offsets)."""
     client = AIOKafkaConsumer(
         group_id=group, enable_auto_commit=False, auto_offset_reset="earliest", client_id=f"jejaring-{purpose}",
-        request_timeout_ms=15000, **settings.client_options(),
+        request_timeout_ms=15000, fetch_max_wait_ms=100, **settings.client_options(),
     )
     try:
         await client.start()
@@ -45,8 +47,12 @@ async def consumer(settings: KafkaSettings, *, group: str | None = None, purpose
     try:
         yield client
     finally:
+        # A fetch still in flight can hold stop() until the broker answers it (Tansu may not): pause
+        # everything, then give stop a bound.
         with contextlib.suppress(Exception):
-            await client.stop()
+            client.pause(*client.assignment())
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(client.stop(), STOP_SECONDS)
 
 
 async def partitions(client: AIOKafkaConsumer, topics: Iterable[str]) -> list[TopicPartition]:
@@ -78,7 +84,7 @@ async def logs(client: AIOKafkaConsumer, tps: Sequence[TopicPartition]) -> dict[
             high = client.highwater(tp)
             if high is not None:
                 ends[tp] = max(ends[tp], high)
-        client.unsubscribe()
+        client.pause(*probe)
     return {tp: Log(begins[tp], ends[tp]) for tp in tps}
 
 
@@ -123,5 +129,5 @@ async def read(client: AIOKafkaConsumer, tps: Sequence[TopicPartition]) -> list[
                 [await client.position(tp) >= h for tp, h in zip(tps, highs)]):
             break
         idle += 1
-    client.unsubscribe()
+    client.pause(*tps)
     return sorted(records, key=lambda r: (r.partition, r.offset))
