@@ -289,6 +289,12 @@ def cmd_screening_evaluate(_args: argparse.Namespace) -> int:
     return admin.evaluate(sys.stdin, sys.stdout)
 
 
+def _service_name(name: str) -> str:
+    if name not in SERVICES:
+        raise argparse.ArgumentTypeError(f"unknown service {name!r} (one of {', '.join(SERVICES)})")
+    return name
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jejaring", description="Jejaring: ILP event backbone")
     sub = p.add_subparsers(dest="command", required=True)
@@ -334,7 +340,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--timeout", type=float, default=3600, help="seconds to wait at most (default 3600)")
     s.set_defaults(fn=cmd_rebuild)
     s = sub.add_parser("status", help="every service: ready, lag, outbox, DLQ depth, last event applied")
-    s.add_argument("service", nargs="*", choices=[[], *SERVICES], metavar="SERVICE", help="default: all")
+    s.add_argument("service", nargs="*", type=_service_name, metavar="SERVICE", help="default: all")
     s.add_argument("--json", action="store_true")
     s.add_argument("--timeout", type=float, default=3.0, help="seconds to wait for each service's /readyz")
     s.set_defaults(fn=cmd_status)
