@@ -21,13 +21,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from shared.settings import (
-    DEFAULT_PORTS,
-    EMBEDDED_BOOTSTRAP,
-    SERVICES,
-    ServiceSettings,
-    service_env,
-)
+from shared.progress import Progress
+from shared.settings import DEFAULT_PORTS, EMBEDDED_BOOTSTRAP, SERVICES, ServiceSettings, service_env
 
 SETTINGS = {
     "registration": ("services.registration.settings", "RegistrationSettings"),
@@ -214,7 +209,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
         try:
             count = await service.outbox.mark_for_replay(since)
             if args.publish:
-                await service.publish_outbox(timeout=3600)
+                with Progress(f"replay {args.service}", total=await service.outbox.backlog(), unit="events") as progress:
+                    await service.publish_outbox(timeout=3600, on_published=progress.advance)
+                    progress.summary(f"{await service.outbox.backlog()} left for the service's relay")
             return count
         finally:
             await service.db.dispose()
@@ -224,11 +221,34 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_rebuild(_args: argparse.Namespace) -> int:
-    """Rebuild a service's read model from the topics."""
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    """Rebuild a service's read model from the topics (``--wait``: follow the re-read to its end)."""
     from services.dashboard import admin
 
-    return admin.rebuild_command(settings_for("dashboard"))
+    code = admin.rebuild_command(settings_for("dashboard"))
+    if code or not args.wait:
+        return code
+    from services import operations
+
+    return operations.rebuild_wait(timeout=args.timeout)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Every service: ready, consumer lag per partition, outbox, DLQ depth, last event applied."""
+    from services import operations
+
+    return operations.status_command(args.service, as_json=args.json, timeout=args.timeout)
+
+
+def cmd_dlq(args: argparse.Namespace) -> int:
+    """Dead-letter topics: list, show, redrive, discard."""
+    from services import operations
+
+    if args.action == "list":
+        return operations.dlq_list(args.topic, limit=args.limit, pending=args.pending, as_json=args.json)
+    if args.action == "show":
+        return operations.dlq_show(args.topic, ids=args.id or (), limit=args.limit, payload=args.payload)
+    return operations.dlq_act(args.topic, args.action, ids=args.id or (), since=args.since)
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -267,6 +287,12 @@ def cmd_screening_evaluate(_args: argparse.Namespace) -> int:
     from services.screening import admin
 
     return admin.evaluate(sys.stdin, sys.stdout)
+
+
+def _service_name(name: str) -> str:
+    if name not in SERVICES:
+        raise argparse.ArgumentTypeError(f"unknown service {name!r} (one of {', '.join(SERVICES)})")
+    return name
 
 
 def parser() -> argparse.ArgumentParser:
@@ -310,7 +336,35 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(fn=cmd_replay)
     s = sub.add_parser("rebuild", help="rebuild a read model from the topics")
     s.add_argument("service", choices=["dashboard"])
+    s.add_argument("--wait", action="store_true", help="show the running dashboard re-reading, until it is done")
+    s.add_argument("--timeout", type=float, default=3600, help="seconds to wait at most (default 3600)")
     s.set_defaults(fn=cmd_rebuild)
+    s = sub.add_parser("status", help="every service: ready, lag, outbox, DLQ depth, last event applied")
+    s.add_argument("service", nargs="*", type=_service_name, metavar="SERVICE", help="default: all")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--timeout", type=float, default=3.0, help="seconds to wait for each service's /readyz")
+    s.set_defaults(fn=cmd_status)
+    dlq = sub.add_parser("dlq", help="dead-letter topics").add_subparsers(dest="action", required=True)
+    s = dlq.add_parser("list", help="reason, origin and time of each dead letter (no payload)")
+    s.add_argument("topic", metavar="TOPIC", help="<topic>.<service>.dlq")
+    s.add_argument("--limit", type=int, default=100, help="at most N lines (default 100; 0: all)")
+    s.add_argument("--pending", action="store_true", help="only those not yet redriven or discarded")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(fn=cmd_dlq)
+    s = dlq.add_parser("show", help="dead letters in full; the payload only with --payload")
+    s.add_argument("topic", metavar="TOPIC")
+    s.add_argument("--id", action="append", help="only this dead letter (repeatable)")
+    s.add_argument("--limit", type=int, default=10, help="at most N (default 10; 0: all)")
+    s.add_argument("--payload", action="store_true", help="print the message itself (see docs/operations.md)")
+    s.set_defaults(fn=cmd_dlq)
+    for action, text in (("redrive", "send dead letters back to their origin topic after a fix"),
+                         ("discard", "mark dead letters as dealt with, without sending them")):
+        s = dlq.add_parser(action, help=text)
+        s.add_argument("topic", metavar="TOPIC")
+        chosen = s.add_mutually_exclusive_group()
+        chosen.add_argument("--id", action="append", help="this dead letter (repeatable; default: every pending one)")
+        chosen.add_argument("--since", help="those dead-lettered at or after this ISO time")
+        s.set_defaults(fn=cmd_dlq)
     s = sub.add_parser("asyncapi", help="write the AsyncAPI documents")
     s.add_argument("--out", default="docs/asyncapi")
     s.set_defaults(fn=cmd_asyncapi)

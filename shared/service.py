@@ -224,9 +224,10 @@ class Service:
             await ensure_postgres_database(self.db.url)
         await self.db.migrate(self.migrations, version_table=f"alembic_version_{self.name}")
 
-    async def publish_outbox(self, timeout: float = 10.0) -> int:
+    async def publish_outbox(self, timeout: float = 10.0, on_published: Callable[[int], None] | None = None) -> int:
         """Publish every unsent outbox row now, from this process (admin commands); rows that
-        cannot be published within ``timeout`` stay for the running service's relay."""
+        cannot be published within ``timeout`` stay for the running service's relay.
+        ``on_published(n)`` is told of each batch (a command's progress)."""
         published = 0
 
         async def drain() -> None:
@@ -234,6 +235,8 @@ class Service:
             await self.producer.start()
             while (count := await self.outbox.relay_once(self.producer.publish, self.settings.outbox_batch_size)):
                 published += count
+                if on_published is not None:
+                    on_published(count)
 
         try:
             await asyncio.wait_for(drain(), timeout)

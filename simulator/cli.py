@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Sequence
 
+from shared.progress import Progress
 from simulator import drivers
 from simulator.faults import FaultConfig
 from simulator.network import facilities_csv, targets_csv, write_text
@@ -177,23 +178,25 @@ def cmd_run(args: argparse.Namespace) -> int:
              f"{len(sim.net.puskesmas)} Puskesmas, {sum(sim.net.populations):,} people; "
              f"--start {start.isoformat()} --days {args.days} --seed {args.seed} -> {mode}")
     t0, c0 = time.perf_counter(), time.process_time()
+    progress = None if args.quiet else Progress("simulate", total=args.days, unit="simulated days")
+    emissions = _counted(sim.emissions(), progress, start, offset, args.days)
     if mode == "jsonl":
         if args.out and args.out != "-":
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)
             with open(args.out, "w", encoding="utf-8") as fh:
-                stats = drivers.write_jsonl(sim.emissions(), fh, with_meta=args.with_meta, sink=sink)
+                stats = drivers.write_jsonl(emissions, fh, with_meta=args.with_meta, sink=sink)
         else:
-            stats = drivers.write_jsonl(sim.emissions(), sys.stdout, with_meta=args.with_meta, sink=sink)
+            stats = drivers.write_jsonl(emissions, sys.stdout, with_meta=args.with_meta, sink=sink)
     elif mode == "http":
         if not args.tokens_file:
             _log("error: --mode http needs --tokens-file (run `jejaring simulate setup` first)")
             return 2
         tokens = drivers.load_tokens(args.tokens_file)
-        stats = asyncio.run(drivers.drive_http(sim.emissions(), url=args.registration_url, tokens=tokens,
+        stats = asyncio.run(drivers.drive_http(emissions, url=args.registration_url, tokens=tokens,
                                                batch_size=args.batch_size, rate=args.rate,
                                                concurrency=args.concurrency, sink=sink))
     else:
-        stats = asyncio.run(drivers.drive_kafka(sim.emissions(), bootstrap=_bootstrap(args), rate=args.rate, sink=sink))
+        stats = asyncio.run(drivers.drive_kafka(emissions, bootstrap=_bootstrap(args), rate=args.rate, sink=sink))
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     meta = {"district": args.district, "seed": args.seed, "start": start.isoformat(), "days": args.days,
             "population_scale": args.population_scale, "mode": mode,
@@ -201,12 +204,30 @@ def cmd_run(args: argparse.Namespace) -> int:
                        "invalid_share": faults.invalid_share, "warning_share": faults.warning_share}}
     if truth is not None:
         truth.write(args.truth, meta)
+    if progress is not None:
+        progress.summary(f"{stats.sent:,} messages ({mode})")
     if not args.quiet:
         summary = {"visits_generated": sim.generated, "messages": stats.sent, "seconds": round(elapsed, 2),
                    "cpu_seconds": round(cpu, 2),
                    "messages_per_second": round(stats.sent / elapsed) if elapsed > 0 else None, **stats.as_dict()}
         _log(json.dumps(summary))
     return 0
+
+
+def _counted(emissions, progress: Progress | None, start: date, offset: int, days: int):  # noqa: ANN001, ANN202
+    """The emissions, counting simulated days on ``progress`` as their send times pass (offline
+    Posyandu that sync after the window count in its last day)."""
+    if progress is None:
+        yield from emissions
+        return
+    first = datetime(start.year, start.month, start.day, tzinfo=timezone(timedelta(hours=offset))).timestamp()
+    for e in emissions:
+        day = min(days, int((e.send_at - first) // 86400))
+        if day > progress.done:
+            progress.advance(day - progress.done)
+        yield e
+    if days > progress.done:
+        progress.advance(days - progress.done)
 
 
 def _bootstrap(args: argparse.Namespace) -> str:

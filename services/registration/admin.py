@@ -15,6 +15,7 @@ from typing import TypeVar
 from services.registration.app import build_service
 from services.registration.settings import RegistrationSettings
 from services.registration.usecases import imports, tokens
+from shared.progress import Progress
 from shared.regions import load_regions
 from shared.unit import Unit
 
@@ -22,15 +23,20 @@ T = TypeVar("T")
 
 
 async def in_transaction(settings: RegistrationSettings, fn: Callable[[Unit], Awaitable[T]], *,
-                         publish: bool = True) -> T:
-    """``fn`` in one transaction on registration's database; then its events are published."""
+                         publish: bool = True, progress: Progress | None = None) -> T:
+    """``fn`` in one transaction on registration's database; then its events are published
+    (counted on ``progress``, if given, as its next part)."""
     service = build_service(settings)
     await service.migrate()
     try:
         async with service.transaction() as unit:
             result = await fn(unit)
         if publish and unit.emitted:
-            await service.publish_outbox(timeout=10)
+            if progress is None:
+                await service.publish_outbox(timeout=10)
+            else:
+                progress.phase("publishing", total=len(unit.emitted), unit="events")
+                await service.publish_outbox(timeout=10, on_published=progress.advance)
         return result
     finally:
         await service.db.dispose()
@@ -42,9 +48,18 @@ def import_csv(settings: RegistrationSettings, path: str, kind: str) -> int:
         "facilities": (imports.parse_facilities_csv, imports.import_facilities),
         "targets": (imports.parse_targets_csv, imports.import_targets),
     }[kind]
+    title = f"{kind} import"
     try:
         rows = parse(Path(path).read_text(encoding="utf-8-sig"), load_regions())
-        counts = asyncio.run(in_transaction(settings, lambda unit: apply(unit, rows)))
+        with Progress(title, total=len(rows), unit="rows") as progress:
+
+            async def store(unit: Unit) -> dict:
+                counts = await apply(unit, rows)
+                progress.advance(len(rows))  # one transaction: all or nothing
+                return counts
+
+            counts = asyncio.run(in_transaction(settings, store, progress=progress))
+            progress.summary(" ".join(f"{k}={v}" for k, v in counts.items()))
     except imports.CsvImportError as exc:
         for error in exc.errors:
             print(f"line {error['line']}: {error['field']}: {error['msg']}", file=sys.stderr)

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.contracts.topics import dlq_topic
 from shared.db import Database
 from shared.envelope import KafkaRecord, decode
 from shared.errors import is_infra_error, safe_reason
@@ -183,12 +184,14 @@ class BatchProcessor:
                 seen.add(key)
                 done.append(key)
             fresh.append(message)
+        dead_keys: set[tuple[str, str]] = set()  # events dead-lettered here, not applied
         whole = await self._apply_whole(session, fresh) if self.batch_handler and len(fresh) > 1 else None
         if whole is not None:
             outcome.add(whole)
             rejected = {id(message) for message, _reason in whole.rejected}
             for message, reason in whole.rejected:
                 outcome.dead.append(self.dead(message.record, reason, "invalid"))
+                dead_keys.add((message.event_type, message.event_id))
             outcome.applied += len(fresh) - len(whole.rejected)
             outcome.timestamps += [m.record.timestamp for m in fresh if id(m) not in rejected]
             fresh = []
@@ -196,11 +199,15 @@ class BatchProcessor:
             result = await self._apply_one(session, message)
             if isinstance(result, Failed):
                 outcome.dead.append(self.dead(message.record, result.reason, result.kind))
+                dead_keys.add((message.event_type, message.event_id))
             else:
                 outcome.add(result.unit)
                 outcome.applied += 1
                 outcome.timestamps.append(message.record.timestamp)
-        await self.inbox.mark(session, self.topic, done)
+        # A dead-lettered event is remembered too (a redelivery does not retry it), under its DLQ's
+        # name: ``jejaring dlq redrive`` tells by it an event that was never applied from one that was.
+        await self.inbox.mark(session, self.topic, [key for key in done if key not in dead_keys])
+        await self.inbox.mark(session, dlq_topic(self.topic, self.service), [key for key in done if key in dead_keys])
         return outcome
 
     def committed(self, outcome: Outcome, seconds: float) -> None:

@@ -149,6 +149,7 @@ def test_kill_every_service_and_lose_the_broker_mid_month(district: District) ->
        services see the new epoch, recreate topics, re-read and replay their outboxes; settle (A..D);
     E: HTTP; settle: the whole month, and every month verified earlier on this system, still exact.
     """
+    district.full_scenarios_only()
     system = district.system
     regions = load_regions()
     sim = build_simulation(regions, DISTRICT, seed=23, start=date(2026, 6, 15), days=30,

@@ -159,7 +159,10 @@ def test_external_database_overlay_is_production_without_the_operator() -> None:
     production, external = overlay("production"), overlay("production-external-db")
     assert external["resources"] == production["resources"]
     dropped = {"../../components/postgres", "../../components/postgres-backup"}
-    assert external["components"] == [c for c in production["components"] if c not in dropped]
+    admin = "../../components/admin"  # the admin pod reads <service>-secrets there instead
+    expected = [c for c in production["components"] if c not in dropped]
+    expected.insert(expected.index(admin) + 1, "../../components/admin-external-db")
+    assert external["components"] == expected
     assert external["images"] == production["images"]
 
 
@@ -281,7 +284,8 @@ def test_outside_producers_may_only_write_their_topics() -> None:
 
 
 def test_no_kafka_user_without_a_purpose() -> None:
-    assert set(named("KafkaUser")) == set(SERVICES) | set(EXTERNAL_USERS.values())
+    # jejaring-admin: the admin pod's (tests/unit/test_deploy_admin.py)
+    assert set(named("KafkaUser")) == set(SERVICES) | set(EXTERNAL_USERS.values()) | {"jejaring-admin"}
 
 
 # -- KEDA ------------------------------------------------------------------------------------------

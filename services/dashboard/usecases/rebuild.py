@@ -10,6 +10,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.dashboard import models
+from shared.contracts.topics import dlq_topic
 
 GENERATION = "rebuild_generation"
 
@@ -28,7 +29,9 @@ async def rebuild(service) -> int:  # noqa: ANN001 - a shared.service.Service wi
             for table in models.READ_MODEL:
                 await session.execute(delete(table))
         inbox = models.processed_events
-        await session.execute(delete(inbox).where(inbox.c.topic.in_(topics)))
+        # Dead-lettered events too (remembered under their DLQ's name): a rebuild tries them again.
+        dead = [dlq_topic(topic, service.name) for topic in topics]
+        await session.execute(delete(inbox).where(inbox.c.topic.in_(topics + dead)))
         generation = await current_generation(session) + 1
         stmt = (sqlite_insert if dialect == "sqlite" else pg_insert)(models.state).values(key=GENERATION, value=generation)
         await session.execute(stmt.on_conflict_do_update(index_elements=[models.state.c.key],
