@@ -127,7 +127,8 @@ def parse(body: bytes | str | dict) -> ParsedBundle:
     if bundle.type not in BUNDLE_TYPES:
         return ParsedBundle(bundle.type, [], [error("not-supported", f"Bundle.type must be one of {', '.join(BUNDLE_TYPES)}",
                                                     "Bundle.type")])
-    entries = [_entry(i, e.get("fullUrl"), e.get("resource")) for i, e in enumerate(raw_entries)]
+    seen = Validated()
+    entries = [_entry(i, e.get("fullUrl"), e.get("resource"), seen) for i, e in enumerate(raw_entries)]
     encounters = sum(1 for e in entries if e.resource_type == "Encounter")
     if encounters > MAX_ENCOUNTERS:
         return ParsedBundle(bundle.type, [], [error("too-costly", f"{encounters} Encounters; at most {MAX_ENCOUNTERS} "
@@ -168,7 +169,46 @@ def _envelope(data: dict[str, Any], raw_entries: list[Any]) -> Any:
                                                    if isinstance(e, dict) else e for e in raw_entries]})
 
 
-def _entry(index: int, full_url: str | None, raw: Any) -> Entry:
+class Validated:
+    """The elements of one Bundle already validated, to hand the library again instead of their JSON.
+
+    The resources of a Bundle repeat their elements: every Observation of a kind has the same
+    ``code`` and ``category``, every resource of a visit the same ``subject`` and ``encounter``.
+    ``fhir.resources`` validates a nested element again each time (most of the cost of a Bundle);
+    given an element's already validated model instead of its dict, it takes it as it is (its own
+    rule for a value that is already a model). So a top-level element of a resource whose JSON equals
+    one validated before in the same Bundle is replaced by that model; verdicts and error locations
+    stay the library's (an invalid element is never remembered).
+    """
+
+    def __init__(self) -> None:
+        self._models: dict[tuple[str, str, str], Any] = {}
+
+    @staticmethod
+    def _key(rtype: str, name: str, value: Any) -> tuple[str, str, str] | None:
+        if isinstance(value, dict) or (isinstance(value, list) and value and all(isinstance(v, dict) for v in value)):
+            return rtype, name, json.dumps(value, sort_keys=True, separators=(",", ":"))
+        return None
+
+    def substitute(self, rtype: str, raw: dict[str, Any]) -> dict[str, Any]:
+        """``raw`` with each top-level element validated before replaced by its model."""
+        out = dict(raw)
+        for name, value in raw.items():
+            key = self._key(rtype, name, value)
+            if key is not None and key in self._models:
+                out[name] = self._models[key]
+        return out
+
+    def remember(self, rtype: str, raw: dict[str, Any], resource: Any) -> None:
+        """After a resource validated: its top-level elements' models, by their JSON."""
+        for name, value in raw.items():
+            key = self._key(rtype, name, value)
+            model = getattr(resource, name, None) if key is not None else None
+            if model is not None and key not in self._models:
+                self._models[key] = model
+
+
+def _entry(index: int, full_url: str | None, raw: Any, seen: Validated | None = None) -> Entry:
     base = entry_path(index)
     if raw is None:
         return Entry(index, full_url, None, issues=[error("required", "the entry has no resource", base)])
@@ -181,7 +221,10 @@ def _entry(index: int, full_url: str | None, raw: Any) -> Entry:
         entry.issues.append(error("invalid", text, f"{base}.resourceType"))
         return entry
     try:
-        entry.resource = cls.model_validate(raw)
+        entry.resource = cls.model_validate(seen.substitute(rtype, raw) if seen is not None else raw)
     except ValidationError as exc:
         entry.issues += _issues_of(exc, base)
+        return entry
+    if seen is not None:
+        seen.remember(rtype, raw, entry.resource)
     return entry
