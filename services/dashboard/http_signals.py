@@ -24,10 +24,11 @@ from services.dashboard.domain import signals as domain
 from services.dashboard.http import COOKIE, NO_STORE, TOKEN_ERRORS, Context, Viewer, permitted, same_origin
 from services.dashboard.surveillance import Unreachable
 from services.dashboard.usecases import signals
+from services.dashboard.usecases.directory import Directory
 from shared.auth import bearer
 from shared.contracts.events import SignalOutcome, SignalStatus
 from shared.contracts.intake import Syndrome
-from shared.regions import is_region_code, level_of
+from shared.regions import RegionIndex, is_region_code, level_of
 from shared.web import HTTPError, ServiceDep, read_json
 
 log = logging.getLogger(__name__)
@@ -70,18 +71,32 @@ def _unavailable(exc: Exception) -> HTTPError:
 StatusQuery = Annotated[list[SignalStatus] | None, Query()]
 
 
+def named(signal: dict[str, Any], regions: RegionIndex, directory: Directory) -> dict[str, Any]:
+    """The signal plus the names the page shows: its village, kecamatan and area."""
+    village, kecamatan = regions.get(signal["village_code"]), regions.get(signal["village_code"][:8])
+    if signal["area_kind"] == "puskesmas":
+        puskesmas = directory.facilities.get(signal["area_code"])
+        area = puskesmas.name if puskesmas else signal["area_code"]
+    else:
+        area = village.name if village else signal["village_code"]
+    return {**signal, "area_name": area, "village_name": village.name if village else None,
+            "kecamatan_name": kecamatan.name if kecamatan else None}
+
+
 @router.get("/v1/signals", responses=TOKEN_ERRORS)
 async def get_signals(grant: Viewer, ctx: Context, service: ServiceDep,
                       region: Annotated[str | None, Query(max_length=64)] = None, status: StatusQuery = None,
                       limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> Response:
     """Signals of a region code prefix or a Puskesmas (default: the token's scope), newest first
-    (``raised_at``); ``status`` is repeatable. Each is the JSON of its latest event."""
+    (``raised_at``); ``status`` is repeatable. Each is the JSON of its latest event plus, additively,
+    ``area_name``, ``village_name`` and ``kecamatan_name``."""
     area = region or grant.scope
     await permitted(grant, area, ctx, service)
     async with service.db.read_session() as session:
         directory = await ctx.query.directory.get(session)
         found = await signals.listing(session, area, directory.catchment, statuses=status, limit=limit)
-    return JSONResponse({"region": area, "signals": found}, headers=NO_STORE)
+    return JSONResponse({"region": area, "signals": [named(s, ctx.query.regions, directory) for s in found]},
+                        headers=NO_STORE)
 
 
 @router.get("/v1/signals/curve", responses={**TOKEN_ERRORS, 503: {"description": "surveillance unreachable"}})

@@ -111,6 +111,7 @@ async def test_signals_are_listed_newest_first_within_the_scope(world: World) ->
     (only,) = await listed(world, kecamatan, region="18.01.06")
     assert only["disease"] == "suspected_dengue" and only["village_code"] == V3 and only["week"] == THIS_WEEK
     assert only["counts"]["this_week"] == 3 and only["status"] == "signalled"
+    assert (only["area_name"], only["village_name"], only["kecamatan_name"]) == ("Pauh Tanjung Iman", "Pauh Tanjung Iman", "Kalianda")
     assert await listed(world, kecamatan, region=V3) == [only]
     assert (await world.client.get("/v1/signals", params={"region": "18.01.07"}, headers=kecamatan)).status_code == 403
     puskesmas = await world.viewer("PKM")
