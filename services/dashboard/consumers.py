@@ -29,6 +29,7 @@ def on_signals(feed: ChangeFeed) -> BatchHandler:
     its villages hear of it once committed."""
 
     async def handle(unit: BatchUnit) -> None:
+        """Keep the highest revision of each outbreak signal (the read model of the signals panel)."""
         villages = await signals.store(unit.session, [m.body.data for m in unit.messages])
         if villages:
             unit.after_commit.append(lambda: feed.publish(villages))
