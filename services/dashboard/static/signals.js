@@ -3,6 +3,7 @@
 // and for an admin session the verify / close buttons. Uses app.js's helpers ($, el, svg, nf,
 // niceMax, stamp, state); follows its area through the "jejaring:region" and "jejaring:change"
 // events app.js dispatches. Plain JavaScript, no libraries, no inline script (the page's CSP).
+// Kept in one file (~330 lines) because the list, its actions and the curve share one panel state.
 "use strict";
 
 const DISEASES = {
