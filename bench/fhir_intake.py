@@ -22,14 +22,14 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.registration import models  # noqa: E402
+from services.registration.settings import RegistrationSettings  # noqa: E402
 from services.registration.usecases import imports  # noqa: E402
 from services.registration.usecases.visits import Registrar  # noqa: E402
-from services.registration.settings import RegistrationSettings  # noqa: E402
 from shared.contracts.intake import IntakeVisit  # noqa: E402
 from shared.db import Database  # noqa: E402
 from shared.fhir import inbound, outbound  # noqa: E402
-from shared.unit import Unit  # noqa: E402
 from shared.regions import load_regions  # noqa: E402
+from shared.unit import Unit  # noqa: E402
 
 FACILITIES = """facility_id,name,type,parent_id,village_code,capabilities
 PKM180106,Puskesmas Kalianda,puskesmas,,18.01.06.1007,doctor;hb_test

@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from run import raw_round, speed_probe_ms  # noqa: E402  (bench/run.py, next to this file)
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table  # noqa: E402
 
-from run import raw_round, speed_probe_ms  # noqa: E402  (bench/run.py, next to this file)
 from shared.broker import start_broker  # noqa: E402
 from shared.contracts.events import VisitRecorded  # noqa: E402
 from shared.contracts.intake import IntakeVisit  # noqa: E402

@@ -6,6 +6,9 @@ Measures, in one run, on this machine:
   the dashboard, at the maximum rate the machine allows;
 - end-to-end latency p50/p95/p99 from intake accepted to dashboard updated, at fixed rates;
 - single-visit request throughput and latency under concurrent clients;
+- outbreak-signal latency: from sending the visit that tips a dengue cluster over its village
+  threshold to the signal on the dashboard's ``/v1/signals`` (registration -> surveillance ->
+  ilp.outbreak.signal.v1 -> dashboard);
 - CPU seconds and peak RSS per service.
 Writes a table to stdout and JSON to ``bench/results/<timestamp>.json``.
 
@@ -177,7 +180,7 @@ class Dashboard:
 
     async def pws_visits(self) -> int:
         period = datetime.now(WIB).strftime("%Y-%m")
-        response = await self.client.get(self.pws_url, params={"region": "18.01.06.2001", "period": period},
+        response = await self.client.get(self.pws_url, params={"region": "18.01.06", "period": period},
                                          headers=self.headers)
         response.raise_for_status()
         return response.json()["total"]["indicators"]["visits"]["value"]
@@ -265,6 +268,49 @@ async def single_visits(system: System, token: str, visits: Visits, seconds: flo
             "p99_ms": round(summary["p99_us"] / 1000, 1), "generator": "wrk"}
 
 
+async def signal_latency(system: System, token: str, viewer: str, visits: Visits, samples: int = 5) -> dict:
+    """Milliseconds from sending the tipping visit of a dengue cluster (the third person of a village
+    in a week: the village floor) to its signal on the dashboard's ``/v1/signals``, polled every 20 ms.
+
+    One cluster per village of Kecamatan Kalianda (18.01.06) outside the bench's Puskesmas
+    catchment, so each sample raises one new signal;
+    its first two visits are sent and given a second to settle before the timed third.
+    """
+    from shared.regions import load_regions
+
+    catchment = ("18.01.06.1007", "18.01.06.2001")  # Puskesmas Kalianda's: its area would signal too
+    villages = [r.code for r in load_regions().villages_under("18.01.06") if r.code not in catchment][:samples]
+    intake = system.url("registration") + "/v1/visits"
+    listing = system.url("dashboard") + "/v1/signals"
+    headers, viewing = {"Authorization": f"Bearer {token}"}, {"Authorization": f"Bearer {viewer}"}
+    timings = []
+    async with httpx.AsyncClient(timeout=30) as client:
+        for village in villages:
+            def case() -> dict:
+                body = visits.one()
+                body["person"]["village_code"] = village
+                body["syndromes"] = ["suspected_dengue"]
+                return body
+
+            for _ in range(2):
+                (await client.post(intake, json=case(), headers=headers)).raise_for_status()
+            await asyncio.sleep(1.0)
+            tipping = case()
+            started = time.perf_counter()
+            (await client.post(intake, json=tipping, headers=headers)).raise_for_status()
+            while True:
+                found = (await client.get(listing, params={"region": village}, headers=viewing)).json()["signals"]
+                if any(s["evidence"]["tipping_visit_id"] == tipping["visit_id"] for s in found):
+                    timings.append((time.perf_counter() - started) * 1000)
+                    break
+                if time.perf_counter() - started > 60:
+                    raise RuntimeError(f"no signal for the dengue cluster in {village} after 60 s")
+                await asyncio.sleep(0.02)
+    return {"samples_ms": [round(t, 1) for t in timings], "p50_ms": percentile(timings, 50),
+            "max_ms": round(max(timings), 1), "from": "tipping visit sent to registration",
+            "to": "signal listed on the dashboard's /v1/signals"}
+
+
 def process_cpu_seconds(pid: int) -> float:
     """User plus system CPU seconds of a process, from /proc."""
     with open(f"/proc/{pid}/stat") as f:
@@ -313,6 +359,9 @@ async def bench_backend(database: str, args: argparse.Namespace) -> dict:
         result["single_visit_requests_per_s"] = single["per_s"]
         result["single_visit_p99_ms"] = single["p99_ms"]
         result["single_visit"] = single
+        await dashboard.drain()
+        result["signal_latency"] = await signal_latency(system, token, viewer, visits)
+        result["signal_latency_ms"] = result["signal_latency"]["p50_ms"]
         result["services"] = {name: process_stats(proc.pid) for name, proc in system.procs.items()}
         await dashboard.drain()
         applied = (await dashboard.applied()).get("ilp.visit.recorded.v1", 0)
@@ -375,7 +424,8 @@ def main(argv: list[str] | None = None) -> int:
                     "databases": [r["database"] for r in runs],
                     "speed_probe_ms": {"start": probe_start, "end": speed_probe_ms()}},
         **{k: first[k] for k in ("max_throughput_visits_per_s", "raw_broker_msgs_per_s", "ratio_to_raw", "rates",
-                                 "services", "single_visit_requests_per_s", "single_visit_p99_ms")},
+                                 "services", "single_visit_requests_per_s", "single_visit_p99_ms",
+                                 "signal_latency_ms")},
         "screening_rules_visits_per_s": rules_per_s,
         "runs": runs,
     }
@@ -391,6 +441,8 @@ def main(argv: list[str] | None = None) -> int:
         for r in run["rates"]:
             print(f"{r['rate']:>8} {r['achieved_per_s']:>10} {r['p50_ms']!s:>8} {r['p95_ms']!s:>8} {r['p99_ms']!s:>8}")
         print(f"single-visit         {run['single_visit_requests_per_s']:>10} req/s, p99 {run['single_visit_p99_ms']} ms")
+        print(f"signal latency       {run['signal_latency_ms']:>10} ms p50, max {run['signal_latency']['max_ms']} ms"
+              " (tipping visit sent -> signal on the dashboard)")
         for name, stats in run["services"].items():
             print(f"  {name:<13} cpu {stats['cpu_seconds']:>7} s   peak rss {stats['peak_rss_mb']:>5} MB")
     print(f"\nwritten: {path}")

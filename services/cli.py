@@ -22,7 +22,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from shared.progress import Progress
-from shared.settings import DEFAULT_PORTS, EMBEDDED_BOOTSTRAP, SERVICES, ServiceSettings, service_env
+from shared.settings import (
+    DEFAULT_PORTS,
+    EMBEDDED_BOOTSTRAP,
+    SERVICES,
+    ServiceSettings,
+    service_env,
+)
 
 SETTINGS = {
     "registration": ("services.registration.settings", "RegistrationSettings"),

@@ -54,7 +54,7 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiokafka", "uvicorn.access"):
+    for noisy in ("aiokafka", "uvicorn.access", "httpx", "httpcore"):  # httpx: one line per internal call
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(service=service)

@@ -5,6 +5,7 @@
     jejaring simulate --district 18.01 --mode http --tokens-file var/simulator/18.01/tokens.json --rate 200
     jejaring simulate --district 18.01 --mode kafka --bootstrap 127.0.0.1:9092
     jejaring simulate --district 18.01 --demo
+    jejaring simulate --district 18.01 --demo --outbreak dengue:18.01.06.2001:now
 
 ``main(argv)`` is the entry point (``python -m simulator`` works too).
 """
@@ -25,6 +26,7 @@ from shared.progress import Progress
 from simulator import drivers
 from simulator.faults import FaultConfig
 from simulator.network import facilities_csv, targets_csv, write_text
+from simulator.syndromes import Outbreak, OutbreakInjector, demo_scale, parse_outbreak
 from simulator.truth import Truth
 from simulator.visits import build_simulation, utc_offset_hours
 
@@ -85,6 +87,14 @@ def run_parser() -> argparse.ArgumentParser:
     p.add_argument("--invalid-share", type=_share, default=FaultConfig.invalid_share, help="share of invalid messages")
     p.add_argument("--warning-share", type=_share, default=FaultConfig.warning_share,
                    help="share of accepted visits whose birth date disagrees with the NIK")
+    p.add_argument("--outbreak", action="append", default=[], metavar="DISEASE:VILLAGE:WEEK[:CASES]",
+                   help="inject a cluster (repeatable), e.g. dengue:18.01.06.2001:2026-W49; WEEK 'now' is this "
+                        "ISO week (with --demo the cases are sent at once); CASES default: one above the "
+                        "Puskesmas floor (dengue 6), 1 for a single-case disease")
+    p.add_argument("--no-seasonal", action="store_true",
+                   help="no seasonal syndromes (diarrhoea, dengue) on clinic visits: only injected outbreaks")
+    p.add_argument("--syndrome-scale", type=_positive, default=1.0,
+                   help="multiply the seasonal syndrome rates (default: %(default)s)")
     p.add_argument("--demo", action="store_true",
                    help="set the district up if needed and keep a gentle live stream going (visits stamped now)")
     p.add_argument("--dir", help="set-up directory for --demo (default: var/simulator/<district>)")
@@ -148,9 +158,26 @@ def _years(start: date, days: int) -> list[int]:
     return sorted({start.year, (start + timedelta(days=max(0, days - 1))).year})
 
 
+def _outbreaks(args: argparse.Namespace) -> list[Outbreak]:
+    """``--outbreak`` options, checked (ValueError with the reason)."""
+    from typing import get_args
+
+    from shared.contracts.intake import Syndrome
+
+    found = [parse_outbreak(text, set(get_args(Syndrome))) for text in args.outbreak]
+    if args.demo and any(ob.week != "now" for ob in found):
+        raise ValueError("with --demo every visit is stamped now: give the outbreak's WEEK as now")
+    return found
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        outbreaks = _outbreaks(args)
+    except ValueError as exc:
+        _log(f"error: {exc}")
+        return 2
     if args.demo:
-        return cmd_demo(args)
+        return cmd_demo(args, outbreaks)
     mode = args.mode or "jsonl"
     offset = utc_offset_hours(args.district)
     today = datetime.now(timezone(timedelta(hours=offset))).date()
@@ -159,7 +186,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                          invalid_share=args.invalid_share, warning_share=args.warning_share)
     try:
         sim = build_simulation(_regions(), args.district, seed=args.seed, start=start, days=args.days,
-                               population_scale=args.population_scale, faults=faults, puskesmas_count=args.puskesmas)
+                               population_scale=args.population_scale, faults=faults, puskesmas_count=args.puskesmas,
+                               seasonal=not args.no_seasonal, syndrome_scale=args.syndrome_scale,
+                               outbreaks=outbreaks, today=today)
     except ValueError as exc:
         _log(f"error: {exc}")
         return 2
@@ -199,7 +228,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         stats = asyncio.run(drivers.drive_kafka(emissions, bootstrap=_bootstrap(args), rate=args.rate, sink=sink))
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     meta = {"district": args.district, "seed": args.seed, "start": start.isoformat(), "days": args.days,
-            "population_scale": args.population_scale, "mode": mode,
+            "population_scale": args.population_scale, "mode": mode, "seasonal": not args.no_seasonal,
+            "syndrome_scale": args.syndrome_scale, "outbreaks": args.outbreak,
             "faults": {"offline_share": faults.offline_share, "duplicate_share": faults.duplicate_share,
                        "invalid_share": faults.invalid_share, "warning_share": faults.warning_share}}
     if truth is not None:
@@ -236,11 +266,13 @@ def _bootstrap(args: argparse.Namespace) -> str:
     return args.bootstrap or os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or DEFAULT_BOOTSTRAP
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
+def cmd_demo(args: argparse.Namespace, outbreaks: list[Outbreak] = ()) -> int:  # type: ignore[assignment]
     """Set up the district if needed, then stream live visits (stamped now) until stopped.
 
     Visits come from consecutive 14-day simulations (new people each time, so memory stays bounded) sent at
     ``--rate`` (default 2/s) with ``occurred_at`` moved to the present (:func:`drivers.live_restamp`).
+    Seasonal syndromes are thinned so that a wall-clock week holds a real week's cases
+    (:func:`syndromes.demo_scale`); the ``--outbreak`` cases are sent first.
     """
     mode = args.mode or "http"
     out = Path(args.dir) if args.dir else _default_dir(args.district)
@@ -253,19 +285,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     base_seed = args.seed * 1_000_003 + int(time.time())  # a restarted demo must not resend old visit_ids
 
+    rate = args.rate or DEMO_RATE
+
     def chunk(n: int):  # noqa: ANN202
         start = datetime.now(timezone(timedelta(hours=offset))).date()
-        return build_simulation(regions, args.district, seed=base_seed + n, start=start, days=DEMO_CHUNK_DAYS,
-                                population_scale=args.population_scale, faults=faults, puskesmas_count=args.puskesmas)
+        built = build_simulation(regions, args.district, seed=base_seed + n, start=start, days=DEMO_CHUNK_DAYS,
+                                 population_scale=args.population_scale, faults=faults, puskesmas_count=args.puskesmas,
+                                 seasonal=not args.no_seasonal, syndrome_scale=args.syndrome_scale)
+        if built.syndromes is not None:  # a wall-clock week holds a real week's cases
+            built.syndromes.rescale(demo_scale(sum(built.net.populations), rate))
+        return built
 
     try:
         sim = chunk(0)
+        first = OutbreakInjector(outbreaks, seed=base_seed, villages=set(sim.vindex)).at_once(sim, sim.start)
     except ValueError as exc:
         _log(f"error: {exc}")
         return 2
-    rate = args.rate or DEMO_RATE
 
     def endless():  # noqa: ANN202
+        yield from first
         current, n = sim, 0
         while True:
             yield from current.emissions()

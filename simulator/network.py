@@ -25,8 +25,12 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from simulator.population import village_populations, village_targets, district_population
 from shared.regions import Region, RegionIndex
+from simulator.population import (
+    district_population,
+    village_populations,
+    village_targets,
+)
 
 FACILITY_COLUMNS = ("facility_id", "name", "type", "parent_id", "village_code", "capabilities")
 TARGET_COLUMNS = ("village_code", "year", "target", "count")

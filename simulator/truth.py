@@ -19,6 +19,9 @@ z-scores: they are computed with the screening service's z-score function
 
 Invalid messages are excluded and counted by reason; a repeated ``visit_id`` counts once (the first
 occurrence), the rest are counted as duplicates.
+
+``signals`` lists the outbreak signals surveillance's default rules should raise for the accepted
+visits' syndromes and diagnoses (:mod:`simulator.skdr`).
 """
 
 from __future__ import annotations
@@ -30,9 +33,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from shared.lifecycle import stage_for
 from simulator.faults import SCHEMA_DEFECTS, SEMANTIC_DEFECTS, Emission
 from simulator.population import village_targets
-from shared.lifecycle import stage_for
+from simulator.skdr import ExpectedSignals
 
 ADULT_AGE_DAYS = 15 * 365.25
 INDICATORS = ("visits", "children_weighed", "underweight", "stunting", "wasting", "anemia_pregnancy",
@@ -63,10 +67,11 @@ class Truth:
     """Accumulates emissions (in any order) and reports the expected indicators."""
 
     def __init__(self, targets: dict[tuple[str, int], dict[str, int]] | None = None, *,
-                 zscores: Callable | None | str = "auto") -> None:
+                 zscores: Callable | None | str = "auto", catchment: dict[str, str] | None = None) -> None:
         """``targets``: sasaran by (village, year) -> {group: count}; ``zscores``: who2006-like function, None,
-        or "auto"."""
+        or "auto"; ``catchment``: village -> Puskesmas facility id (for the Puskesmas-area signals)."""
         self.targets = targets or {}
+        self.signals = ExpectedSignals(catchment)
         if zscores == "auto":
             self.z, self.z_source = default_zscore_function()
         else:
@@ -86,7 +91,8 @@ class Truth:
         for v, pop in zip(network.villages, network.populations):
             for year in years:
                 targets[(v.code, year)] = village_targets(pop).as_dict()
-        return cls(targets, **kwargs)
+        catchment = {village: p.facility_id for p in network.puskesmas for village in p.villages}
+        return cls(targets, catchment=catchment, **kwargs)
 
     # ------------------------------------------------------------------ input
     def add(self, e: Emission) -> None:
@@ -131,6 +137,7 @@ class Truth:
             stage = stage_for(born, on, pregnant)
         key = ("n", person["nik"]) if person.get("nik") else ("c", person.get("mother_nik"), person["birth_date"],
                                                                person["sex"])
+        self.signals.add(v, key)
         m = v.get("measurements") or {}
         judged: list[tuple[str, bool]] = []
         weight = m.get("weight_kg")
@@ -239,6 +246,7 @@ class Truth:
                 "by_service_point": dict(sorted(self.by_point.items())),
             },
             "periods": periods,
+            "signals": self.signals.result(),
         }
 
     def write(self, path: str | Path, meta: dict | None = None) -> None:

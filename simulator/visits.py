@@ -59,9 +59,21 @@ from simulator import growth
 from simulator.faults import Emission, FaultConfig, Faults
 from simulator.network import Facility, Network, build_network
 from simulator.population import (
-    ADULT, CHILD, ELDERLY, MAX_AGE, NORMAL_TABLE, NORMAL_TABLE_SIZE, PREGNANT, SCHOOL, UNDER_FIVE_DAYS, Population,
-    normal_quantile, share_between, unit_scale,
+    ADULT,
+    CHILD,
+    ELDERLY,
+    MAX_AGE,
+    NORMAL_TABLE,
+    NORMAL_TABLE_SIZE,
+    PREGNANT,
+    SCHOOL,
+    UNDER_FIVE_DAYS,
+    Population,
+    normal_quantile,
+    share_between,
+    unit_scale,
 )
+from simulator.syndromes import Outbreak, OutbreakInjector, Syndromes
 
 # ---------------------------------------------------------------------------------------------------
 # Prevalence targets (see the table above)
@@ -217,7 +229,10 @@ class Simulation:
     """Generates the visits of a district day by day and hands each to :class:`Faults`."""
 
     def __init__(self, network: Network, population: Population, faults: Faults, *, start: date, days: int,
-                 seed: int, params: Params | None = None) -> None:
+                 seed: int, params: Params | None = None, syndromes: Syndromes | None = None,
+                 outbreaks: OutbreakInjector | None = None) -> None:
+        self.syndromes = syndromes  # seasonal syndromes of clinic visits (simulator.syndromes)
+        self.outbreaks = outbreaks  # injected clusters
         self.net = network
         self.pop = population
         self.faults = faults
@@ -308,6 +323,8 @@ class Simulation:
                 u = rng.random() * cum[-1]
                 vi = idx[_bisect(cum, u)]
                 self._facility_visit(ctx, pkm, "puskesmas", vi, p.puskesmas_mix, 7 * 3600 + 1800, close)
+        if self.outbreaks is not None:
+            self.outbreaks.day(self, ctx)
 
     # ------------------------------------------------------------------ service points
     def _posyandu(self, ctx: _Day, pos: Facility) -> None:
@@ -549,30 +566,41 @@ class Simulation:
     def _epoch(self, day: date, secs: int) -> float:
         return (day.toordinal() - 719163) * 86400.0 + secs - self.offset_h * 3600
 
-    def _emit(self, ctx: _Day, fac: Facility, point: str, person, secs: int, m: dict, preg: dict | None,
-              batch: float | None) -> None:
-        rng = self.rng
+    def visit_body(self, ctx: _Day, fac: Facility, point: str, person, secs: int, m: dict,  # noqa: ANN001
+                   rng: random.Random | None = None) -> dict:
+        """The intake JSON of one visit at ``secs`` after local midnight (device skew applied)."""
         TWO = TWO_DIGITS
         local = secs + self._skew[fac.facility_id]
-        body = {
-            "visit_id": uuid4_text(rng),
+        self.generated += 1
+        return {
+            "visit_id": uuid4_text(rng or self.rng),
             "facility_id": fac.facility_id,
             "occurred_at": f"{ctx.iso}T{TWO[local // 3600]}:{TWO[local // 60 % 60]}:{TWO[local % 60]}{self.tz}",
             "service_point": point,
             "person": person.json or self.pop.identify(person),
             "measurements": m,
         }
+
+    def push(self, e: Emission) -> None:
+        """Queue one message in sending order."""
+        self._seq += 1
+        if self._today is not None:
+            self._today.append((e.send_at, self._seq, e))
+        else:  # generate_day called directly (tests, tools)
+            heapq.heappush(self._pending, (e.send_at, self._seq, e))
+
+    def _emit(self, ctx: _Day, fac: Facility, point: str, person, secs: int, m: dict, preg: dict | None,
+              batch: float | None) -> None:
+        rng = self.rng
+        body = self.visit_body(ctx, fac, point, person, secs, m)
         if preg is not None:
             body["pregnancy"] = preg
-        self.generated += 1
+        if self.syndromes is not None and point != "posyandu":
+            self.syndromes.tag(body, ctx.day)
         occurred = ctx.epoch0 + secs
         send = batch + secs / 1000.0 if batch is not None else occurred + 5 + int(rng.random() * 240)
         for e in self.faults.emit(fac, body, occurred, send, batch is not None):
-            self._seq += 1
-            if self._today is not None:
-                self._today.append((e.send_at, self._seq, e))
-            else:  # generate_day called directly (tests, tools)
-                heapq.heappush(self._pending, (e.send_at, self._seq, e))
+            self.push(e)
 
 
 class _Day:
@@ -616,12 +644,24 @@ def _bisect(cum: list[int], u: float) -> int:
 
 def build_simulation(regions, district: str, *, seed: int = 1, start: date, days: int,  # noqa: ANN001
                      population_scale: float = 1.0, faults: FaultConfig | None = None,
-                     params: Params | None = None, puskesmas_count: int | None = None) -> Simulation:
-    """Network, population, faults and visit model of one district, ready to iterate."""
+                     params: Params | None = None, puskesmas_count: int | None = None, seasonal: bool = True,
+                     syndrome_scale: float = 1.0, outbreaks: tuple[Outbreak, ...] | list[Outbreak] = (),
+                     today: date | None = None) -> Simulation:
+    """Network, population, faults and visit model of one district, ready to iterate.
+
+    ``seasonal``: clinic visits carry the seasonal syndromes (``syndrome_scale`` thins them, for the
+    demo); ``outbreaks``: clusters to inject (a week ``now`` is the ISO week of ``today``).
+    """
     net = build_network(regions, district, seed=seed, population_scale=population_scale,
                         puskesmas_count=puskesmas_count)
     pop = Population(net.villages, net.populations, seed, start, days, regions, district)
     posyandu_ids = [p.facility_id for ps in net.posyandu.values() for p in ps]
     flt = Faults(faults or FaultConfig(), seed=seed, offset_hours=utc_offset_hours(district), posyandu_ids=posyandu_ids,
                  province=district[:2], regions=regions)
-    return Simulation(net, pop, flt, start=start, days=days, seed=seed, params=params)
+    p = params or Params()
+    clinic_per_year = (p.pustu_per_1000 + p.puskesmas_per_1000 + p.home_per_1000) / 1000 * 6 * 365.25 / 7
+    syndromes = Syndromes(seed, visits_per_person_year=clinic_per_year, scale=syndrome_scale) if seasonal else None
+    injector = OutbreakInjector(list(outbreaks), seed=seed, villages={v.code for v in net.villages}, start=start,
+                                days=days, today=today or start) if outbreaks else None
+    return Simulation(net, pop, flt, start=start, days=days, seed=seed, params=params, syndromes=syndromes,
+                      outbreaks=injector)

@@ -12,6 +12,7 @@ from services.dashboard.domain.registry import REGISTRY, validate_registry, with
 from services.dashboard.live import ChangeFeed
 from services.dashboard.readmodel.staging import ALL
 from services.dashboard.settings import DashboardSettings
+from services.dashboard.surveillance import Surveillance
 from services.dashboard.usecases.queries import Context
 from shared.contracts import topics
 from shared.regions import load_regions
@@ -28,11 +29,13 @@ CONSUMED = (
 
 @dataclass
 class Dashboard:
-    """What the dashboard's adapters share: settings, the query context, the live change feed."""
+    """What the dashboard's adapters share: settings, the query context, the live change feed, and
+    the client of surveillance's internal API (outbreak signals)."""
 
     settings: DashboardSettings
     query: Context
     feed: ChangeFeed
+    surveillance: Surveillance | None = None
 
 
 def context(settings: DashboardSettings) -> Context:
@@ -52,16 +55,19 @@ def build_service(settings: DashboardSettings | None = None) -> Service:
     feed.listeners.append(lambda villages: ctx.directory.invalidate() if ALL in villages else None)
     for topic in CONSUMED:
         service.consume(topic, batch_handler=consumers.on_events(ctx, feed))
+    service.consume(topics.OUTBREAK_SIGNAL, batch_handler=consumers.on_signals(feed))
     service.consume(topics.FACILITY_TOKEN, consumers.on_token)
     service.add_task(feed.run)
     service.add_task(tasks.Rewinder(service.db, service.consumers, interval=settings.rewind_check_seconds).run)
-    service.context = Dashboard(settings, ctx, feed)
+    client = Surveillance.from_settings(settings)
+    service.add_task(client.hold)
+    service.context = Dashboard(settings, ctx, feed, client)
     return service
 
 
 def create_app(settings: DashboardSettings | None = None) -> FastAPI:
-    """The dashboard HTTP app (page, PWS API, live stream, health, metrics) with its consumers."""
-    from services.dashboard import http
+    """The dashboard HTTP app (page, PWS and signals API, live stream, health, metrics) with its consumers."""
+    from services.dashboard import http, http_signals
     from shared.web import http_app
 
-    return http_app(build_service(settings), [http.router], title="Jejaring dashboard")
+    return http_app(build_service(settings), [http.router, http_signals.router], title="Jejaring dashboard")

@@ -1,9 +1,10 @@
-"""Dashboard's Kafka handlers: every read-model topic in one batch handler, and the token topic."""
+"""Dashboard's Kafka handlers: every read-model topic in one batch handler, the signal topic, and
+the token topic."""
 
 from __future__ import annotations
 
 from services.dashboard.live import ChangeFeed
-from services.dashboard.usecases import access
+from services.dashboard.usecases import access, signals
 from services.dashboard.usecases.apply import apply
 from services.dashboard.usecases.queries import Context
 from shared.contracts.events import FacilityTokenChanged
@@ -17,6 +18,19 @@ def on_events(ctx: Context, feed: ChangeFeed) -> BatchHandler:
     async def handle(unit: BatchUnit) -> None:
         """Apply a batch of events to the PWS read model (per village, month and indicator)."""
         villages = await apply(unit.session, [m.body.data for m in unit.messages], ctx.registry)
+        if villages:
+            unit.after_commit.append(lambda: feed.publish(villages))
+
+    return handle
+
+
+def on_signals(feed: ChangeFeed) -> BatchHandler:
+    """The batch handler of ilp.outbreak.signal.v1: keep each signal's highest revision; pages of
+    its villages hear of it once committed."""
+
+    async def handle(unit: BatchUnit) -> None:
+        """Keep the highest revision of each outbreak signal (the read model of the signals panel)."""
+        villages = await signals.store(unit.session, [m.body.data for m in unit.messages])
         if villages:
             unit.after_commit.append(lambda: feed.publish(villages))
 

@@ -33,7 +33,8 @@ from shared.regions import covers, is_region_code
 from shared.web import HTTPError, ReadSession, ServiceDep, authenticate, refuse_failure
 
 STATIC = Path(__file__).parent / "static"
-ASSETS = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
+ASSETS = {"app.js": "text/javascript; charset=utf-8", "signals.js": "text/javascript; charset=utf-8",
+          "app.css": "text/css; charset=utf-8"}
 PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
 BY = r"^(wilayah|puskesmas)$"
 COOKIE = "jejaring_session"

@@ -1,8 +1,8 @@
 """Live updates: :class:`ChangeFeed` tells open pages (server-sent events) which villages changed.
 
 At once for batches this process committed, and — because every replica shares the database but
-each consumes only its own partitions — by polling ``freshness.received_at`` for what other
-replicas applied. Each stream only hears about villages inside the area it shows.
+each consumes only its own partitions — by polling ``freshness.received_at`` and
+``signals.received_at`` for what other replicas applied. Each stream only hears about villages inside the area it shows.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from services.dashboard import models
+from services.dashboard.domain.signals import unpacked
 from services.dashboard.readmodel.staging import ALL
 from shared.db import Database
 from shared.errors import safe_reason
@@ -78,12 +79,20 @@ class ChangeFeed:
         since = now - self.window  # tolerates clock skew and commit delays between replicas
         async with self.db.read_session() as session:
             rows = (await session.execute(select(t.c.village_code, t.c.received_at).where(t.c.received_at > since))).all()
+            s = models.signals
+            signals = (await session.execute(select(s.c.signal_id, s.c.village_codes, s.c.received_at)
+                                             .where(s.c.received_at > since))).all()
         changed = set()
         for village, raw in rows:
             received = utc(raw)
             if self._seen.get(village) != received:
                 changed.add(village)
                 self._seen[village] = received
+        for signal_id, villages, raw in signals:
+            received, key = utc(raw), f"signal:{signal_id}"
+            if self._seen.get(key) != received:
+                changed.update(unpacked(villages))
+                self._seen[key] = received
         self._seen = {v: r for v, r in self._seen.items() if r > since}
         return changed
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Table,
+    Text,
 )
 
 from shared.db import new_metadata
@@ -99,6 +100,28 @@ referrals = Table(
 )
 Index("ix_referrals_period_village", referrals.c.period, referrals.c.village_code)
 
+# Outbreak signals as surveillance last described them (the highest ``revision`` of each
+# ``signal_id`` consumed from ilp.outbreak.signal.v1, or returned by its internal API). ``body`` is
+# the event's JSON; the other columns serve scoping (villages), filters and order.
+signals = Table(
+    "signals",
+    metadata,
+    Column("signal_id", String(36), primary_key=True),
+    Column("area_kind", String(16), nullable=False),
+    Column("area_code", String(64), nullable=False),
+    Column("village_code", String(13), nullable=False),
+    Column("village_codes", Text, nullable=False),  # ";"-joined, with leading and trailing ";"
+    Column("disease", String(48), nullable=False),
+    Column("week", String(8), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("raised_at", DateTime(timezone=True), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_signals_raised_at", signals.c.raised_at)
+Index("ix_signals_received_at", signals.c.received_at)
+
 # Tokens that sign in here: viewer tokens issued by the dashboard, admin tokens learned from
 # registration's token topic. Only hashes, with their public id, kind, scope and expiry.
 viewer_tokens = Table(
@@ -154,4 +177,4 @@ rewound = Table(
 outbox, processed_events = messaging_tables(metadata)
 
 # Read-model tables emptied by a rebuild (tokens, sessions and the rebuild bookkeeping survive).
-READ_MODEL = (cells, person_status, targets, freshness, facilities, referrals, counted)
+READ_MODEL = (cells, person_status, targets, freshness, facilities, referrals, counted, signals)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from shared.settings import ServiceSettings
 
@@ -29,3 +29,8 @@ class DashboardSettings(ServiceSettings):
     stream_min_interval_seconds: float = Field(default=0.5, ge=0)
     change_poll_seconds: float = Field(default=1.0, gt=0)
     rewind_check_seconds: float = Field(default=2.0, gt=0)
+    # Outbreak signals: verify/close and the epidemic curves are forwarded to surveillance's internal
+    # API (docs/surveillance.md section 6) with the shared secret JEJARING_INTERNAL_TOKEN.
+    surveillance_url: str = "http://127.0.0.1:8004"
+    internal_token: SecretStr | None = None
+    surveillance_timeout_seconds: float = Field(default=5.0, gt=0)

@@ -42,7 +42,10 @@ webdriver = pytest.importorskip("selenium.webdriver")
 if not (shutil.which("chromium") or Path("/usr/bin/chromium").exists()) or not Path("/usr/bin/chromedriver").exists():
     pytest.skip("chromium and chromedriver are needed (make system-deps)", allow_module_level=True)
 
-from selenium.common.exceptions import JavascriptException, StaleElementReferenceException  # noqa: E402
+from selenium.common.exceptions import (  # noqa: E402
+    JavascriptException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.chrome.service import Service as ChromeService  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402

@@ -23,12 +23,12 @@ from datetime import date
 import httpx
 import pytest
 
+from shared.regions import load_regions
+from shared.settings import SERVICES
 from simulator import drivers
 from simulator.faults import Emission, FaultConfig
 from simulator.truth import Truth
 from simulator.visits import build_simulation
-from shared.regions import load_regions
-from shared.settings import SERVICES
 from tests.e2e.conftest import (
     DISTRICT,
     POPULATION_SCALE,

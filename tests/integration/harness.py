@@ -114,6 +114,8 @@ class System:
                 "JEJARING_RETRY_BASE_SECONDS": "0.05",
                 "JEJARING_OVERDUE_CHECK_SECONDS": "1",
             })
+        if service == "dashboard":  # verify/close and curves go to this run's surveillance
+            env["JEJARING_SURVEILLANCE_URL"] = self.url("surveillance")
         if service:
             env["JEJARING_PORT"] = str(self.ports[service])
             if self.database_url:

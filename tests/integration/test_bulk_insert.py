@@ -6,7 +6,18 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String, Table, Text, insert, select
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 
 from shared.db import Database, bulk_insert, ensure_postgres_database

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.referral import store
-from services.referral.usecases import network, risks, status
 from services.referral.app import MIGRATIONS, build_service
 from services.referral.domain.messages import StatusChange
 from services.referral.settings import ReferralSettings
+from services.referral.usecases import network, risks, status
 from shared.db import ensure_postgres_database
 from tests.integration.harness import Postgres
 from tests.unit.referral.factories import WIB, Harness, registered, risk, standard

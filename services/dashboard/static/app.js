@@ -289,12 +289,13 @@ function freshness(d) {
 // -- live updates ----------------------------------------------------------------------------
 
 function connect() {
+  document.dispatchEvent(new CustomEvent("jejaring:region"));  // signals.js follows the shown area
   if (state.source) state.source.close();
   const live = $("#live");
   const source = new EventSource("/v1/stream?" + new URLSearchParams({ region: state.region }).toString());
   state.source = source;
   source.addEventListener("ready", () => { live.className = "live on"; live.textContent = "Langsung"; });
-  source.addEventListener("change", () => { load().then(() => { live.textContent = "Langsung · diperbarui " + new Date().toLocaleTimeString("id-ID"); }); });
+  source.addEventListener("change", () => { load().then(() => { live.textContent = "Langsung · diperbarui " + new Date().toLocaleTimeString("id-ID"); document.dispatchEvent(new CustomEvent("jejaring:change")); }); });
   source.addEventListener("expired", () => { source.close(); location.href = "/login"; });
   source.onerror = () => { live.className = "live off"; live.textContent = "Terputus — mencoba lagi…"; };
 }

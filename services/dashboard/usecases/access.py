@@ -32,6 +32,7 @@ class Grant:
 
     scope: str
     kind: str  # viewer | admin
+    token_id: str | None = None  # the token's public id (an admin's acts on signals carry it)
 
     @property
     def admin(self) -> bool:
@@ -112,11 +113,11 @@ async def learn_token(session: AsyncSession, event: FacilityTokenChanged) -> Non
 async def grant_of(session: AsyncSession, token: str) -> Grant | None:
     """The grant of a usable (unexpired, unrevoked) viewer or admin token."""
     t = models.viewer_tokens
-    row = (await session.execute(select(t.c.region, t.c.kind, t.c.expires_at, t.c.revoked_at)
+    row = (await session.execute(select(t.c.region, t.c.kind, t.c.token_id, t.c.expires_at, t.c.revoked_at)
                                  .where(t.c.token_hash == hash_token(token)))).first()
     if row is None or not usable(row.expires_at, row.revoked_at, utcnow()):
         return None
-    return Grant(row.region, row.kind)
+    return Grant(row.region, row.kind, row.token_id)
 
 
 async def open_session(session: AsyncSession, token: str, max_age_seconds: int) -> tuple[str, Grant] | None:
@@ -137,12 +138,13 @@ async def session_grant(session: AsyncSession, sid: str) -> Grant | None:
     """The grant of a live session whose token is still usable."""
     s, t = models.sessions, models.viewer_tokens
     row = (await session.execute(
-        select(t.c.region, t.c.kind, t.c.expires_at, t.c.revoked_at, s.c.expires_at.label("session_expires"))
+        select(t.c.region, t.c.kind, t.c.token_id, t.c.expires_at, t.c.revoked_at,
+               s.c.expires_at.label("session_expires"))
         .join(t, t.c.token_hash == s.c.token_hash).where(s.c.id_hash == hash_token(sid)))).first()
     now = utcnow()
     if row is None or utc(row.session_expires) <= now or not usable(row.expires_at, row.revoked_at, now):
         return None
-    return Grant(row.region, row.kind)
+    return Grant(row.region, row.kind, row.token_id)
 
 
 async def close_session(session: AsyncSession, sid: str) -> None:

@@ -13,7 +13,14 @@ from shared.messaging.outbox import headers_from_text
 from shared.operations import offsets
 from shared.operations.dlq import DeadLetter, DeadLetterQueue, Entry, Selection, mask
 from shared.settings import KafkaSettings
-from tests.unit.shared.test_shared_consumer import DLQ, SERVICE, TOPIC, Handler, processor, record_of
+from tests.unit.shared.test_shared_consumer import (
+    DLQ,
+    SERVICE,
+    TOPIC,
+    Handler,
+    processor,
+    record_of,
+)
 
 NIK = "1801064508920003"
 
