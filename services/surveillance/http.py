@@ -22,9 +22,9 @@ from fastapi import APIRouter, Body, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from services.surveillance import actions, queries
 from services.surveillance.domain import lifecycle, weeks
 from services.surveillance.settings import SurveillanceSettings
+from services.surveillance.usecases import actions, queries
 from shared.contracts.events import SignalOutcome, SignalStatus
 from shared.service import Service
 

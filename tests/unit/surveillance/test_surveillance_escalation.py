@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from services.surveillance import actions, store
+from services.surveillance import store
 from services.surveillance.app import build_service
 from services.surveillance.domain.lifecycle import Request
 from services.surveillance.tasks import check_escalations
+from services.surveillance.usecases import actions
 from tests.unit.surveillance.factories import MONDAY, NOW, V3, Harness, dengue, migrated
 
 DAY = timedelta(hours=24)
