@@ -28,7 +28,7 @@ from shared.contracts.intake import (
 
 Stage = Literal["pregnancy", "under_five", "preschool", "school_age", "adult", "elderly"]
 FacilityType = Literal["posyandu", "pustu", "puskesmas", "rs"]
-Severity = Literal["low", "moderate", "high", "emergency"]
+Severity = Literal["low", "moderate", "high", "emergency"]  # ascending: consumers rank by position
 ReferralStatus = Literal["made", "received", "attended", "completed", "cancelled", "overdue"]
 TargetGroup = Literal["pregnant", "under_five", "adolescent", "adult_15_59", "elderly", "infant"]
 TokenKind = Literal["facility", "viewer", "admin"]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from services.surveillance import models, store
-from services.surveillance.domain import rules, weeks
+from services.surveillance.domain import lifecycle, rules, weeks
 from services.surveillance.domain.catalogue import Disease
 from shared.time import utc
 
@@ -75,13 +75,10 @@ async def curve(session: Any, disease: Disease, area_kind: str, area_code: str, 
     return result
 
 
-OPEN_STATUSES = ("signalled", "escalated", "verified")
-
-
 async def open_by_district(session: Any) -> dict[tuple[str, str], int]:
     """``{(district code, status): signals not closed}`` (the ``jejaring_outbreak_signals_open`` gauge)."""
     s = models.signals
-    query = (select(s.c.district_code, s.c.status, func.count()).where(s.c.status.in_(OPEN_STATUSES))
+    query = (select(s.c.district_code, s.c.status, func.count()).where(s.c.status.in_(sorted(lifecycle.OPEN)))
              .group_by(s.c.district_code, s.c.status))
     return {(district, status): int(n) for district, status, n in await session.execute(query)}
 
