@@ -376,7 +376,7 @@ class Population:
             sex, age = pick(*_GROUP_SAMPLERS[group], r())
             p.sex = sex
             p.birth = date.fromordinal(start - int(age * 365.25 + r() * 365))
-        if group != CHILD:  # latent standard-normal traits (visits.py turns them into measurements)
+        if group != CHILD:  # latent standard-normal traits (measurements.py turns them into measurements)
             p.u_bp, p.u_dm = nt[int(r() * nn)], nt[int(r() * nn)]
             p.u_hb, p.u_muac = nt[int(r() * nn)], nt[int(r() * nn)]
             p.bmi, p.height, p.waist = nt[int(r() * nn)], nt[int(r() * nn)], nt[int(r() * nn)]
