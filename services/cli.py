@@ -4,6 +4,8 @@ Every sub-command is a thin adapter over a service's own admin commands (``servi
 A command resolves each service's database exactly as ``jejaring up`` starts the service
 (``shared.settings.service_env``: ``JEJARING_<SERVICE>_DATABASE_URL``, else the service's own
 database derived from a PostgreSQL ``DATABASE_URL``, else its SQLite file).
+
+Over 300 lines: the whole command tree in one parser, so ``jejaring --help`` and this file agree.
 """
 
 from __future__ import annotations

@@ -24,6 +24,9 @@ FastAPI app's HTTP traffic. What it measures (docs/operations.md, "Metrics", is 
 Labels stay bounded: topics, partitions, routes, districts; never a village, person or facility.
 A part that fails (database away, broker away) keeps its last values and counts the failure in
 ``jejaring_observability_errors_total{service,part}``; the others go on.
+
+Over 300 lines: every computed metric, its collector and the HTTP instrumentation, so the
+contract in docs/operations.md maps to one module.
 """
 
 from __future__ import annotations

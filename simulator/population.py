@@ -23,6 +23,9 @@ recalled from a secondary source, not checked against the official table):
 * NIK: ``PP KK CC DDMMYY SSSS``, day + 40 for women (ilp-domain §4.2 [NIK-AXRO]); the area is a
   real kecamatan code (mostly the person's own, some registered elsewhere in the district or in another
   seed district), the serial 0001-9999 unique per (kecamatan, encoded date).
+
+Over 300 lines: the pyramid, the village sizes and the persons share one deterministic stream
+per village, and the sources above.
 """
 
 from __future__ import annotations
