@@ -1,4 +1,4 @@
-"""``make bench``: the real pipeline (broker + four service processes) under load.
+"""``make bench``: the real pipeline (broker + five service processes) under load.
 
 Measures, in one run, on this machine:
 - the raw limit: a bare aiokafka producer and consumer on the same broker;
