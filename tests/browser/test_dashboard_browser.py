@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -34,21 +33,10 @@ from tests.dates import in_month
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROME_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage")
 
-webdriver = pytest.importorskip("selenium.webdriver")
-if not (shutil.which("chromium") or Path("/usr/bin/chromium").exists()) or not Path("/usr/bin/chromedriver").exists():
-    pytest.skip("chromium and chromedriver are needed (make system-deps)", allow_module_level=True)
+from tests.browser.chrome import chrome, shot, wait  # noqa: E402 (skips without Chromium)
 
-from selenium.common.exceptions import (  # noqa: E402
-    JavascriptException,
-    StaleElementReferenceException,
-)
-from selenium.webdriver.chrome.service import Service as ChromeService  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402, I001
 
 # Every event of the fixture lies in the current month (the page shows the current month by default),
 # not after now, on any date: tests/dates.py.
@@ -83,23 +71,8 @@ def downloads(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser(dash: DashboardSystem, downloads: Path):
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for flag in CHROME_FLAGS:
-        options.add_argument(flag)
-    options.add_argument("--window-size=1280,900")
-    driver = webdriver.Chrome(service=ChromeService("/usr/bin/chromedriver"), options=options)
-    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    try:
+    with chrome(downloads) as driver:
         yield driver
-    finally:
-        driver.quit()
-
-
-def wait(driver, seconds: float = 10) -> WebDriverWait:  # noqa: ANN001
-    return WebDriverWait(driver, seconds, poll_frequency=0.05,
-                         ignored_exceptions=(StaleElementReferenceException, JavascriptException))
 
 
 def renders(driver) -> int:  # noqa: ANN001
@@ -109,19 +82,6 @@ def renders(driver) -> int:  # noqa: ANN001
 
 def wait_render(driver, after: int = 0) -> None:  # noqa: ANN001
     wait(driver).until(lambda d: renders(d) > after)
-
-
-def shot(driver, name: str, full: bool = False) -> Path:  # noqa: ANN001
-    path = ARTIFACTS / f"dashboard-{name}.png"
-    if full:
-        size = driver.get_window_size()
-        height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.set_window_size(size["width"], min(height + 120, 8000))
-        driver.save_screenshot(str(path))
-        driver.set_window_size(size["width"], size["height"])
-    else:
-        driver.save_screenshot(str(path))
-    return path
 
 
 def cell(driver, area: str, indicator: str) -> str:  # noqa: ANN001

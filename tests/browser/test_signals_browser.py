@@ -9,12 +9,10 @@ Screenshots are kept under tests/artifacts/ (gitignored).
 from __future__ import annotations
 
 import secrets
-import shutil
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import httpx
 import pytest
@@ -36,22 +34,11 @@ from tests.dates import in_week, week_start
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROME_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage")
 INTERNAL = "browser-test-internal-token"
 
-webdriver = pytest.importorskip("selenium.webdriver")
-if not (shutil.which("chromium") or Path("/usr/bin/chromium").exists()) or not Path("/usr/bin/chromedriver").exists():
-    pytest.skip("chromium and chromedriver are needed (make system-deps)", allow_module_level=True)
+from tests.browser.chrome import chrome, shot, wait  # noqa: E402 (skips without Chromium)
 
-from selenium.common.exceptions import (  # noqa: E402
-    JavascriptException,
-    StaleElementReferenceException,
-)
-from selenium.webdriver.chrome.service import Service as ChromeService  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402, I001
 
 NOW = datetime.now(WIB)
 LAST_WEEK = week_start(NOW) - timedelta(days=3, hours=-12)  # Friday noon of the previous ISO week
@@ -128,22 +115,8 @@ def dash(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SignalsSystem]:
 
 @pytest.fixture(scope="module")
 def browser(dash: SignalsSystem):  # noqa: ANN201
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for flag in CHROME_FLAGS:
-        options.add_argument(flag)
-    options.add_argument("--window-size=1280,900")
-    driver = webdriver.Chrome(service=ChromeService("/usr/bin/chromedriver"), options=options)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    try:
+    with chrome() as driver:
         yield driver
-    finally:
-        driver.quit()
-
-
-def wait(driver, seconds: float = 10) -> WebDriverWait:  # noqa: ANN001
-    return WebDriverWait(driver, seconds, poll_frequency=0.05,
-                         ignored_exceptions=(StaleElementReferenceException, JavascriptException))
 
 
 def sign_in(driver, url: str, token: str, path: str) -> None:  # noqa: ANN001
@@ -167,10 +140,6 @@ def bars(driver) -> list[dict]:  # noqa: ANN001
     return driver.execute_script("""return [...document.querySelectorAll('#curve-plot rect.bar')].map(r => ({
         week: r.dataset.week, count: Number(r.dataset.count), threshold: r.dataset.threshold,
         cls: r.getAttribute('class')}))""")
-
-
-def shot(driver, name: str) -> None:  # noqa: ANN001
-    driver.save_screenshot(str(ARTIFACTS / f"dashboard-{name}.png"))
 
 
 def test_the_panel_lists_open_signals_first_with_their_clock(dash: SignalsSystem, browser) -> None:  # noqa: ANN001
