@@ -404,11 +404,15 @@ def arguments() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments().parse_args(argv)
+    from bench.fhir_intake import bundle_vs_json
     from services.screening.domain.bench import bench_evaluate
 
     probe_start = speed_probe_ms()
     rules_per_s = round(bench_evaluate(20_000), 1)
     print(f"screening rule engine: {rules_per_s} visits/s on one core (pure evaluation)")
+    fhir = bundle_vs_json()
+    print(f"FHIR intake: 100 visits recorded as one Bundle in {fhir['recorded_fhir_ms']} ms, as JSON in "
+          f"{fhir['recorded_json_ms']} ms ({fhir['recorded_ratio']}x)")
     runs = []
     for database in args.databases:
         if database == "postgresql":
@@ -429,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
                                  "services", "single_visit_requests_per_s", "single_visit_p99_ms",
                                  "signal_latency_ms")},
         "screening_rules_visits_per_s": rules_per_s,
+        "fhir_bundle_vs_json": fhir,
         "runs": runs,
     }
     out = args.out

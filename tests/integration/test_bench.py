@@ -45,6 +45,9 @@ def test_report_has_every_key_the_issue_asks_for(report):
     for key in ("max_throughput_visits_per_s", "raw_broker_msgs_per_s", "ratio_to_raw", "rates", "services",
                 "machine", "single_visit_requests_per_s", "single_visit_p99_ms", "signal_latency_ms"):
         assert key in report, key
+    fhir = report["fhir_bundle_vs_json"]  # the same 100 visits as one Bundle and as one JSON batch
+    assert fhir["visits"] == 100 and fhir["recorded_fhir_ms"] > 0 and fhir["recorded_json_ms"] > 0
+    assert fhir["recorded_ratio"] == pytest.approx(fhir["recorded_fhir_ms"] / fhir["recorded_json_ms"], abs=0.01)
     assert 0 < report["signal_latency_ms"] < 10_000  # tipping visit sent -> signal on the dashboard
     latency = report["runs"][0]["signal_latency"]
     assert len(latency["samples_ms"]) == 5 and latency["p50_ms"] <= latency["max_ms"]
