@@ -284,14 +284,19 @@ def cmd_regions(args: argparse.Namespace) -> int:
 
 
 def cmd_screening_evaluate(_args: argparse.Namespace) -> int:
-    """Intake visits as JSON lines on stdin; one result line each on stdout (the service's own code)."""
+    """Intake visits as JSON lines on stdin; one result line each on stdout (the service's own code).
+
+    Earlier lines of the same person are that person's history, in input order.
+    """
     import json
 
-    from services.screening.domain import evaluate_line
+    from services.screening.domain import LineEvaluator
+    from services.screening.settings import ScreeningSettings
 
+    evaluator = LineEvaluator(ScreeningSettings().screening_config())
     for line in sys.stdin:
         if line.strip():
-            sys.stdout.write(json.dumps(evaluate_line(line), ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps(evaluator.evaluate(line), ensure_ascii=False) + "\n")
     return 0
 
 

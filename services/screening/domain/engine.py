@@ -1,18 +1,30 @@
-"""The evaluation engine: z-scores, then every registered rule of the visit's stage, in registry order."""
+"""The evaluation engine: z-scores, every registered rule of the visit's stage in registry order, the facts.
+
+A rule runs only when one of its inputs (``Rule.inputs``) is given at the visit or in the history; ``age`` and
+``pregnancy.gestational_weeks`` are always given, so a rule naming them always runs (and returns early itself).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
+from itertools import compress, repeat
+from operator import is_not
 from typing import Any
 from uuid import UUID, uuid5
 
 from pydantic import ValidationError
 
-from shared.contracts.events import ZScores
-from shared.contracts.intake import IntakeVisit
+from shared.contracts.intake import IntakeVisit, Measurements, Newborn, Pregnancy, PregnancyLabs
 
-from . import rules_adult, rules_child, rules_pregnancy, rules_school  # noqa: F401  (register the rules)
+from . import (  # noqa: F401  (register the rules, in this order within each group)
+    rules_newborn, rules_child, rules_anaemia, rules_child_services, rules_tb, rules_pregnancy, rules_anc,
+    rules_postpartum, rules_school, rules_adult, rules_catin, rules_screens, rules_elderly,
+)
+from . import facts as _facts
+from .config import DEFAULT, ScreeningConfig
+from .history import PersonHistory, records_of
 from .model import (
     RULESET_VERSION,
     STAGES,
@@ -20,24 +32,135 @@ from .model import (
     Risk,
     Screening,
     ScreeningVisit,
+    Z,
     birth_date_of,
     completed_months,
     completed_years,
     from_intake,
 )
-from .registry import RULES, Ctx, Finding, Rule, cluster_for
-from .zscores import who2006, who2007_bmifa
+from .registry import FAMILIES, RULES, Ctx, Finding, Rule, cluster_for
+from .zscores import MAX_AGE_DAYS, who2006, who2006_hcfa, who2007_bmifa
 
 # Fixed namespace of risk ids: uuid5(NAMESPACE_URL, "jejaring:screening:risk"), written out so it never moves.
 RISK_NAMESPACE = UUID("17a6e821-1e24-53e0-b614-f88ffb2b357d")
 
 RULES_BY_STAGE: dict[str, tuple[Rule, ...]] = {s: tuple(r for r in RULES if s in r.stages) for s in STAGES}
-# (check, code, cluster) per stage, resolved once.
-_PLAN: dict[str, tuple[tuple[Callable[[Ctx], Finding | None], str, int], ...]] = {
-    s: tuple((r.check, r.code, cluster_for(r, s)) for r in rules) for s, rules in RULES_BY_STAGE.items()
-}
-_EMPTY_Z = ZScores()
-_NO_Z = (None, None, None, None, None)
+
+
+ALWAYS = frozenset({"age", "sex", "pregnancy.gestational_weeks"})
+
+
+def _gate(rule: Rule) -> frozenset[str] | None:
+    """The input names that trigger a rule, or None when it always runs.
+
+    A history is context: it triggers a rule only when the rule names nothing else, or names it in
+    ``triggers`` (programme rules that track a person from earlier visits).
+    """
+    names = frozenset(rule.triggers or rule.inputs)
+    if names & ALWAYS:
+        return None
+    own = frozenset(n for n in names if not n.startswith("history.")) if not rule.triggers else names
+    return own or names
+
+
+Step = tuple[Callable[[Ctx], Any], str | None, Any, frozenset[str] | None]
+
+
+def _steps(stage: str, rules: tuple[Rule, ...]) -> tuple[Step, ...]:
+    """(check, code, cluster, gate) per rule; one (family function, None, {code: cluster}, gate) per family."""
+    steps: list[Step] = []
+    seen: dict[str, int] = {}
+    for r in rules:
+        if not r.family:
+            steps.append((r.check, r.code, cluster_for(r, stage), _gate(r)))
+            continue
+        if r.family not in seen:
+            seen[r.family] = len(steps)
+            steps.append((FAMILIES[r.family], None, {}, frozenset()))
+        fn, _, clusters, gate = steps[seen[r.family]]
+        clusters[r.code] = cluster_for(r, stage)
+        member_gate = _gate(r)
+        steps[seen[r.family]] = (fn, None, clusters, None if gate is None or member_gate is None else gate | member_gate)
+    return tuple(steps)
+
+
+_PLAN: dict[str, tuple[Step, ...]] = {s: _steps(s, rules) for s, rules in RULES_BY_STAGE.items()}
+
+
+def _names(prefix: str, model: type) -> dict[str, str]:
+    return {k: f"{prefix}.{k}" for k in model.model_fields}
+
+
+_M_NAMES = _names("measurements", Measurements)
+_P_NAMES = _names("pregnancy", Pregnancy)
+_L_NAMES = _names("pregnancy.labs", PregnancyLabs)
+_N_NAMES = _names("newborn", Newborn)
+
+
+_PLANS: dict[tuple, tuple[tuple, tuple]] = {}
+_PLANS_MAX = 8192  # distinct (stage, inputs) signatures kept; forms repeat, so a few hundred are typical
+
+
+def _given(model: Any) -> frozenset[str]:
+    """The fields of a pydantic model that are not None (C-level iteration: the hot path)."""
+    values = model.__dict__
+    return frozenset(compress(values, map(is_not, values.values(), repeat(None))))
+
+
+def _signature(visit: ScreeningVisit, history: History) -> tuple:
+    """What decides which rules run: the stage, the non-null fields of each block, which histories exist."""
+    p, nb, dev = visit.pregnancy, visit.newborn, visit.development
+    return (visit.stage, _given(visit.measurements),
+            None if p is None else (_given(p), None if p.labs is None else _given(p.labs)),
+            None if nb is None else _given(nb), dev is not None and dev.kpsp is not None,
+            bool(visit.immunizations), bool(history.weighings), bool(history.pregnancy), bool(history.doses),
+            bool(history.services))
+
+
+_RANK = {r.code: n for n, r in enumerate(RULES)}
+
+
+def _rank(risk: Risk) -> int:
+    return _RANK[risk.code]
+
+
+def _plan(visit: ScreeningVisit, history: History) -> tuple[tuple, tuple]:
+    """(single rules, families) of the visit's stage that its inputs trigger, in registry order (cached)."""
+    key = _signature(visit, history)
+    plan = _PLANS.get(key)
+    if plan is None:
+        present = present_inputs(visit, history)
+        steps = [(check, code, cluster) for check, code, cluster, gate in _PLAN.get(visit.stage, ())
+                 if gate is None or not gate.isdisjoint(present)]
+        plan = (tuple(s for s in steps if s[1] is not None), tuple((s[0], s[2]) for s in steps if s[1] is None))
+        if len(_PLANS) >= _PLANS_MAX:
+            _PLANS.clear()
+        _PLANS[key] = plan
+    return plan
+
+
+def present_inputs(visit: ScreeningVisit, history: History) -> set[str]:
+    """The input names given (not null) at this visit or in the history (``Rule.inputs`` vocabulary)."""
+    out = {_M_NAMES[k] for k in _given(visit.measurements)}
+    p = visit.pregnancy
+    if p is not None:
+        out.update(_P_NAMES[k] for k in _given(p))
+        if p.labs is not None:
+            out.update(_L_NAMES[k] for k in _given(p.labs))
+    nb = visit.newborn
+    if nb is not None:
+        out.add("newborn")
+        out.update(_N_NAMES[k] for k in _given(nb))
+    if visit.development is not None and visit.development.kpsp is not None:
+        out.add("development.kpsp")
+    if visit.immunizations:
+        out.add("immunizations")
+    for name in ("weighings", "pregnancy", "doses", "services"):
+        if getattr(history, name):
+            out.add(f"history.{name}")
+    return out
+_EMPTY_Z = Z()
+_NO_Z = (None, None, None, None, None, None)
 
 
 def risk_id(visit_id: UUID, code: str) -> UUID:
@@ -46,32 +169,46 @@ def risk_id(visit_id: UUID, code: str) -> UUID:
 
 
 def _anthropometry(visit: ScreeningVisit) -> tuple[tuple[float | None, ...], float | None, tuple[str, ...]]:
-    """(z tuple wfa, lhfa, wflh, bmifa, acfa; corrected length/height; flags) for the visit's stage."""
+    """(z tuple wfa, lhfa, wflh, bmifa, acfa, hcfa; corrected length/height; flags) for the visit.
+
+    WHO 2006 below 60 months by days (also a pre-school child on day 1826), WHO 2007 BMI-for-age from 60
+    months for the pre-school and school-age stages.
+    """
     m = visit.measurements
-    if visit.stage == "under_five":
+    stage = visit.stage
+    if stage in ("under_five", "preschool") and visit.age_days <= MAX_AGE_DAYS:
         wfa, lhfa, wflh, bmifa, acfa, clen, flags = who2006(
             visit.sex, visit.age_days, m.weight_kg, m.height_cm, m.measured_lying, m.muac_cm, m.oedema
         )
-        return (wfa, lhfa, wflh, bmifa, acfa), clen, tuple(flags)
-    if visit.stage in ("preschool", "school_age"):
+        hcfa = None
+        if m.head_circumference_cm is not None:
+            hcfa, flag = who2006_hcfa(visit.sex, visit.age_days, m.head_circumference_cm)
+            if flag:
+                flags.append(flag)
+        return (wfa, lhfa, wflh, bmifa, acfa, hcfa), clen, tuple(flags)
+    if stage in ("preschool", "school_age"):
         z, flags = who2007_bmifa(visit.sex, visit.age_days, m.weight_kg, m.height_cm, m.oedema)
-        return (None, None, None, z, None), None, tuple(flags)
+        return (None, None, None, z, None, None), None, tuple(flags)
     return _NO_Z, None, ()
 
 
-def evaluate(visit: ScreeningVisit, history: History = History()) -> Screening:  # noqa: B008 (frozen default)
-    """Screen one visit: WHO z-scores, flags and the risks of every rule of its stage."""
+def evaluate(visit: ScreeningVisit, history: History = History(),  # noqa: B008 (frozen default)
+             config: ScreeningConfig = DEFAULT) -> Screening:
+    """Screen one visit: WHO z-scores, flags, the risks of every rule of its stage and the PWS facts."""
     z, clen, flags = _anthropometry(visit)
     birth = birth_date_of(visit)
     on = visit.occurred_on
-    ctx = Ctx(visit, history, birth, completed_months(birth, on), completed_years(birth, on), z, clen, flags)
-    risks = []
-    for check, code, cluster in _PLAN.get(visit.stage, ()):
-        finding = check(ctx)
-        if finding is not None:
-            risks.append(Risk(code, cluster, finding[0], finding[1], finding[2], RULESET_VERSION))
-    zscores = _EMPTY_Z if z is _NO_Z else ZScores(wfa=z[0], lhfa=z[1], wflh=z[2], bmifa=z[3], acfa=z[4])
-    return Screening(visit.stage, zscores, flags, tuple(risks))
+    ctx = Ctx(visit, history, config, birth, completed_months(birth, on), completed_years(birth, on), z, clen, flags)
+    singles, families = _plan(visit, history)
+    risks = [Risk(code, cluster, f[0], f[1], f[2], RULESET_VERSION)
+             for check, code, cluster in singles if (f := check(ctx)) is not None]
+    for check, clusters in families:
+        for found, f in check(ctx):
+            if found in clusters:
+                risks.append(Risk(found, clusters[found], f[0], f[1], f[2], RULESET_VERSION))
+    if families and len(risks) > 1:
+        risks.sort(key=_rank)
+    return Screening(visit.stage, _EMPTY_Z if z is _NO_Z else Z._make(z), flags, tuple(risks), _facts.build(ctx))
 
 
 def _errors(exc: ValidationError) -> list[dict[str, Any]]:
@@ -87,20 +224,50 @@ def _raw_visit_id(line: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def evaluate_line(line: str) -> dict[str, Any]:
-    """One intake JSON line -> the ``jejaring screening evaluate`` output dict (or an error dict)."""
-    try:
-        visit = IntakeVisit.model_validate_json(line)
-    except ValidationError as exc:
-        return {"visit_id": _raw_visit_id(line), "error": _errors(exc)}
-    result = evaluate(from_intake(visit))
+def _person_key(visit: IntakeVisit) -> str:
+    """A local pseudonym of the intake person (NIK, or mother's NIK, birth date and sex for a child)."""
+    p = visit.person
+    raw = f"nik:{p.nik}" if p.nik else f"child:{p.mother_nik}:{p.birth_date.isoformat()}:{p.sex}"
+    return "cli-" + hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+
+def result_line(visit_id: str, result: Screening) -> dict[str, Any]:
+    """The ``jejaring screening evaluate`` output of one screened visit."""
     zs = result.zscores
     return {
-        "visit_id": str(visit.visit_id),
+        "visit_id": visit_id,
         "stage": result.stage,
-        "zscores": {"wfa": zs.wfa, "lhfa": zs.lhfa, "wflh": zs.wflh, "bmifa": zs.bmifa, "acfa": zs.acfa},
+        "zscores": {"wfa": zs.wfa, "lhfa": zs.lhfa, "wflh": zs.wflh, "bmifa": zs.bmifa, "acfa": zs.acfa,
+                    "hcfa": zs.hcfa},
         "risks": [
             {"code": r.code, "severity": r.severity, "recommended_level": r.recommended_level, "evidence": r.evidence}
             for r in result.risks
         ],
+        "facts": result.facts,
     }
+
+
+class LineEvaluator:
+    """``jejaring screening evaluate``: intake JSON lines in order; earlier lines of a person are its history."""
+
+    def __init__(self, config: ScreeningConfig = DEFAULT) -> None:
+        self.config = config
+        self.people: dict[str, PersonHistory] = {}
+
+    def evaluate(self, line: str) -> dict[str, Any]:
+        """One intake JSON line -> the output dict (or an error dict); a valid line joins its person's history."""
+        try:
+            intake = IntakeVisit.model_validate_json(line)
+        except ValidationError as exc:
+            return {"visit_id": _raw_visit_id(line), "error": _errors(exc)}
+        key = _person_key(intake)
+        person = self.people.setdefault(key, PersonHistory())
+        visit = from_intake(intake, key)
+        result = evaluate(visit, person.frozen(), self.config)
+        person.add(visit, records_of(visit, result, self.config.kn_windows, self.config.kf_windows))
+        return result_line(str(intake.visit_id), result)
+
+
+def evaluate_line(line: str, config: ScreeningConfig = DEFAULT) -> dict[str, Any]:
+    """One intake JSON line on its own (no history) -> the output dict (or an error dict)."""
+    return LineEvaluator(config).evaluate(line)
