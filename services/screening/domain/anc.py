@@ -13,26 +13,29 @@ the clinical rules; the contract's (1 <= 13 weeks, 2 = 14-27, 3 = 28+) for the P
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import NamedTuple
-from uuid import UUID, uuid5
+from hashlib import sha1
+from typing import Any, NamedTuple
+from uuid import UUID
 
 from .config import ScreeningConfig
 from .model import PregnancyRecord, ScreeningVisit
 
 # Fixed namespace of pregnancy ids: uuid5(NAMESPACE_URL, "jejaring:screening:pregnancy"), written out.
 PREGNANCY_NAMESPACE = UUID("351b8f15-503e-566d-be32-ed029203f1f8")
+_NAMESPACE_BYTES = PREGNANCY_NAMESPACE.bytes
 
 
 class Contact(NamedTuple):
-    """One standard ANC contact (one per day)."""
+    """This visit as a standard ANC contact; earlier contacts are their ``PregnancyRecord`` (same attributes)."""
 
-    on: date
+    occurred_on: date
     gestational_weeks: int
-    by: str
+    anc_by: str
     ultrasound: bool
-    number: int | None  # the facility's K-number, when given
+    anc_visit_number: int | None  # the facility's K-number, when given
 
 
 @dataclass(slots=True)
@@ -41,12 +44,15 @@ class AncState:
 
     pregnancy_id: str
     conception_on: date
-    contacts: tuple[Contact, ...]  # every known contact of the pregnancy, this visit's included, by date
+    contacts: tuple  # every known contact (Contact or PregnancyRecord, one a day), this visit's included, by date
     contact: bool  # this visit is a standard contact and not a same-day repeat
     same_day_repeat: bool
     number: int | None  # K-number of this contact
     milestones: tuple[str, ...]  # reached at this visit: k1, k1_murni, k4, k6
     tally: tuple[int, int, int, int]  # contacts in contract trimesters 1, 2, 3 and by a doctor
+
+
+_new = tuple.__new__
 
 
 def contract_trimester(weeks: int) -> int:
@@ -60,8 +66,16 @@ def juknis_trimester(weeks: int) -> int:
 
 
 def pregnancy_id(person_id: str, conception_on: date) -> str:
-    """The stable pseudonymous id of a pregnancy (a UUIDv5, as text)."""
-    return str(uuid5(PREGNANCY_NAMESPACE, f"{person_id}/{conception_on.isoformat()}"))
+    """The stable pseudonymous id of a pregnancy: ``str(uuid5(PREGNANCY_NAMESPACE, "person/conception"))``.
+
+    Computed as RFC 4122 section 4.3 directly (SHA-1, version and variant bits): ``uuid.uuid5`` builds a
+    ``UUID`` object, several times slower; the tests check both agree.
+    """
+    digest = bytearray(sha1(_NAMESPACE_BYTES + f"{person_id}/{conception_on.isoformat()}".encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def conception_of(on: date, weeks: int) -> date:
@@ -79,7 +93,7 @@ def counts(contacts: tuple[Contact, ...]) -> tuple[int, int, int, int]:
             t2 += 1
         else:
             t3 += 1
-        if k.by == "doctor":
+        if k.anc_by == "doctor":
             doctors += 1
     return t1, t2, t3, doctors
 
@@ -102,11 +116,11 @@ def state(visit: ScreeningVisit, records: tuple[PregnancyRecord, ...], cfg: Scre
     assert preg is not None
     on, weeks = visit.occurred_on, preg.gestational_weeks
     conception = on - timedelta(weeks=weeks)
-    own = str(visit.visit_id)
+    own = str(visit.visit_id) if records else ""  # only compared with records
     window = cfg.same_pregnancy_days
     pid = None
     first = None
-    first_of_day: dict[date, tuple[tuple[float, str], Contact]] = {}
+    first_of_day: dict[date, tuple[tuple[float, str], Any]] = {}
     before: set[str] = set()
     for r in records:
         if r.visit_id == own or abs((r.conception_on - conception).days) > window:
@@ -119,16 +133,15 @@ def state(visit: ScreeningVisit, records: tuple[PregnancyRecord, ...], cfg: Scre
         if r.anc_by is not None:
             seen = first_of_day.get(r.occurred_on)
             if seen is None or k < seen[0]:
-                first_of_day[r.occurred_on] = (k, Contact(r.occurred_on, r.gestational_weeks, r.anc_by, r.ultrasound,
-                                                          r.anc_visit_number))
+                first_of_day[r.occurred_on] = (k, r)
     if pid is None:
         pid = pregnancy_id(visit.person_id, conception)
     anc = preg.anc
     repeat = anc is not None and on in first_of_day and first_of_day[on][0] < (visit.order, own)
     contact = anc is not None and not repeat
     if contact:
-        first_of_day[on] = ((visit.order, own), Contact(on, weeks, anc.by, anc.ultrasound,  # type: ignore[union-attr]
-                                                          preg.anc_visit_number))
+        first_of_day[on] = ((visit.order, own), _new(Contact, (on, weeks, anc.by, anc.ultrasound,  # type: ignore
+                                                                 preg.anc_visit_number)))
     days = sorted(first_of_day)
     contacts = tuple([first_of_day[d][1] for d in days])
     tally = counts(contacts)
@@ -140,9 +153,10 @@ def state(visit: ScreeningVisit, records: tuple[PregnancyRecord, ...], cfg: Scre
             milestones.append("k1")
             if weeks <= 13:
                 milestones.append("k1_murni")
-        if "k4" not in before and (preg.anc_visit_number == 4 or k4_met(contacts, tally)):
+        n = len(contacts)
+        if "k4" not in before and (preg.anc_visit_number == 4 or n >= 4 and k4_met(contacts, tally)):
             milestones.append("k4")
-        if "k6" not in before and (preg.anc_visit_number == 6 or k6_met(contacts, tally)):
+        if "k6" not in before and (preg.anc_visit_number == 6 or n >= 6 and k6_met(contacts, tally)):
             milestones.append("k6")
     return AncState(pid, conception, contacts, contact, repeat, number, tuple(milestones), tally)
 
@@ -155,19 +169,21 @@ def schedule_gaps(contacts: tuple[Contact, ...], on: date, weeks: int, cfg: Scre
     after a deadline counts as N - 1 contacts by then); the trimester-2 distribution (2 contacts in > 12-24
     weeks) is checked only when every contact is known (no K-number above the count).
     """
-    known = sorted((k.gestational_weeks, k.number or 0) for k in contacts if k.on <= on)
-    numbered = max((n for _, n in known), default=0)
+    known = [k for k in contacts if k.occurred_on <= on]
+    week_of = sorted(k.gestational_weeks for k in known)
+    numbers = [(k.gestational_weeks, k.anc_visit_number) for k in known if k.anc_visit_number]
+    numbered = max((n for _, n in numbers), default=0)
     missed: list[dict] = []
     for week, due in cfg.anc_deadlines:
         if weeks <= week:
             break
-        # the facility's K-number N at a later contact vouches for N - 1 contacts before it (benefit of the doubt)
-        have = max([sum(1 for gw, _ in known if gw <= week)]
-                   + [n if gw <= week else n - 1 for gw, n in known if n])
+        have = bisect_right(week_of, week)
+        for gw, n in numbers:  # the facility's K-number N at a later contact vouches for N - 1 before it
+            have = max(have, n if gw <= week else n - 1)
         if have < due:
             missed.append({"by_week": week, "due": due, "contacts": have})
     if numbered <= len(known) and weeks > 24:
-        in_t2 = sum(1 for gw, _ in known if 12 < gw <= 24)
+        in_t2 = bisect_right(week_of, 24) - bisect_right(week_of, 12)
         if in_t2 < 2:
             missed.append({"trimester": 2, "due": 2, "contacts": in_t2})
     if not missed:
@@ -177,8 +193,7 @@ def schedule_gaps(contacts: tuple[Contact, ...], on: date, weeks: int, cfg: Scre
 
 def doctor_gaps(contacts: tuple[Contact, ...], on: date, weeks: int, cfg: ScreeningConfig) -> list[str]:
     """Doctor contacts the juknis expects (K1 in trimester 1, K5 in trimester 3, with ultrasound) not yet seen."""
-    known = [k for k in contacts if k.on <= on]
-    doctors = [k for k in known if k.by == "doctor"]
+    doctors = [k for k in contacts if k.occurred_on <= on and k.anc_by == "doctor"]
     gaps = []
     if weeks > 12 and not doctors:
         gaps.append("doctor contact with ultrasound (K1)")

@@ -90,6 +90,12 @@ class ScreeningConfig:
                     table[month] = g
         return tuple(table)
 
+    @cached_property
+    def vitamin_a_max_gap_months(self) -> int:
+        """The longest wait, in months, from one vitamin A round month to the next (cyclic)."""
+        months = sorted(set(self.vitamin_a_months))
+        return max((b - a) % 12 or 12 for a, b in zip(months, months[1:] + months[:1]))
+
     def kbm(self, age_months: int) -> int | None:
         """Minimum monthly weight gain (g) at an age in completed months; ``None`` under the first month."""
         table = self._kbm_by_month

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from itertools import compress, repeat
 from operator import is_not
 from typing import Any
@@ -18,10 +19,12 @@ from pydantic import ValidationError
 
 from shared.contracts.intake import IntakeVisit, Measurements, Newborn, Pregnancy, PregnancyLabs
 
+# isort: off
 from . import (  # noqa: F401  (register the rules, in this order within each group)
     rules_newborn, rules_child, rules_anaemia, rules_child_services, rules_tb, rules_pregnancy, rules_anc,
     rules_postpartum, rules_school, rules_adult, rules_catin, rules_screens, rules_elderly,
 )
+# isort: on
 from . import facts as _facts
 from .config import DEFAULT, ScreeningConfig
 from .history import PersonHistory, records_of
@@ -33,12 +36,10 @@ from .model import (
     Screening,
     ScreeningVisit,
     Z,
-    birth_date_of,
     completed_months,
-    completed_years,
     from_intake,
 )
-from .registry import FAMILIES, RULES, Ctx, Finding, Rule, cluster_for
+from .registry import FAMILIES, RULES, Ctx, Rule, cluster_for
 from .zscores import MAX_AGE_DAYS, who2006, who2006_hcfa, who2007_bmifa
 
 # Fixed namespace of risk ids: uuid5(NAMESPACE_URL, "jejaring:screening:risk"), written out so it never moves.
@@ -107,12 +108,17 @@ def _given(model: Any) -> frozenset[str]:
     return frozenset(compress(values, map(is_not, values.values(), repeat(None))))
 
 
+def _flags(model: Any) -> bytes:
+    """Which fields of a pydantic model are not None, one byte each in field order (C-level: the hot path)."""
+    return bytes(map(is_not, model.__dict__.values(), repeat(None)))
+
+
 def _signature(visit: ScreeningVisit, history: History) -> tuple:
     """What decides which rules run: the stage, the non-null fields of each block, which histories exist."""
     p, nb, dev = visit.pregnancy, visit.newborn, visit.development
-    return (visit.stage, _given(visit.measurements),
-            None if p is None else (_given(p), None if p.labs is None else _given(p.labs)),
-            None if nb is None else _given(nb), dev is not None and dev.kpsp is not None,
+    return (visit.stage, _flags(visit.measurements),
+            None if p is None else (_flags(p), None if p.labs is None else _flags(p.labs)),
+            None if nb is None else _flags(nb), dev is not None and dev.kpsp is not None,
             bool(visit.immunizations), bool(history.weighings), bool(history.pregnancy), bool(history.doses),
             bool(history.services))
 
@@ -196,19 +202,21 @@ def evaluate(visit: ScreeningVisit, history: History = History(),  # noqa: B008 
              config: ScreeningConfig = DEFAULT) -> Screening:
     """Screen one visit: WHO z-scores, flags, the risks of every rule of its stage and the PWS facts."""
     z, clen, flags = _anthropometry(visit)
-    birth = birth_date_of(visit)
     on = visit.occurred_on
-    ctx = Ctx(visit, history, config, birth, completed_months(birth, on), completed_years(birth, on), z, clen, flags)
+    birth = on - timedelta(days=visit.age_days)
+    months = completed_months(birth, on)
+    ctx = Ctx(visit, history, config, birth, months, months // 12, z, clen, flags)  # years = months // 12
     singles, families = _plan(visit, history)
-    risks = [Risk(code, cluster, f[0], f[1], f[2], RULESET_VERSION)
+    new = tuple.__new__
+    risks = [new(Risk, (code, cluster, f[0], f[1], f[2], RULESET_VERSION))
              for check, code, cluster in singles if (f := check(ctx)) is not None]
     for check, clusters in families:
         for found, f in check(ctx):
             if found in clusters:
-                risks.append(Risk(found, clusters[found], f[0], f[1], f[2], RULESET_VERSION))
+                risks.append(new(Risk, (found, clusters[found], f[0], f[1], f[2], RULESET_VERSION)))
     if families and len(risks) > 1:
         risks.sort(key=_rank)
-    return Screening(visit.stage, _EMPTY_Z if z is _NO_Z else Z._make(z), flags, tuple(risks), _facts.build(ctx))
+    return new(Screening, (visit.stage, _EMPTY_Z if z is _NO_Z else new(Z, z), flags, tuple(risks), _facts.build(ctx)))
 
 
 def _errors(exc: ValidationError) -> list[dict[str, Any]]:

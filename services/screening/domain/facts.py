@@ -21,7 +21,7 @@ from typing import Any
 
 from . import anc
 from .growth import first_weighing, monthly_trend
-from .registry import Ctx
+from .registry import UNSET, Ctx
 from .rules_anc import anc_state, triple_tested
 from .rules_child_services import imm_status
 from .rules_newborn import kn_number
@@ -31,46 +31,60 @@ from .rules_tb import tb_status
 ADULT_DAYS = 15 * 365.25
 
 
-def _prevalence(c: Ctx, z: float | None, flag: str, weight_based: bool) -> bool | None:
-    if weight_based and c.m.oedema:
-        return True
-    if z is None or flag in c.flags:
-        return None
-    return z < -2
-
-
 def pws(c: Ctx) -> dict[str, Any]:
     """The v1 PWS verdicts of this visit."""
     m = c.m
-    sbp, dbp, glucose, hb, muac = m.systolic_mmhg, m.diastolic_mmhg, m.glucose_mg_dl, m.hb_g_dl, m.muac_cm
+    sbp, dbp, glucose = m.systolic_mmhg, m.diastolic_mmhg, m.glucose_mg_dl
     adult = c.age_days >= ADULT_DAYS
-    pregnant = c.preg is not None
-    tb = tb_status(c)
-    under_five = c.visit.stage == "under_five"
+    tb = c.tb
+    if tb is UNSET:
+        tb = tb_status(c)
+    if c.preg is None:
+        anemia = kek = None
+    else:
+        hb, muac = m.hb_g_dl, m.muac_cm
+        anemia = hb < 11.0 if hb is not None else None
+        kek = muac < 23.5 if muac is not None else None
+    underweight = stunting = wasting = None
+    if c.visit.stage == "under_five":
+        flags = c.flags
+        if m.oedema:
+            underweight = wasting = True
+        else:
+            wfa, wflh = c.wfa, c.wflh
+            if wfa is not None and "BIV_WFA" not in flags:
+                underweight = wfa < -2
+            if wflh is not None and "BIV_WFLH" not in flags:
+                wasting = wflh < -2
+        lhfa = c.lhfa
+        if lhfa is not None and "BIV_LHFA" not in flags:
+            stunting = lhfa < -2
     return {
         "hypertension": (sbp >= 140 or dbp >= 90) if adult and sbp is not None and dbp is not None else None,
         "diabetes": glucose >= (126 if m.glucose_fasting else 200) if adult and glucose is not None else None,
-        "anemia_pregnancy": hb < 11.0 if pregnant and hb is not None else None,
-        "kek_pregnancy": muac < 23.5 if pregnant and muac is not None else None,
+        "anemia_pregnancy": anemia, "kek_pregnancy": kek,
         "tb_presumptive": tb.presumptive if tb.screened else None,
         "tb_close_contact": tb.close_contact if m.tb_contact is not None else None,
-        "underweight": _prevalence(c, c.wfa, "BIV_WFA", True) if under_five else None,
-        "stunting": _prevalence(c, c.lhfa, "BIV_LHFA", False) if under_five else None,
-        "wasting": _prevalence(c, c.wflh, "BIV_WFLH", True) if under_five else None,
+        "underweight": underweight, "stunting": stunting, "wasting": wasting,
     }
 
 
 def growth(c: Ctx) -> dict[str, Any] | None:
     """SKDN of an under-five weighing, or None when the child was not weighed."""
-    if c.visit.stage != "under_five" or c.m.weight_kg is None:
+    if c.m.weight_kg is None or c.visit.stage != "under_five":
         return None
-    trend = monthly_trend(c)
-    usable = c.wfa is not None and "BIV_WFA" not in c.flags
+    trend = c.trend
+    if trend is UNSET:
+        trend = monthly_trend(c)
+    wfa = c.wfa
+    if trend is None:
+        status = gain = kbm = None
+        two_t = False
+    else:
+        status, two_t, gain, kbm = trend.status, trend.two_t, trend.gain_g, trend.kbm_g
     return {
-        "weighed": True, "first_weighing": first_weighing(c),
-        "trend": trend.status if trend is not None else None, "two_t": bool(trend and trend.two_t),
-        "bgm": (c.wfa < -3) if usable else None,  # type: ignore[operator]
-        "gain_g": trend.gain_g if trend is not None else None, "kbm_g": trend.kbm_g if trend is not None else None,
+        "weighed": True, "first_weighing": first_weighing(c), "trend": status, "two_t": two_t,
+        "bgm": wfa < -3 if wfa is not None and "BIV_WFA" not in c.flags else None, "gain_g": gain, "kbm_g": kbm,
     }
 
 
@@ -112,15 +126,26 @@ def immunization(c: Ctx) -> dict[str, Any] | None:
 
 
 def services(c: Ctx) -> dict[str, Any]:
-    m, dev = c.m, c.visit.development
+    m, visit = c.m, c.visit
+    dev, preg = visit.development, visit.pregnancy
     return {
         "vitamin_a": m.vitamin_a_given, "deworming": m.deworming_given, "kpsp": dev.kpsp if dev is not None else None,
-        "ttd_tablets": m.ttd_tablets, "hb_tested": m.hb_g_dl is not None, "triple_elimination_tested": triple_tested(c),
-        "td_given": "td" in c.visit.immunizations, "postpartum_visit": kf_number(c),
+        "ttd_tablets": m.ttd_tablets, "hb_tested": m.hb_g_dl is not None,
+        "triple_elimination_tested": triple_tested(c) if preg is not None and preg.labs is not None else [],
+        "td_given": "td" in visit.immunizations if visit.immunizations else False,
+        "postpartum_visit": kf_number(c) if m.postpartum_days is not None or m.postpartum_visit is not None else None,
     }
 
 
 def build(c: Ctx) -> dict[str, Any]:
-    """Every fact of the visit (the ``VisitFacts`` schema of shared.contracts.events)."""
-    return {"pws": pws(c), "growth": growth(c), "anc": antenatal(c), "newborn": newborn(c),
-            "immunization": immunization(c), "services": services(c)}
+    """Every fact of the visit (the ``VisitFacts`` schema of shared.contracts.events); blocks by stage."""
+    stage = c.visit.stage
+    if stage == "under_five":
+        return {"pws": pws(c), "growth": growth(c) if c.m.weight_kg is not None else None, "anc": None,
+                "newborn": newborn(c) if c.visit.newborn is not None else None,
+                "immunization": immunization(c), "services": services(c)}
+    if stage == "pregnancy":
+        return {"pws": pws(c), "growth": None, "anc": antenatal(c), "newborn": None, "immunization": None,
+                "services": services(c)}
+    return {"pws": pws(c), "growth": None, "anc": None, "newborn": None, "immunization": None,
+            "services": services(c)}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .model import completed_months
-from .registry import Ctx
+from .registry import UNSET, Ctx
 from .zscores import MAX_AGE_DAYS, TABLES, z_restricted
 
 
@@ -96,13 +96,13 @@ def _monthly_trend(c: Ctx) -> Trend | None:
 
 def monthly_trend(c: Ctx) -> Trend | None:
     """N or T of this weighing (memoised), or None without a weighing last calendar month."""
-    cache = c.memo
-    if "trend" not in cache:
-        cache["trend"] = _monthly_trend(c)
-    return cache["trend"]
+    trend = c.trend
+    if trend is UNSET:
+        trend = c.trend = _monthly_trend(c)
+    return trend
 
 
 def first_weighing(c: Ctx) -> bool:
     """No weighing of this child is known before this visit's date (B, baru)."""
-    on = c.visit.occurred_on
-    return not any(d < on for d, _ in c.history.weighings)
+    weighings = c.history.weighings
+    return not weighings or min(weighings)[0] >= c.visit.occurred_on

@@ -56,64 +56,95 @@ class ImmunizationStatus:
     idl_complete_late: bool
 
 
-_SCHED = {a: (a, m, p, timedelta(days=i)) for a, (m, p, i) in SCHEDULE.items()}
+# (due month, antigens of that month in schedule order with (previous, interval)), ascending
+_BY_MONTH: tuple[tuple[int, tuple[tuple[str, str | None, timedelta], ...]], ...] = tuple(
+    (month, tuple((a, p, timedelta(days=i)) for a, (m, p, i) in SCHEDULE.items() if m == month))
+    for month in sorted({m for m, _, _ in SCHEDULE.values()})
+)
+_ENTRY = {a: (m, p, timedelta(days=i)) for a, (m, p, i) in SCHEDULE.items()}
 _ORDER = {a: n for n, a in enumerate(SCHEDULE)}
-_ALL = frozenset(SCHEDULE)
+_LAST = max(m for m, _, _ in SCHEDULE.values())
+# antigens due by an age in months, and the index of the first due month after that age
+_DUE_BY = tuple(frozenset(a for a, (m, _, _) in SCHEDULE.items() if m <= age) for age in range(_LAST + 1))
+_FUTURE_FROM = tuple(next((i for i, (m, _) in enumerate(_BY_MONTH) if m > age), len(_BY_MONTH))
+                     for age in range(_LAST + 1))
 
 
 def status(birth: date, on: date, earlier: dict[str, date], now: tuple[str, ...],
-           cfg: ScreeningConfig) -> ImmunizationStatus:
+           cfg: ScreeningConfig, months: int | None = None) -> ImmunizationStatus:
     """Status at a visit on ``on``: ``earlier`` maps antigen -> date of doses before it, ``now`` given at it.
 
-    HB0 is no longer due after ``hb0_max_days`` days and BCG from ``bcg_max_months`` months.
+    HB0 is no longer due after ``hb0_max_days`` days and BCG from ``bcg_max_months`` months. Only the doses
+    missing for the child's age are walked; past its age, only the first month that can hold the next dose.
     """
-    given = dict(earlier)
-    for antigen in now:
-        given.setdefault(antigen, on)
-    months = completed_months(birth, on)
-    hb0_late = (on - birth).days > cfg.hb0_max_days
-    bcg_late = months >= cfg.bcg_max_months
+    given = earlier
+    if now:
+        given = dict(earlier)
+        for antigen in now:
+            given.setdefault(antigen, on)
+    if months is None:
+        months = completed_months(birth, on)  # the caller usually knows it
     grace = cfg.immunization_grace_months
     due: list[str] = []
     overdue: set[str] = set()
     upcoming: list[tuple[date, str]] = []  # dated candidates for the next due doses
-    future: dict[int, list[tuple[str, date | None]]] = {}  # not yet of age, by due month
-    for antigen in sorted(_ALL - given.keys(), key=_ORDER.__getitem__):
-        _, due_months, previous, interval = _SCHED[antigen]
-        if previous is None:
-            after = None
-            if months < due_months:
-                future.setdefault(due_months, []).append((antigen, None))
+    missing = _DUE_BY[min(months, _LAST)] - given.keys()
+    if missing:
+        if "hb0" in missing and (on - birth).days > cfg.hb0_max_days:
+            missing = missing - {"hb0"}
+        if "bcg" in missing and months >= cfg.bcg_max_months:
+            missing = missing - {"bcg"}
+        for antigen in sorted(missing, key=_ORDER.__getitem__):
+            due_months, previous, interval = _ENTRY[antigen]
+            if previous is None:
+                due.append(antigen)
+                if months >= due_months + grace:
+                    overdue.add(antigen)
                 continue
-            if (hb0_late and antigen == "hb0") or (bcg_late and antigen == "bcg"):
-                continue
-        else:
             before = given.get(previous)
             if before is None:
                 continue  # the previous dose is due first
             after = before + interval
-            if months < due_months:
-                future.setdefault(due_months, []).append((antigen, after))
+            if after <= on:
+                due.append(antigen)
+                if months >= due_months + grace and completed_months(after, on) >= grace:
+                    overdue.add(antigen)
+            else:
+                upcoming.append((after, antigen))
+    first = None  # min(upcoming), kept current after each month walked
+    for due_months, doses in _BY_MONTH[_FUTURE_FROM[min(months, _LAST)] if months <= _LAST else len(_BY_MONTH):]:
+        base = None
+        for antigen, previous, interval in doses:
+            if antigen in given:
                 continue
-        if after is None or after <= on:
-            due.append(antigen)
-            if months >= due_months + grace and (after is None or completed_months(after, on) >= grace):
-                overdue.add(antigen)
-        else:
-            upcoming.append((after, antigen))
-    for due_months in sorted(future):  # ages in increasing order: stop once an age is past the earliest date
-        base = add_months(birth, due_months)
-        if upcoming and base > min(upcoming)[0]:
-            break
-        upcoming += [(after if after is not None and after > base else base, a) for a, after in future[due_months]]
-    drop_out = tuple(name for name, doses in _SERIES_SETS if not overdue.isdisjoint(doses)
-                     and not doses.isdisjoint(given)) if overdue else ()
-    next_on = min(upcoming)[0] if upcoming else None
-    next_due = tuple(sorted(a for d, a in upcoming if d == next_on)) if next_on is not None else ()
-    complete_now = IDL <= given.keys() and not IDL <= earlier.keys()
+            if previous is None:
+                after = None
+            else:
+                before = given.get(previous)
+                if before is None:
+                    continue
+                after = before + interval
+            if base is None:
+                base = add_months(birth, due_months)
+            upcoming.append((after if after is not None and after > base else base, antigen))
+        if base is not None:
+            first = min(upcoming)
+            if first[0] <= add_months(birth, due_months + 1):
+                break  # no later month can come first
+    if upcoming:
+        next_on = (first or min(upcoming))[0]
+        next_due = tuple(sorted([a for d, a in upcoming if d == next_on])) if len(upcoming) > 1 else (upcoming[0][1],)
+    else:
+        next_on, next_due = None, ()
+    if overdue:
+        drop_out = tuple(name for name, doses in _SERIES_SETS if not overdue.isdisjoint(doses)
+                         and not doses.isdisjoint(given))
+        late = tuple(a for a in due if a in overdue)
+    else:
+        drop_out = late = ()
+    complete_now = bool(now) and given.keys() >= IDL and not earlier.keys() >= IDL  # only a dose now completes it
     before_one = months < 12
     return ImmunizationStatus(
-        given_now=tuple(sorted(set(now) - earlier.keys())) if now else (), due=tuple(due),
-        overdue=tuple(a for a in due if a in overdue) if overdue else (), drop_out=drop_out, next_due=next_due,
-        next_due_on=next_on, idl_complete=complete_now and before_one, idl_complete_late=complete_now and not before_one,
+        tuple(sorted(set(now) - earlier.keys())) if now else (), tuple(due), late, drop_out, next_due, next_on,
+        complete_now and before_one, complete_now and not before_one,
     )

@@ -152,6 +152,26 @@ def from_intake(visit: IntakeVisit, person_id: str = "") -> ScreeningVisit:
     )
 
 
+class FieldView:
+    """A read-only view of a pydantic model's field values, sharing its ``__dict__`` (no copy).
+
+    Reading an attribute of a pydantic v2 model goes through ``BaseModel.__getattr__``'s slot (about 3x a plain
+    attribute); the rules read dozens per visit, so the context holds views. Fields only: no model methods.
+    """
+
+    def __repr__(self) -> str:
+        return f"FieldView({self.__dict__!r})"
+
+
+def field_view(model: Any) -> Any:
+    """The view of ``model`` (None stays None); typed ``Any``: it reads like the model's fields."""
+    if model is None:
+        return None
+    view = object.__new__(FieldView)
+    view.__dict__ = model.__dict__
+    return view
+
+
 # Completed months / years exactly as ``shared.lifecycle`` (dateutil's relativedelta, which clips
 # anniversaries to the month end), without its cost (~20 us per call).
 _DIM = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)

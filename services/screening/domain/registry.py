@@ -16,7 +16,7 @@ from typing import Any
 from shared.contracts.intake import Measurements, Pregnancy
 
 from .config import ScreeningConfig
-from .model import LEVELS, SEVERITIES, STAGES, History, ScreeningVisit
+from .model import LEVELS, SEVERITIES, STAGES, History, ScreeningVisit, field_view
 
 Finding = tuple[str, str, dict[str, Any]]
 
@@ -51,12 +51,36 @@ CONFIDENCE = {
 _CODE_RE = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$")
 
 
+UNSET: Any = object()  # a shared value not computed yet
+
+
 class Ctx:
     """Everything the rules read about one visit, derived once."""
 
     __slots__ = (
-        "visit", "m", "preg", "history", "config", "sex", "age_days", "birth", "age_months", "age_years",
-        "wfa", "lhfa", "wflh", "bmifa", "acfa", "hcfa", "clenhei", "flags", "memo",
+        "acfa",
+        "age_days",
+        "age_months",
+        "age_years",
+        "anc",
+        "birth",
+        "bmifa",
+        "clenhei",
+        "config",
+        "flags",
+        "hcfa",
+        "history",
+        "imm",
+        "lhfa",
+        "m",
+        "memo",
+        "preg",
+        "sex",
+        "tb",
+        "trend",
+        "visit",
+        "wfa",
+        "wflh",
     )
 
     def __init__(
@@ -64,8 +88,8 @@ class Ctx:
         age_years: int, z: tuple[float | None, ...], clenhei: float | None, flags: tuple[str, ...],
     ) -> None:
         self.visit = visit
-        self.m: Measurements = visit.measurements
-        self.preg: Pregnancy | None = visit.pregnancy
+        self.m: Measurements = field_view(visit.measurements)  # fast attribute reads (see FieldView)
+        self.preg: Pregnancy | None = field_view(visit.pregnancy)
         self.history = history
         self.config = config
         self.sex = visit.sex
@@ -76,7 +100,9 @@ class Ctx:
         self.wfa, self.lhfa, self.wflh, self.bmifa, self.acfa, self.hcfa = z
         self.clenhei = clenhei
         self.flags = flags
-        self.memo: dict[str, Any] = {}  # values several rules and the facts share, computed on first use
+        self.memo: dict[str, Any] | None = None  # family results for a member checked alone (created on use)
+        # values several rules and the facts share, computed on first use (UNSET until then)
+        self.trend = self.tb = self.imm = self.anc = UNSET
 
 
 @dataclass(frozen=True)
@@ -128,6 +154,8 @@ def _member_check(name: str, code: str) -> Callable[[Ctx], Finding | None]:
     key = "family:" + name
 
     def check(c: Ctx) -> Finding | None:
+        if c.memo is None:
+            c.memo = {}
         found = c.memo.get(key)
         if found is None:
             found = c.memo[key] = dict(FAMILIES[name](c))
@@ -141,14 +169,6 @@ def cluster_for(rule: Rule, stage: str) -> int:
     if rule.cluster is not None:
         return rule.cluster
     return 3 if stage in ("adult", "elderly") else 2
-
-
-def memo(c: Ctx, key: str, compute: Callable[[Ctx], Any]) -> Any:
-    """A value several rules share, computed once per visit."""
-    cache = c.memo
-    if key not in cache:
-        cache[key] = compute(c)
-    return cache[key]
 
 
 def register(rule: Rule) -> Rule:

@@ -7,7 +7,7 @@ against the schedule too (that is when sweeping happens) but is not a contact it
 from __future__ import annotations
 
 from . import anc
-from .registry import PREGNANCY, Ctx, Finding, rule
+from .registry import PREGNANCY, UNSET, Ctx, Finding, rule
 
 GROUP = "Pregnancy (ibu hamil)"
 TRIPLE = ("hiv", "syphilis", "hbsag")
@@ -17,10 +17,10 @@ def anc_state(c: Ctx) -> anc.AncState | None:
     """The pregnancy of this visit (memoised); None outside pregnancy."""
     if c.preg is None:
         return None
-    cache = c.memo
-    if "anc" not in cache:
-        cache["anc"] = anc.state(c.visit, c.history.pregnancy, c.config)
-    return cache["anc"]
+    found = c.anc
+    if found is UNSET:
+        found = c.anc = anc.state(c.visit, c.history.pregnancy, c.config)
+    return found
 
 
 _INPUTS = ("pregnancy.anc", "pregnancy.anc_visit_number", "pregnancy.gestational_weeks", "history.pregnancy")
@@ -63,7 +63,7 @@ def anc_doctor_due(c: Ctx) -> Finding | None:
     gaps = anc.doctor_gaps(s.contacts, c.visit.occurred_on, c.preg.gestational_weeks, c.config)  # type: ignore[union-attr]
     if not gaps:
         return None
-    doctors = [k for k in s.contacts if k.by == "doctor"]
+    doctors = [k for k in s.contacts if k.anc_by == "doctor"]
     return "low", "puskesmas", {"due": gaps, "doctor_contacts": len(doctors),
                                 "doctor_contacts_with_ultrasound": sum(k.ultrasound for k in doctors)}
 

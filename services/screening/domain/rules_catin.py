@@ -38,6 +38,7 @@ def kek_wus(c: Ctx) -> Finding | None:
     severity="tidak layak hamil moderate, dengan pengawasan low", level="puskesmas",
     inputs=("measurements.pre_pregnancy", "measurements.hb_g_dl", "measurements.muac_cm", "measurements.weight_kg",
             "measurements.height_cm"),
+    triggers=("measurements.pre_pregnancy",),  # only a catin / PUS woman is screened
     source="[ILP-T 02-skrining-layak-hamil; 01-catin]", confidence="C",
     notes="Counselling, treatment and contraception (not ready); referral to Puskesmas for supervised planning.",
 )

@@ -82,27 +82,45 @@ _BY_INDICATOR: dict[str, list[Band]] = {}
 for _b in Z_BANDS:
     _BY_INDICATOR.setdefault(_b[1], []).append(_b)
 _BIV = {indicator: f"BIV_{indicator.upper()}" for indicator in _BY_INDICATOR}
+_BAND = {b[0]: b for b in Z_BANDS}
+# the band of a z-score per indicator, by direct comparison (the same cut-offs as Z_BANDS; the tests check both)
+_CLASSIFY: dict[str, Callable[[float], str | None]] = {
+    "wfa": lambda z: "SEVERELY_UNDERWEIGHT" if z < -3 else "UNDERWEIGHT" if z < -2 else
+    "RISK_OVERWEIGHT_WFA" if z > 1 else None,
+    "lhfa": lambda z: "SEVERELY_STUNTED" if z < -3 else "STUNTED" if z < -2 else "TALL_FOR_AGE" if z > 3 else None,
+    "wflh": lambda z: "SEVERELY_WASTED" if z < -3 else "WASTED" if z < -2 else None if z <= 1 else
+    "RISK_OF_OVERWEIGHT" if z <= 2 else "OVERWEIGHT" if z <= 3 else "OBESE",
+    "hcfa": lambda z: "MICROCEPHALY" if z < -2 else "MACROCEPHALY" if z > 2 else None,
+}
 
 
 @family("z_bands")
 def z_bands(c: Ctx) -> list[tuple[str, Finding]]:
     """The PMK 2/2020 band (at most one) of each under-five z-score, with its finding."""
     out: list[tuple[str, Finding]] = []
-    for indicator, bands in _BY_INDICATOR.items():
-        z = getattr(c, indicator)
-        if z is None or _BIV[indicator] in c.flags:
+    wfa, lhfa, wflh, hcfa = c.wfa, c.lhfa, c.wflh, c.hcfa
+    # quick reject: only z-scores outside every band's normal range are classified
+    zs = []
+    if wfa is not None and not -2 <= wfa <= 1:
+        zs.append(("wfa", wfa))
+    if lhfa is not None and not -2 <= lhfa <= 3:
+        zs.append(("lhfa", lhfa))
+    if wflh is not None and not -2 <= wflh <= 1:
+        zs.append(("wflh", wflh))
+    if hcfa is not None and not -2 <= hcfa <= 2:
+        zs.append(("hcfa", hcfa))
+    for indicator, z in zs:
+        code = _CLASSIFY[indicator](z)
+        if code is None or _BIV[indicator] in c.flags:
             continue
-        for code, _ind, test, band, severity, level, category, _src in bands:
-            if not test(z):
-                continue
-            ev = _z_evidence(c, indicator, z, band, category)
-            if code == "SEVERELY_WASTED" and (why := refer_rs(c)):
-                ev["refer_rs"] = why
-                level = "rs"
-            elif indicator == "hcfa" and abs(z) > 3:
-                severity, level = "high", "rs"
-            out.append((code, (severity, level, ev)))
-            break
+        _code, _ind, _test, band, severity, level, category, _src = _BAND[code]
+        ev = _z_evidence(c, indicator, z, band, category)
+        if code == "SEVERELY_WASTED" and (why := refer_rs(c)):
+            ev["refer_rs"] = why
+            level = "rs"
+        elif indicator == "hcfa" and abs(z) > 3:
+            severity, level = "high", "rs"
+        out.append((code, (severity, level, ev)))
     return out
 
 

@@ -8,11 +8,12 @@ before.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 from operator import itemgetter
 
 from . import immunization
 from .model import add_months
-from .registry import CHILD, UNDER_FIVE, Ctx, Finding, family, member, rule
+from .registry import CHILD, UNDER_FIVE, UNSET, Ctx, Finding, family, member, rule
 
 GROUP = "Under-fives (balita)"
 _DAY = itemgetter(1)
@@ -26,15 +27,15 @@ def _imm(c: Ctx) -> immunization.ImmunizationStatus | None:
     if latest_first and latest_first[0][1] > on:
         latest_first = [d for d in latest_first if d[1] <= on]
     earlier: dict[str, date] = dict(latest_first)  # the earliest dose of each antigen wins (it comes last)
-    return immunization.status(c.birth, on, earlier, c.visit.immunizations, c.config)
+    return immunization.status(c.birth, on, earlier, c.visit.immunizations, c.config, c.age_months)
 
 
 def imm_status(c: Ctx) -> immunization.ImmunizationStatus | None:
     """The child's immunisation status (memoised), None when no dose is known."""
-    cache = c.memo
-    if "imm" not in cache:
-        cache["imm"] = _imm(c)
-    return cache["imm"]
+    found = c.imm
+    if found is UNSET:
+        found = c.imm = _imm(c)
+    return found
 
 
 def _imm_evidence(s: immunization.ImmunizationStatus) -> dict:
@@ -115,59 +116,64 @@ def kpsp_deviant(c: Ctx) -> Finding | None:
     return "moderate", "rs", {"kpsp": "deviant", "age_months": c.age_months}
 
 
+@lru_cache(maxsize=1024)  # visits of one day share it
 def _round_start(on: date, months: tuple[int, ...]) -> date:
     """The first day of the latest round month on or before ``on``."""
     this_year = [m for m in months if m <= on.month]
     return date(on.year, max(this_year), 1) if this_year else date(on.year - 1, max(months), 1)
 
 
-def _service_due(c: Ctx, kind: str, given_now: bool | None, since: date) -> bool:
-    """True when the service is tracked (given now or earlier) and not given since ``since``."""
-    if given_now:
-        return False
+@family("child_programmes")
+def child_programmes(c: Ctx) -> list[tuple[str, Finding]]:
+    """Vitamin A and deworming due, for a child tracked by either (given now, or recorded before)."""
+    m, months, cfg = c.m, c.age_months, c.config
+    vitamin = 6 <= months < 60 and not m.vitamin_a_given
+    worm = cfg.deworming_from_months <= months < 60 and not m.deworming_given
+    if not vitamin and not worm:
+        return []
     on = c.visit.occurred_on
-    tracked = given_now is not None
+    vitamin_since = worm_since = on
+    if vitamin:
+        vitamin_since = _round_start(on, cfg.vitamin_a_months)
+        if months <= 7 + cfg.vitamin_a_max_gap_months:  # older: the 6-month birthday precedes the latest round
+            six = add_months(c.birth, 6)
+            vitamin_since = max(vitamin_since, six)
+    if worm:
+        worm_since = on - timedelta(days=cfg.deworming_interval_days)
+    vitamin_tracked, worm_tracked = m.vitamin_a_given is not None, m.deworming_given is not None
+    vitamin_recent = worm_recent = False
     for r in c.history.services:
-        if r.kind == kind and r.occurred_on <= on:
-            if r.occurred_on >= since:
-                return False
-            tracked = True
-    return tracked
+        day = r.occurred_on
+        if day > on:
+            continue
+        if r.kind == "vitamin_a":
+            vitamin_tracked = True
+            vitamin_recent = vitamin_recent or day >= vitamin_since
+        elif r.kind == "deworming":
+            worm_tracked = True
+            worm_recent = worm_recent or day >= worm_since
+    out: list[tuple[str, Finding]] = []
+    if vitamin and vitamin_tracked and not vitamin_recent:
+        out.append(("VITAMIN_A_DUE", ("low", "posyandu", {"since": vitamin_since.isoformat(), "age_months": months})))
+    if worm and worm_tracked and not worm_recent:
+        out.append(("DEWORMING_DUE", ("low", "posyandu", {"since": worm_since.isoformat(), "age_months": months})))
+    return out
 
 
-@rule(
-    "VITAMIN_A_DUE", title="Vitamin A not received this round", stages=UNDER_FIVE, cluster=2, group=GROUP,
+member(
+    "VITAMIN_A_DUE", family="child_programmes", title="Vitamin A not received this round", stages=UNDER_FIVE,
+    cluster=2, group=GROUP,
     criteria="6-59 months, no vitamin A since the latest round (February or August) or since turning 6 months",
     severity="low", level="posyandu", source="[ILP-T 07-vitamin-a]", confidence="C",
     inputs=("measurements.vitamin_a_given", "history.services"),
     triggers=("measurements.vitamin_a_given", "history.services"),
     notes="Only for a child whose vitamin A is recorded (this visit or earlier). Kader sweeping.",
 )
-def vitamin_a_due(c: Ctx) -> Finding | None:
-    if c.m.vitamin_a_given or not 6 <= c.age_months < 60:
-        return None
-    on = c.visit.occurred_on
-    since = _round_start(on, c.config.vitamin_a_months)
-    six = add_months(c.birth, 6)
-    if six > since:
-        since = six
-    if not _service_due(c, "vitamin_a", c.m.vitamin_a_given, since):
-        return None
-    return "low", "posyandu", {"since": since.isoformat(), "age_months": c.age_months}
-
-
-@rule(
-    "DEWORMING_DUE", title="Deworming not received this year", stages=UNDER_FIVE, cluster=2, group=GROUP,
-    criteria="12-59 months, no deworming in the last 365 days", severity="low", level="posyandu",
-    source="[ILP-T 07-vitamin-a] (at least once a year, in August); from 12 months [UNCONFIRMED]",
+member(
+    "DEWORMING_DUE", family="child_programmes", title="Deworming not received this year", stages=UNDER_FIVE,
+    cluster=2, group=GROUP, criteria="12-59 months, no deworming in the last 365 days", severity="low",
+    level="posyandu", source="[ILP-T 07-vitamin-a] (at least once a year, in August); from 12 months [UNCONFIRMED]",
     confidence="C", inputs=("measurements.deworming_given", "history.services"),
     triggers=("measurements.deworming_given", "history.services"),
     notes="Only for a child whose deworming is recorded (this visit or earlier).",
 )
-def deworming_due(c: Ctx) -> Finding | None:
-    if c.m.deworming_given or not c.config.deworming_from_months <= c.age_months < 60:
-        return None
-    since = c.visit.occurred_on - timedelta(days=c.config.deworming_interval_days)
-    if not _service_due(c, "deworming", c.m.deworming_given, since):
-        return None
-    return "low", "posyandu", {"since": since.isoformat(), "age_months": c.age_months}

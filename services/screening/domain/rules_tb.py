@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .growth import monthly_trend
-from .registry import ANY_STAGE, Ctx, Finding, family, member
+from .registry import ANY_STAGE, UNSET, Ctx, Finding, family, member
 
 GROUP = "Any age"
 CHILD_STAGES = ("under_five", "preschool")
@@ -34,27 +34,45 @@ class TbStatus:
 
 
 _NOT_SCREENED = TbStatus(False, False, False, ())
+_NEGATIVE = TbStatus(True, False, False, ())
 
 
 def _status(c: Ctx) -> TbStatus:
     m = c.m
-    cough, fever, symptoms, contact = m.cough_weeks, m.fever_weeks, m.tb_symptoms or (), bool(m.tb_contact)
+    cough, fever, symptoms, contact = m.cough_weeks, m.fever_weeks, m.tb_symptoms, m.tb_contact
+    if not (cough or fever or symptoms or contact):  # the common case: nothing positive recorded
+        if c.visit.stage == "under_five" and c.history.weighings:
+            trend = monthly_trend(c)
+            two_t = trend is not None and trend.two_t
+        else:
+            two_t = False
+        if not two_t:
+            given = cough is not None or fever is not None or symptoms is not None or contact is not None
+            return _NEGATIVE if given else _NOT_SCREENED
+    symptoms, contact = symptoms or (), bool(contact)
     if cough is None and fever is None and m.tb_symptoms is None and m.tb_contact is None and (
             not c.history.weighings or c.visit.stage != "under_five"):
         return _NOT_SCREENED
     criteria: list[str] = []
-    if c.visit.stage in CHILD_STAGES:
-        if cough is not None and cough >= 2:
-            criteria.append("cough >= 2 weeks")
-        if fever is not None and fever >= c.config.tb_child_fever_weeks:
-            criteria.append("fever >= 2 weeks" if c.config.tb_child_fever_weeks == 2.0
-                            else f"fever >= {c.config.tb_child_fever_weeks:g} weeks")
-        if symptoms:
-            criteria += [text for code, text in _CHILD_SYMPTOMS.items() if code in symptoms]
-        if c.history.weighings and "weight_loss" not in symptoms and c.visit.stage == "under_five":
+    stage = c.visit.stage
+    if stage in CHILD_STAGES:
+        long_cough = cough is not None and cough >= 2
+        long_fever = fever is not None and fever >= c.config.tb_child_fever_weeks
+        if long_cough or long_fever or symptoms:
+            if long_cough:
+                criteria.append("cough >= 2 weeks")
+            if long_fever:
+                criteria.append("fever >= 2 weeks" if c.config.tb_child_fever_weeks == 2.0
+                                else f"fever >= {c.config.tb_child_fever_weeks:g} weeks")
+            if symptoms:
+                criteria += [text for code, text in _CHILD_SYMPTOMS.items() if code in symptoms]
+        if c.history.weighings and stage == "under_five" and "weight_loss" not in symptoms:
             trend = monthly_trend(c)
             if trend is not None and trend.two_t:
                 criteria.append("no weight gain in the previous 2 months (2T)")
+        if not criteria:
+            given = cough is not None or fever is not None or m.tb_symptoms is not None or m.tb_contact is not None
+            return TbStatus(given, False, contact, ())
     else:
         if cough is not None and cough >= 2:
             criteria.append("cough >= 2 weeks")
@@ -72,10 +90,10 @@ def _status(c: Ctx) -> TbStatus:
 
 def tb_status(c: Ctx) -> TbStatus:
     """The TB screening outcome (memoised); the PWS fact ``tb_presumptive`` reads it too."""
-    cache = c.memo
-    if "tb" not in cache:
-        cache["tb"] = _status(c)
-    return cache["tb"]
+    found = c.tb
+    if found is UNSET:
+        found = c.tb = _status(c)
+    return found
 
 
 _TB_INPUTS = ("measurements.cough_weeks", "measurements.fever_weeks", "measurements.tb_symptoms",

@@ -21,7 +21,7 @@ def test_evaluate_reads_lines_and_writes_contract_shaped_results() -> None:
              "measurements": {"weight_kg": 7.2, "height_cm": 70.0, "measured_lying": True}}
     stdin = "\n".join([json.dumps(adult), "", json.dumps(child), "{broken"]) + "\n"
     result = subprocess.run([sys.executable, "-m", "services.cli", "screening", "evaluate"], input=stdin,
-                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+                            capture_output=True, text=True, cwd=ROOT, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(lines) == 3
@@ -36,7 +36,7 @@ def test_evaluate_reads_lines_and_writes_contract_shaped_results() -> None:
 def _run(lines: list[dict]) -> list[dict]:
     stdin = "\n".join(json.dumps(line) for line in lines) + "\n"
     result = subprocess.run([sys.executable, "-m", "services.cli", "screening", "evaluate"], input=stdin,
-                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+                            capture_output=True, text=True, cwd=ROOT, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     return [json.loads(line) for line in result.stdout.splitlines()]
 

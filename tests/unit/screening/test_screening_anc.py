@@ -6,6 +6,8 @@ from datetime import date, timedelta
 from uuid import UUID
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.screening.domain import History, PregnancyRecord, evaluate
 from services.screening.domain.anc import contract_trimester, pregnancy_id, schedule_gaps, state
@@ -199,3 +201,13 @@ def test_redelivered_visit_ignores_its_own_record(h):
 
 def test_schedule_gaps_none_before_the_first_deadline():
     assert schedule_gaps((), ON, 10, DEFAULT) is None
+
+
+@given(st.text(max_size=40), st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)))
+def test_pregnancy_id_is_uuid5_of_person_and_conception(person, conception):
+    """The direct SHA-1 computation equals uuid.uuid5 of the namespace and "person/conception"."""
+    from uuid import uuid5
+
+    from services.screening.domain.anc import PREGNANCY_NAMESPACE
+
+    assert pregnancy_id(person, conception) == str(uuid5(PREGNANCY_NAMESPACE, f"{person}/{conception.isoformat()}"))

@@ -183,8 +183,8 @@ def test_package_is_pure():
 
 def test_rules_skipped_without_their_inputs_give_the_same_result(h):
     """Input gating is an optimisation only: running every rule of the stage finds the same risks."""
-    from services.screening.domain.engine import _PLAN, Ctx
     from services.screening.domain.config import DEFAULT
+    from services.screening.domain.engine import _PLAN, Ctx
 
     visit = h.make_visit("adult", h.age_days(years=40), "F", systolic_mmhg=150, diastolic_mmhg=95, hb_g_dl=10.0,
                          muac_cm=22.0, visual_acuity="6/18")

@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import get_args
 
-from shared.contracts.intake import ObstetricHistory, PostpartumDangerSign, PregnancyDangerSign, PrePregnancy, SkilasItems
+from shared.contracts.intake import (
+    ObstetricHistory,
+    PostpartumDangerSign,
+    PregnancyDangerSign,
+    PrePregnancy,
+    SkilasItems,
+)
 
 DOC = (Path(__file__).resolve().parents[3] / "docs" / "intake.md").read_text(encoding="utf-8")
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.screening.domain import History, PregnancyRecord, ScreeningVisit, ServiceRecord, evaluate, evaluate_line
-from services.screening.domain.config import ScreeningConfig
+from services.screening.domain.config import DEFAULT, ScreeningConfig
 from services.screening.domain.model import LEVELS, SEVERITIES, STAGES
 from shared.contracts.events import VisitFacts
 from shared.contracts.intake import (
@@ -142,7 +142,7 @@ def visits(draw) -> tuple[ScreeningVisit, History]:
     return visit, draw(histories())
 
 
-def _check(visit, history, config=ScreeningConfig()):
+def _check(visit, history, config=DEFAULT):
     result = evaluate(visit, history, config)
     assert result.stage == visit.stage
     for value in result.zscores:
