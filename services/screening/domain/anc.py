@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from hashlib import sha1
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -53,6 +53,7 @@ class AncState:
 
 
 _new = tuple.__new__
+_fromordinal = date.fromordinal
 
 
 def contract_trimester(weeks: int) -> int:
@@ -79,7 +80,7 @@ def pregnancy_id(person_id: str, conception_on: date) -> str:
 
 
 def conception_of(on: date, weeks: int) -> date:
-    return on - timedelta(weeks=weeks)
+    return _fromordinal(on.toordinal() - 7 * weeks)
 
 
 def counts(contacts: tuple[Contact, ...]) -> tuple[int, int, int, int]:
@@ -115,7 +116,7 @@ def state(visit: ScreeningVisit, records: tuple[PregnancyRecord, ...], cfg: Scre
     preg = visit.pregnancy
     assert preg is not None
     on, weeks = visit.occurred_on, preg.gestational_weeks
-    conception = on - timedelta(weeks=weeks)
+    conception = _fromordinal(on.toordinal() - 7 * weeks)
     own = str(visit.visit_id) if records else ""  # only compared with records
     window = cfg.same_pregnancy_days
     pid = None
@@ -143,7 +144,7 @@ def state(visit: ScreeningVisit, records: tuple[PregnancyRecord, ...], cfg: Scre
         first_of_day[on] = ((visit.order, own), _new(Contact, (on, weeks, anc.by, anc.ultrasound,  # type: ignore
                                                                  preg.anc_visit_number)))
     days = sorted(first_of_day)
-    contacts = tuple([first_of_day[d][1] for d in days])
+    contacts = tuple([seen[1] for seen in map(first_of_day.__getitem__, days)])
     tally = counts(contacts)
     number = None
     milestones: list[str] = []
@@ -161,15 +162,22 @@ def state(visit: ScreeningVisit, records: tuple[PregnancyRecord, ...], cfg: Scre
     return AncState(pid, conception, contacts, contact, repeat, number, tuple(milestones), tally)
 
 
+def _up_to(contacts: tuple, on: date) -> tuple:
+    """The contacts on or before ``on`` (all of them, usually)."""
+    if not contacts or contacts[-1].occurred_on <= on:  # by date: the last is the latest
+        return contacts
+    return tuple(k for k in contacts if k.occurred_on <= on)
+
+
 def schedule_gaps(contacts: tuple[Contact, ...], on: date, weeks: int, cfg: ScreeningConfig) -> dict | None:
     """Where the contacts up to ``on`` fall behind the 1-2-3 schedule at ``weeks``, or None.
 
-    Deadlines pass after their week (a contact in week 12 is still on time for "1 by week 12", which is also
+    ``contacts`` by date, as ``AncState.contacts``. Deadlines pass after their week (a contact in week 12 is still on time for "1 by week 12", which is also
     the trimester-1 contact). The facility's K-number counts for the cumulative deadlines (K-number N at a contact
     after a deadline counts as N - 1 contacts by then); the trimester-2 distribution (2 contacts in > 12-24
     weeks) is checked only when every contact is known (no K-number above the count).
     """
-    known = [k for k in contacts if k.occurred_on <= on]
+    known = _up_to(contacts, on)
     week_of = sorted(k.gestational_weeks for k in known)
     numbers = [(k.gestational_weeks, k.anc_visit_number) for k in known if k.anc_visit_number]
     numbered = max((n for _, n in numbers), default=0)
@@ -192,8 +200,11 @@ def schedule_gaps(contacts: tuple[Contact, ...], on: date, weeks: int, cfg: Scre
 
 
 def doctor_gaps(contacts: tuple[Contact, ...], on: date, weeks: int, cfg: ScreeningConfig) -> list[str]:
-    """Doctor contacts the juknis expects (K1 in trimester 1, K5 in trimester 3, with ultrasound) not yet seen."""
-    doctors = [k for k in contacts if k.occurred_on <= on and k.anc_by == "doctor"]
+    """Doctor contacts the juknis expects (K1 in trimester 1, K5 in trimester 3, with ultrasound) not yet seen.
+
+    ``contacts`` by date, as ``AncState.contacts``.
+    """
+    doctors = [k for k in _up_to(contacts, on) if k.anc_by == "doctor"]
     gaps = []
     if weeks > 12 and not doctors:
         gaps.append("doctor contact with ultrasound (K1)")

@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date
 from itertools import compress, repeat
-from operator import is_not
+from operator import is_not, itemgetter
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -113,10 +113,22 @@ def _flags(model: Any) -> bytes:
     return bytes(map(is_not, model.__dict__.values(), repeat(None)))
 
 
+def _stage_fields(steps: tuple[Step, ...]) -> Callable[[dict], tuple]:
+    """The values of the measurement fields some gate of a stage names, from a model's ``__dict__``."""
+    names = sorted({n.split(".", 1)[1] for *_, gate in steps if gate for n in gate if n.startswith("measurements.")})
+    if len(names) > 1:
+        return itemgetter(*names)
+    return (lambda values: (values[names[0]],)) if names else (lambda values: ())
+
+
+# Only the measurements a gate of the stage names can change its plan: the signature reads those alone.
+_GATED: dict[str, Callable[[dict], tuple]] = {s: _stage_fields(steps) for s, steps in _PLAN.items()}
+
+
 def _signature(visit: ScreeningVisit, history: History) -> tuple:
     """What decides which rules run: the stage, the non-null fields of each block, which histories exist."""
     p, nb, dev = visit.pregnancy, visit.newborn, visit.development
-    return (visit.stage, _flags(visit.measurements),
+    return (visit.stage, bytes(map(is_not, _GATED[visit.stage](visit.measurements.__dict__), repeat(None))),
             None if p is None else (_flags(p), None if p.labs is None else _flags(p.labs)),
             None if nb is None else _flags(nb), dev is not None and dev.kpsp is not None,
             bool(visit.immunizations), bool(history.weighings), bool(history.pregnancy), bool(history.doses),
@@ -166,6 +178,7 @@ def present_inputs(visit: ScreeningVisit, history: History) -> set[str]:
             out.add(f"history.{name}")
     return out
 _EMPTY_Z = Z()
+_fromordinal = date.fromordinal
 _NO_Z = (None, None, None, None, None, None)
 
 
@@ -203,13 +216,16 @@ def evaluate(visit: ScreeningVisit, history: History = History(),  # noqa: B008 
     """Screen one visit: WHO z-scores, flags, the risks of every rule of its stage and the PWS facts."""
     z, clen, flags = _anthropometry(visit)
     on = visit.occurred_on
-    birth = on - timedelta(days=visit.age_days)
+    birth = _fromordinal(on.toordinal() - visit.age_days)  # on - age_days, without a timedelta
     months = completed_months(birth, on)
     ctx = Ctx(visit, history, config, birth, months, months // 12, z, clen, flags)  # years = months // 12
     singles, families = _plan(visit, history)
     new = tuple.__new__
-    risks = [new(Risk, (code, cluster, f[0], f[1], f[2], RULESET_VERSION))
-             for check, code, cluster in singles if (f := check(ctx)) is not None]
+    risks = []
+    for check, code, cluster in singles:  # a loop, not a comprehension: no closure cells per visit
+        f = check(ctx)
+        if f is not None:
+            risks.append(new(Risk, (code, cluster, f[0], f[1], f[2], RULESET_VERSION)))
     for check, clusters in families:
         for found, f in check(ctx):
             if found in clusters:

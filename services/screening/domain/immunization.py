@@ -70,6 +70,20 @@ _FUTURE_FROM = tuple(next((i for i, (m, _) in enumerate(_BY_MONTH) if m > age), 
                      for age in range(_LAST + 1))
 
 
+def _due_on(upcoming: list[tuple[date, str]], day: date) -> tuple[str, ...]:
+    return tuple(sorted([a for d, a in upcoming if d == day]))
+
+
+def _in(doses: list[str], chosen: set[str]) -> tuple[str, ...]:
+    return tuple([a for a in doses if a in chosen])
+
+
+def _drop_out(overdue: set[str], given: dict[str, date]) -> tuple[str, ...]:
+    """Series with an overdue dose after a given one."""
+    return tuple([name for name, doses in _SERIES_SETS
+                  if not overdue.isdisjoint(doses) and not doses.isdisjoint(given)])
+
+
 def status(birth: date, on: date, earlier: dict[str, date], now: tuple[str, ...],
            cfg: ScreeningConfig, months: int | None = None) -> ImmunizationStatus:
     """Status at a visit on ``on``: ``earlier`` maps antigen -> date of doses before it, ``now`` given at it.
@@ -133,13 +147,11 @@ def status(birth: date, on: date, earlier: dict[str, date], now: tuple[str, ...]
                 break  # no later month can come first
     if upcoming:
         next_on = (first or min(upcoming))[0]
-        next_due = tuple(sorted([a for d, a in upcoming if d == next_on])) if len(upcoming) > 1 else (upcoming[0][1],)
+        next_due = _due_on(upcoming, next_on) if len(upcoming) > 1 else (upcoming[0][1],)
     else:
         next_on, next_due = None, ()
     if overdue:
-        drop_out = tuple(name for name, doses in _SERIES_SETS if not overdue.isdisjoint(doses)
-                         and not doses.isdisjoint(given))
-        late = tuple(a for a in due if a in overdue)
+        drop_out, late = _drop_out(overdue, given), _in(due, overdue)
     else:
         drop_out = late = ()
     complete_now = bool(now) and given.keys() >= IDL and not earlier.keys() >= IDL  # only a dose now completes it

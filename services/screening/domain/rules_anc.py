@@ -73,7 +73,8 @@ def triple_tested(c: Ctx) -> list[str]:
     labs = c.preg.labs if c.preg is not None else None
     if labs is None:
         return []
-    return [t for t in TRIPLE if getattr(labs, t) is not None]
+    hiv, syphilis, hbsag = labs.hiv, labs.syphilis, labs.hbsag
+    return [t for t, v in zip(TRIPLE, (hiv, syphilis, hbsag)) if v is not None]
 
 
 @rule(

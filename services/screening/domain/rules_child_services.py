@@ -19,13 +19,17 @@ GROUP = "Under-fives (balita)"
 _DAY = itemgetter(1)
 
 
+def _on_or_before(doses: list, on: date) -> list:
+    return [d for d in doses if d[1] <= on]
+
+
 def _imm(c: Ctx) -> immunization.ImmunizationStatus | None:
     doses, on = c.history.doses, c.visit.occurred_on
     if not doses and not c.visit.immunizations:
         return None
     latest_first = sorted(doses, key=_DAY, reverse=True)
     if latest_first and latest_first[0][1] > on:
-        latest_first = [d for d in latest_first if d[1] <= on]
+        latest_first = _on_or_before(latest_first, on)
     earlier: dict[str, date] = dict(latest_first)  # the earliest dose of each antigen wins (it comes last)
     return immunization.status(c.birth, on, earlier, c.visit.immunizations, c.config, c.age_months)
 
@@ -139,7 +143,7 @@ def child_programmes(c: Ctx) -> list[tuple[str, Finding]]:
             six = add_months(c.birth, 6)
             vitamin_since = max(vitamin_since, six)
     if worm:
-        worm_since = on - timedelta(days=cfg.deworming_interval_days)
+        worm_since = date.fromordinal(on.toordinal() - cfg.deworming_interval_days)
     vitamin_tracked, worm_tracked = m.vitamin_a_given is not None, m.deworming_given is not None
     vitamin_recent = worm_recent = False
     for r in c.history.services:

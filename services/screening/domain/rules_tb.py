@@ -37,6 +37,10 @@ _NOT_SCREENED = TbStatus(False, False, False, ())
 _NEGATIVE = TbStatus(True, False, False, ())
 
 
+def _child_symptoms(symptoms) -> list[str]:  # noqa: ANN001
+    return [text for code, text in _CHILD_SYMPTOMS.items() if code in symptoms]
+
+
 def _status(c: Ctx) -> TbStatus:
     m = c.m
     cough, fever, symptoms, contact = m.cough_weeks, m.fever_weeks, m.tb_symptoms, m.tb_contact
@@ -65,7 +69,7 @@ def _status(c: Ctx) -> TbStatus:
                 criteria.append("fever >= 2 weeks" if c.config.tb_child_fever_weeks == 2.0
                                 else f"fever >= {c.config.tb_child_fever_weeks:g} weeks")
             if symptoms:
-                criteria += [text for code, text in _CHILD_SYMPTOMS.items() if code in symptoms]
+                criteria += _child_symptoms(symptoms)
         if c.history.weighings and stage == "under_five" and "weight_loss" not in symptoms:
             trend = monthly_trend(c)
             if trend is not None and trend.two_t:
