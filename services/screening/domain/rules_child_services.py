@@ -27,10 +27,12 @@ def _imm(c: Ctx) -> immunization.ImmunizationStatus | None:
     doses, on = c.history.doses, c.visit.occurred_on
     if not doses and not c.visit.immunizations:
         return None
-    latest_first = sorted(doses, key=_DAY, reverse=True)
-    if latest_first and latest_first[0][1] > on:
-        latest_first = _on_or_before(latest_first, on)
-    earlier: dict[str, date] = dict(latest_first)  # the earliest dose of each antigen wins (it comes last)
+    earlier: dict[str, date] = dict(doses)
+    if len(earlier) != len(doses) or (earlier and max(earlier.values()) > on):  # a repeated antigen, or a later dose
+        latest_first = sorted(doses, key=_DAY, reverse=True)
+        if latest_first[0][1] > on:
+            latest_first = _on_or_before(latest_first, on)
+        earlier = dict(latest_first)  # the earliest dose of each antigen wins (it comes last)
     return immunization.status(c.birth, on, earlier, c.visit.immunizations, c.config, c.age_months)
 
 

@@ -141,3 +141,21 @@ def test_rules_and_facts_through_the_engine(h):
     facts = ImmunizationFacts.model_validate(result.facts["immunization"])
     assert facts.drop_out and not facts.idl_complete and facts.given == []
     assert evaluate(h.make_visit("under_five", 200, "M")).facts["immunization"] is None  # no dose known
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_history_repeated_dose_counts_its_earliest_date_and_later_doses_are_ignored(h, order):
+    """A dose recorded twice counts from its first date (in any history order); a dose dated after the visit
+    (a late-delivered later visit) is not known yet."""
+    on = h.ON
+    birth = on - relativedelta(months=3, days=10)
+    first = birth + relativedelta(months=2)
+    doses = [("hb0", birth), ("bcg", birth), ("opv1", birth), ("dpt_hb_hib1", first),
+             ("dpt_hb_hib1", first + timedelta(days=20)), ("opv2", first), ("rv1", first), ("pcv1", first),
+             ("mr1", on + timedelta(days=30))][::order]
+    visit = h.make_visit("under_five", (on - birth).days, "F", weight_kg=6.0)
+    facts = ImmunizationFacts.model_validate(evaluate(visit, History(doses=tuple(doses))).facts["immunization"])
+    expected = status(birth, on, {"hb0": birth, "bcg": birth, "opv1": birth, "dpt_hb_hib1": first, "opv2": first,
+                                  "rv1": first, "pcv1": first}, (), DEFAULT)
+    assert facts.due == list(expected.due) and "dpt_hb_hib2" in facts.due
+    assert facts.next_due_on == expected.next_due_on
