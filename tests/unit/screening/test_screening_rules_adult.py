@@ -166,7 +166,7 @@ def test_tb_presumptive_from_6_years(h, weeks, symptoms, fires, stage, years):
 
 
 @pytest.mark.parametrize("years,score,fires", [
-    (39, 8, False), (40, 5, False), (40, 6, True), (40, 7, True), (65, 6, True),
+    (39, 8, False), (40, 5, False), (40, 6, True), (40, 7, True), (65, 6, True), (40, 9, True), (39, 9, False),
 ])
 def test_ppok_puma(h, years, score, fires):
     result = _adult(h, years, puma_score=score)
