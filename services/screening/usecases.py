@@ -135,17 +135,19 @@ async def screen_batch(unit: BatchUnit, config: ScreeningConfig = DEFAULT) -> li
     return results
 
 
-def _emit(unit: Unit, event: VisitRecorded, result: domain.Screening) -> None:
-    unit.emit(
-        VisitScreened(
-            visit_id=event.visit_id, person_id=event.person_id, facility_id=event.facility_id,
-            village_code=event.village_code, occurred_at=event.occurred_at, stage=result.stage, sex=event.sex,
-            age_days=event.age_days, zscores=result.zscores.contract(), flags=list(result.flags),
-            risk_codes=[r.code for r in result.risks], ruleset_version=domain.RULESET_VERSION,
-            facts=VisitFacts.model_validate(result.facts) if result.facts is not None else None,
-        ),
-        event_id=f"screened:{event.visit_id}:{domain.RULESET_VERSION}",
+def screened_event(event: VisitRecorded, result: domain.Screening) -> VisitScreened:
+    """The *visit screened* event of a recorded visit and its screening (with the PWS facts)."""
+    return VisitScreened(
+        visit_id=event.visit_id, person_id=event.person_id, facility_id=event.facility_id,
+        village_code=event.village_code, occurred_at=event.occurred_at, stage=result.stage, sex=event.sex,
+        age_days=event.age_days, zscores=result.zscores.contract(), flags=list(result.flags),
+        risk_codes=[r.code for r in result.risks], ruleset_version=domain.RULESET_VERSION,
+        facts=VisitFacts.model_validate(result.facts) if result.facts is not None else None,
     )
+
+
+def _emit(unit: Unit, event: VisitRecorded, result: domain.Screening) -> None:
+    unit.emit(screened_event(event, result), event_id=f"screened:{event.visit_id}:{domain.RULESET_VERSION}")
     for risk in result.risks:
         risk_id = domain.risk_id(event.visit_id, risk.code)
         unit.emit(
