@@ -1,4 +1,4 @@
-"""``make bench``: the real pipeline (broker + four service processes) under load.
+"""``make bench``: the real pipeline (broker + five service processes) under load.
 
 Measures, in one run, on this machine:
 - the raw limit: a bare aiokafka producer and consumer on the same broker;
@@ -19,6 +19,8 @@ screened, so the screening hop is included — is polled every 20 ms (only that 
 not always the i-th accepted, so single values are approximate; the percentiles over thousands of
 visits are what we report. Before every phase the pipeline is drained (nothing applied anywhere
 for 2 s), so one phase's backlog does not land in the next one's latency.
+
+Over 300 lines: one benchmark run, its phases in the order they run.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ Every sub-command is a thin adapter over a service's own admin commands (``servi
 A command resolves each service's database exactly as ``jejaring up`` starts the service
 (``shared.settings.service_env``: ``JEJARING_<SERVICE>_DATABASE_URL``, else the service's own
 database derived from a PostgreSQL ``DATABASE_URL``, else its SQLite file).
+
+Over 300 lines: the whole command tree in one parser, so ``jejaring --help`` and this file agree.
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ def cmd_broker(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    """Start the broker (unless an external one is configured) and the four services."""
+    """Start the broker (unless an external one is configured) and the five services."""
     from shared.broker import start_broker, wait_for_port
 
     var = Path(os.environ.get("JEJARING_VAR_DIR", "var"))
@@ -104,11 +106,12 @@ def cmd_up(args: argparse.Namespace) -> int:
             print(f"{service}: http://127.0.0.1:{DEFAULT_PORTS[service]}", flush=True)
         print(f"logs: {var / 'logs'}", flush=True)
         if not args.no_simulate:
-            helpers.append(_start_demo(var, args.district))
-        token = subprocess.run([sys.executable, "-m", "services.cli", "token", "issue", "--region", args.district,
-                                "--role", "viewer"], capture_output=True, text=True, check=True).stdout
+            helpers.append(_start_demo(var, args.district, outbreak=not args.no_outbreak))
         print(f"\nDashboard: http://127.0.0.1:{DEFAULT_PORTS['dashboard']}/login", flush=True)
-        print(f"Viewer token for {args.district}: {token.strip().splitlines()[-1]}", flush=True)
+        for role, purpose in (("viewer", "to read"), ("admin", "to verify and close outbreak signals")):
+            token = subprocess.run([sys.executable, "-m", "services.cli", "token", "issue", "--region", args.district,
+                                    "--role", role], capture_output=True, text=True, check=True).stdout
+            print(f"{role.capitalize()} token for {args.district} ({purpose}): {token.strip().splitlines()[-1]}", flush=True)
         print("Ctrl-C stops everything.", flush=True)
         while all(c.poll() is None for c in children):
             time.sleep(0.5)
@@ -127,12 +130,29 @@ def cmd_up(args: argparse.Namespace) -> int:
                 child.kill()
 
 
-def _start_demo(var: Path, district: str) -> subprocess.Popen:
-    """The demo simulator: sets the district up (facilities, targets, tokens) and streams visits."""
+def demo_outbreak(district: str) -> str | None:
+    """The demo's injected cluster: suspected dengue this week in the district's first desa (or first
+    village), so a newcomer sees a signal raised; None when the regions file has no village there."""
+    from shared.regions import load_regions
+
+    villages = load_regions().villages_under(district)
+    if not villages:
+        return None
+    village = next((v for v in villages if v.code[9] == "2"), villages[0])
+    return f"dengue:{village.code}:now"
+
+
+def _start_demo(var: Path, district: str, *, outbreak: bool = True) -> subprocess.Popen:
+    """The demo simulator: sets the district up (facilities, targets, tokens) and streams visits,
+    with a dengue cluster injected first (``outbreak``) so the signals panel has one to show."""
     log = open(var / "logs" / "simulator.log", "ab")  # noqa: SIM115 - owned by the child
     print(f"demo: simulating district {district} (log: {var / 'logs' / 'simulator.log'})", flush=True)
-    return subprocess.Popen([sys.executable, "-m", "services.cli", "simulate", "--district", district, "--demo",
-                             "--dir", str(var / "demo")], stdout=log, stderr=log)
+    command = [sys.executable, "-m", "services.cli", "simulate", "--district", district, "--demo", "--dir", str(var / "demo")]
+    cluster = demo_outbreak(district) if outbreak else None
+    if cluster:
+        command += ["--outbreak", cluster]
+        print(f"demo: a suspected dengue cluster ({cluster}) is sent first; its signal shows on the dashboard", flush=True)
+    return subprocess.Popen(command, stdout=log, stderr=log)
 
 
 def cmd_facilities_import(args: argparse.Namespace) -> int:
@@ -304,8 +324,9 @@ def _service_name(name: str) -> str:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jejaring", description="Jejaring: ILP event backbone")
     sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("up", help="broker and all four services")
+    s = sub.add_parser("up", help="broker and all five services")
     s.add_argument("--no-simulate", action="store_true", help="do not start the demo simulator")
+    s.add_argument("--no-outbreak", action="store_true", help="no injected dengue cluster in the demo")
     s.add_argument("--district", default="18.01", help="seed district of the demo (default: 18.01)")
     s.set_defaults(fn=cmd_up)
     s = sub.add_parser("run", help="run one service")

@@ -24,6 +24,9 @@ FastAPI app's HTTP traffic. What it measures (docs/operations.md, "Metrics", is 
 Labels stay bounded: topics, partitions, routes, districts; never a village, person or facility.
 A part that fails (database away, broker away) keeps its last values and counts the failure in
 ``jejaring_observability_errors_total{service,part}``; the others go on.
+
+Over 300 lines: every computed metric, its collector and the HTTP instrumentation, so the
+contract in docs/operations.md maps to one module.
 """
 
 from __future__ import annotations
@@ -34,13 +37,14 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy import Table, select
 
 from shared.contracts.topics import dlq_topic
+from shared.time import utc
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +72,17 @@ class ServiceGauge:
     documentation: str
     labels: tuple[str, ...]
     read: Callable[[], Awaitable[Reading]]
+
+
+def reading(db: Any, query: Callable[..., Awaitable[Reading]], *args: Callable[[], Any]) -> Callable[[], Awaitable[Reading]]:
+    """A gauge's ``read``: ``query(session, *(arg() for arg in args))`` on a read session of ``db``
+    (each ``arg`` is called at every refresh, e.g. a clock)."""
+
+    async def read() -> Reading:
+        async with db.read_session() as session:
+            return await query(session, *(arg() for arg in args))
+
+    return read
 
 
 def silent_villages(read: Callable[[], Awaitable[Reading]]) -> ServiceGauge:
@@ -188,15 +203,10 @@ class DeadLetterOffsets:
 # -- the collectors ----------------------------------------------------------------------------
 
 
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands DateTime(timezone=True) back naive, in UTC (see shared/messaging/outbox.py).
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
-
-
 def _epoch(moment: datetime | float | int) -> float:
     """Seconds since the epoch of a datetime, or of a Kafka timestamp in milliseconds."""
     if isinstance(moment, datetime):
-        return _utc(moment).timestamp()
+        return utc(moment).timestamp()
     return float(moment) / 1000.0
 
 
@@ -329,7 +339,7 @@ class Observability:
         query = select(t.c.created_at).where(t.c.sent_at.is_(None)).order_by(t.c.id).limit(1)
         async with self.db.read_session() as session:
             oldest = await session.scalar(query)
-        age = 0.0 if oldest is None else max(0.0, self.clock() - _utc(oldest).timestamp())
+        age = 0.0 if oldest is None else max(0.0, self.clock() - utc(oldest).timestamp())
         self.outbox_age.labels(self.service).set(age)
 
     async def _refresh_ready(self) -> None:

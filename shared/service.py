@@ -4,6 +4,9 @@
 subscribers), the broker-loss watchdog and the metrics; ``shared.web.http_app`` wraps it in FastAPI
 with ``/healthz``, ``/readyz`` and ``/metrics``. A service's ``app.py`` declares its tables,
 consumers and routes and calls these two.
+
+Over 300 lines because the runtime's parts (consumers, relay, watchdog, readiness) share one
+lifecycle (``start``/``stop``); each part's logic lives in ``shared/messaging``.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@
     jejaring simulate --district 18.01 --demo --outbreak dengue:18.01.06.2001:now
 
 ``main(argv)`` is the entry point (``python -m simulator`` works too).
+
+Over 300 lines: one argument parser and the modes it dispatches to, read top to bottom.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Built from the real Kemendagri codes of the district (``shared.regions``):
 
 * one RSUD (``emergency;doctor;ultrasound;hb_test;glucose_test``) in the district capital;
 * at least one Puskesmas per kecamatan; a district's known count (Lampung Selatan 28, Malang 39, as
-  given in issue 7) or else round(1.41 x kecamatan) — the 2024 national ratio [PKM-GS]; extra
+  in the project brief [UNCONFIRMED]) or else round(1.41 x kecamatan) — the 2024 national ratio [PKM-GS]; extra
   Puskesmas go, one at a time, to the kecamatan with the most desa per Puskesmas, and a kecamatan's
   desa are split into contiguous blocks, one per Puskesmas (ilp-domain §3.3: work areas are subsets of
   a kecamatan); capabilities ``doctor;hb_test;glucose_test``, about 15 % without a lab (``doctor``
@@ -38,7 +38,7 @@ RS_CAPABILITIES = ("emergency", "doctor", "ultrasound", "hb_test", "glucose_test
 PUSKESMAS_CAPABILITIES = ("doctor", "hb_test", "glucose_test")
 PUSKESMAS_NO_LAB_SHARE = 0.15  # [assumption] to exercise routing to a lab-capable facility
 PUSTU_POCT_SHARE = 0.60  # [assumption] Pustu with point-of-care Hb / glucose meters
-PUSKESMAS_COUNT: dict[str, int] = {"18.01": 28, "35.07": 39}  # issue 7
+PUSKESMAS_COUNT: dict[str, int] = {"18.01": 28, "35.07": 39}  # known counts [UNCONFIRMED]
 PUSKESMAS_PER_KECAMATAN = 1.41  # national ratio 2024 [PKM-GS]
 # District capitals (kecamatan names) of the seed districts, for the RSUD's location.
 CAPITALS: dict[str, str] = {"18.01": "Kalianda", "18.72": "Metro Pusat", "16.02": "Kayu Agung",

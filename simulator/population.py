@@ -23,6 +23,9 @@ recalled from a secondary source, not checked against the official table):
 * NIK: ``PP KK CC DDMMYY SSSS``, day + 40 for women (ilp-domain §4.2 [NIK-AXRO]); the area is a
   real kecamatan code (mostly the person's own, some registered elsewhere in the district or in another
   seed district), the serial 0001-9999 unique per (kecamatan, encoded date).
+
+Over 300 lines: the pyramid, the village sizes and the persons share one deterministic stream
+per village, and the sources above.
 """
 
 from __future__ import annotations
@@ -376,7 +379,7 @@ class Population:
             sex, age = pick(*_GROUP_SAMPLERS[group], r())
             p.sex = sex
             p.birth = date.fromordinal(start - int(age * 365.25 + r() * 365))
-        if group != CHILD:  # latent standard-normal traits (visits.py turns them into measurements)
+        if group != CHILD:  # latent standard-normal traits (measurements.py turns them into measurements)
             p.u_bp, p.u_dm = nt[int(r() * nn)], nt[int(r() * nn)]
             p.u_hb, p.u_muac = nt[int(r() * nn)], nt[int(r() * nn)]
             p.bmi, p.height, p.waist = nt[int(r() * nn)], nt[int(r() * nn)], nt[int(r() * nn)]

@@ -13,10 +13,13 @@ from services.dashboard.live import ChangeFeed
 from services.dashboard.readmodel.staging import ALL
 from services.dashboard.settings import DashboardSettings
 from services.dashboard.surveillance import Surveillance
+from services.dashboard.usecases import queries
 from services.dashboard.usecases.queries import Context
+from shared import observability
 from shared.contracts import topics
 from shared.regions import load_regions
 from shared.service import Service
+from shared.time import now
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Risks are counted from ``visit.screened`` (its ``risk_codes``), not from ``risk.detected``:
@@ -62,6 +65,11 @@ def build_service(settings: DashboardSettings | None = None) -> Service:
     client = Surveillance.from_settings(settings)
     service.add_task(client.hold)
     service.context = Dashboard(settings, ctx, feed, client)
+    service.gauges += [
+        observability.scheduled_villages(observability.reading(service.db, queries.scheduled_by_district)),
+        observability.silent_villages(observability.reading(service.db, queries.silent_by_district, now,
+                                                            lambda: settings.silent_after_days)),
+    ]
     return service
 
 

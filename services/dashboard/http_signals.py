@@ -36,6 +36,7 @@ from services.dashboard.usecases.directory import Directory
 from shared.auth import bearer
 from shared.contracts.events import SignalOutcome, SignalStatus
 from shared.contracts.intake import Syndrome
+from shared.contracts.signal_requests import step_errors
 from shared.regions import RegionIndex, is_region_code, level_of
 from shared.web import HTTPError, ServiceDep, read_json
 
@@ -64,7 +65,7 @@ class StepBody(BaseModel):
 
     @model_validator(mode="after")
     def _outcome_with_closed(self) -> StepBody:
-        errors = domain.step_errors(self.status, self.outcome)
+        errors = step_errors(self.status, self.outcome)
         if errors:
             raise ValueError(errors[0][1])
         return self

@@ -8,6 +8,8 @@ from fastapi import FastAPI
 
 from services.referral import consumers, models, tasks
 from services.referral.settings import ReferralSettings
+from services.referral.usecases import queries
+from shared import observability
 from shared.contracts import topics
 from shared.contracts.events import ReferralMade, ReferralUpdated
 from shared.service import Service
@@ -25,6 +27,7 @@ def build_service(settings: ReferralSettings | None = None) -> Service:
     service.consume(topics.RISK_DETECTED, batch_handler=consumers.on_risks(settings))
     service.consume(topics.PERSON_LINKED, consumers.on_person_linked)
     service.add_task(tasks.overdue_loop(service, settings))
+    service.gauges.append(observability.overdue_referrals(observability.reading(service.db, queries.overdue_by_district)))
     service.context = settings
     return service
 

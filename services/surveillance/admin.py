@@ -45,9 +45,9 @@ def rules_markdown(diseases: Mapping[str, Disease] = DISEASES) -> str:
 
 
 async def _signals(region: str) -> list[dict]:
-    from services.surveillance import queries
     from services.surveillance.app import MIGRATIONS, build_service
     from services.surveillance.settings import SurveillanceSettings
+    from services.surveillance.usecases import queries
 
     service = build_service(SurveillanceSettings())
     await service.db.migrate(MIGRATIONS, version_table="alembic_version_surveillance")

@@ -9,6 +9,8 @@ from fastapi import FastAPI
 from services.surveillance import consumers, models
 from services.surveillance.consumers import Clock, system_clock
 from services.surveillance.settings import SurveillanceSettings
+from services.surveillance.usecases import queries
+from shared import observability
 from shared.contracts.events import OutbreakSignal
 from shared.service import Service
 
@@ -20,6 +22,8 @@ def build_service(settings: SurveillanceSettings | None = None, clock: Clock = s
     settings = settings or SurveillanceSettings()
     service = Service(settings, metadata=models.metadata, migrations=MIGRATIONS, produces=(OutbreakSignal,))
     consumers.register(service, settings, clock)
+    service.gauges += [observability.open_signals(observability.reading(service.db, queries.open_by_district)),
+                       observability.overdue_signals(observability.reading(service.db, queries.overdue_by_district, clock))]
     return service
 
 

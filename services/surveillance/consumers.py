@@ -13,8 +13,9 @@ from datetime import datetime, timezone
 
 from prometheus_client import Counter
 
-from services.surveillance import tasks, usecases
+from services.surveillance import tasks
 from services.surveillance.settings import SurveillanceSettings
+from services.surveillance.usecases import cases
 from shared.contracts import topics
 from shared.contracts.events import FacilityRegistered, VisitRecorded
 from shared.messaging.consumer import BatchUnit
@@ -42,7 +43,7 @@ def _bodies(unit: BatchUnit, kind: type) -> list:
 def on_visits(settings: SurveillanceSettings, clock: Clock, raised: Counter | None = None):  # noqa: ANN201
     async def handle(unit: BatchUnit) -> None:
         """Count SKDR cases (per person, disease and ISO week) and raise the signals they tip."""
-        signals = await usecases.record_visits(unit, _bodies(unit, VisitRecorded), settings, clock())
+        signals = await cases.record_visits(unit, _bodies(unit, VisitRecorded), settings, clock())
         if raised is not None:
             for signal in signals:
                 unit.after_commit.append(raised.labels(signal.disease, signal.area_kind).inc)
@@ -52,7 +53,7 @@ def on_visits(settings: SurveillanceSettings, clock: Clock, raised: Counter | No
 
 async def on_facilities(unit: BatchUnit) -> None:
     """Keep the facility network and the Puskesmas catchments drawn from it."""
-    await usecases.upsert_facilities(unit, _bodies(unit, FacilityRegistered))
+    await cases.upsert_facilities(unit, _bodies(unit, FacilityRegistered))
 
 
 def register(service: Service, settings: SurveillanceSettings, clock: Clock) -> None:

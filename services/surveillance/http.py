@@ -22,10 +22,11 @@ from fastapi import APIRouter, Body, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from services.surveillance import actions, queries
 from services.surveillance.domain import lifecycle, weeks
 from services.surveillance.settings import SurveillanceSettings
+from services.surveillance.usecases import actions, queries
 from shared.contracts.events import SignalOutcome, SignalStatus
+from shared.contracts.signal_requests import step_errors
 from shared.service import Service
 
 router = APIRouter(prefix="/internal/v1", tags=["signals"])
@@ -66,7 +67,7 @@ class StepBody(BaseModel):
 
     @model_validator(mode="after")
     def _outcome_with_closed(self) -> "StepBody":
-        errors = lifecycle.body_errors(self.status, self.outcome)
+        errors = step_errors(self.status, self.outcome)
         if errors:
             raise ValueError(errors[0][1])
         return self

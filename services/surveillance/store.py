@@ -19,6 +19,7 @@ from shared.contracts.events import (
     SignalEvidence,
     SignalRule,
 )
+from shared.time import utc, utc_or_none
 
 _NS = uuid.UUID("5d1f7c2a-3b8e-4e61-9a0c-7f2e6b1d4c93")
 
@@ -37,24 +38,13 @@ def area_key(area_kind: str, area_code: str, disease: str, week: str) -> str:
     return f"{area_kind}:{area_code}:{disease}:{week}"
 
 
-def utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc)
-
-
-def from_db(moment: datetime | None) -> datetime | None:
-    """A stored datetime as an aware UTC value (SQLite returns it naive)."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-
-
 def offset_minutes(moment: datetime) -> int:
     return int((moment.utcoffset() or timedelta()).total_seconds() // 60)
 
 
 def local(moment: datetime, minutes: int) -> datetime:
     """A stored UTC datetime in the offset it was first given in."""
-    return from_db(moment).astimezone(timezone(timedelta(minutes=minutes)))
+    return utc(moment).astimezone(timezone(timedelta(minutes=minutes)))
 
 
 def insert_for(session: AsyncSession, table: Any) -> Any:
@@ -74,8 +64,8 @@ def signal_event(row: Mapping[str, Any], previous_status: str | None = None) -> 
         counts=SignalCounts.model_validate_json(row["counts"]),
         evidence=SignalEvidence.model_validate_json(row["evidence"]),
         status=row["status"], previous_status=previous_status, outcome=row["outcome"],
-        raised_at=from_db(row["raised_at"]), escalate_at=from_db(row["escalate_at"]),
-        changed_at=from_db(row["changed_at"]), note=row["note"], actor_token_id=row["actor_token_id"],
+        raised_at=utc_or_none(row["raised_at"]), escalate_at=utc_or_none(row["escalate_at"]),
+        changed_at=utc_or_none(row["changed_at"]), note=row["note"], actor_token_id=row["actor_token_id"],
         revision=row["revision"],
     )
 

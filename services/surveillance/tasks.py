@@ -10,8 +10,8 @@ from datetime import datetime
 
 from prometheus_client import Counter
 
-from services.surveillance import actions
 from services.surveillance.settings import SurveillanceSettings
+from services.surveillance.usecases import actions
 from shared.errors import safe_reason
 from shared.service import Service
 

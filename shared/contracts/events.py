@@ -3,6 +3,8 @@
 Every event class names its CloudEvents ``type``, its topic and which field is the Kafka key.
 Consumers ignore unknown fields (``extra="ignore"``), so adding an optional field is compatible.
 No event carries a NIK or a name: persons appear only as pseudonymous ``person_id``.
+
+Over 300 lines on purpose: every event contract lives once, here, so a reader sees them side by side.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from shared.contracts.intake import (
 
 Stage = Literal["pregnancy", "under_five", "preschool", "school_age", "adult", "elderly"]
 FacilityType = Literal["posyandu", "pustu", "puskesmas", "rs"]
-Severity = Literal["low", "moderate", "high", "emergency"]
+Severity = Literal["low", "moderate", "high", "emergency"]  # ascending: consumers rank by position
 ReferralStatus = Literal["made", "received", "attended", "completed", "cancelled", "overdue"]
 TargetGroup = Literal["pregnant", "under_five", "adolescent", "adult_15_59", "elderly", "infant"]
 TokenKind = Literal["facility", "viewer", "admin"]

@@ -26,6 +26,8 @@ message, NIK and name included, as the intake topic does; their payload and orig
 printed only when asked for (``--payload``). Every other DLQ carries pseudonymous events; their
 payload too is printed only with ``--payload``, and there, as in every reason, any run of 16 digits
 (the shape of a NIK) is masked, should one ever have slipped into an event.
+
+Over 300 lines: list, show, redrive and discard share reading a DLQ and recording its handling.
 """
 
 from __future__ import annotations

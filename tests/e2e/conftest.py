@@ -1,6 +1,6 @@
 """End-to-end scenarios: a simulated district driven through the real system, compared with its ground truth.
 
-The fixture starts the broker and the four services (``tests.integration.harness.System``), sets a seed
+The fixture starts the broker and the five services (``tests.integration.harness.System``), sets a seed
 district up with ``jejaring simulate setup`` (facilities, targets, one token per Puskesmas) and issues a
 viewer token for the district. Helpers read the dashboard's PWS for every month a ground truth covers
 (district total, kecamatan rows, village rows) and wait until it equals what the truth expects.

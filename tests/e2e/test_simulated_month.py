@@ -1,4 +1,4 @@
-"""Issue 7, end to end: a simulated month of Kota Metro through the four services on the real broker.
+"""End to end: a simulated month of Kota Metro through the five services on the real broker.
 
 The dashboard's PWS numbers (numerator, denominator and value of every indicator the ground truth has,
 per village, kecamatan and district, for every month the run touches) must equal the ground truth the
@@ -142,7 +142,7 @@ def _local_month_of(text: str) -> str:
 def test_kill_every_service_and_lose_the_broker_mid_month(district: District) -> None:
     """One simulated month sent in five parts around two disruptions; the numbers stay exact.
 
-    A: HTTP; then SIGKILL all four services at once (screening and dashboard still busy with A);
+    A: HTTP; then SIGKILL all five services at once (screening and dashboard still busy with A);
     B: Kafka intake while every service is down; restart them and let them settle (truth of A+B);
     C: HTTP; stop the broker (Tansu keeps its log in memory: everything is gone);
     D: HTTP while there is no broker (registration accepts into its outbox); start an empty broker:

@@ -35,10 +35,14 @@ from shared.contracts.events import (
     EventData,
     FacilityRegistered,
     FacilityTokenChanged,
+    OutbreakSignal,
     PersonLinked,
     ReferralMade,
     ReferralUpdated,
     RiskDetected,
+    SignalCounts,
+    SignalEvidence,
+    SignalRule,
     TargetSet,
     VisitRecorded,
     VisitScreened,
@@ -157,6 +161,13 @@ def good_event(topic: str) -> EventData:
                                                    linked_at=now),
         topics.FACILITY_TOKEN: lambda: FacilityTokenChanged(token_hash=vid.hex * 2, facility_id="PKM180106",
                                                             token_id=f"tok_{vid.hex[:16]}"),
+        topics.OUTBREAK_SIGNAL: lambda: OutbreakSignal(  # a closed false alarm: shown, never acted on
+            signal_id=vid, area_kind="village", area_code="18.01.06.2001", village_code="18.01.06.2001",
+            district_code="18.01", disease="acute_diarrhoea", rule=SignalRule(method="fixed", params={"threshold": 50}),
+            week=f"{now.isocalendar().year}-W{now.isocalendar().week:02d}",
+            week_start=(now - timedelta(days=now.weekday())).date(), counts=SignalCounts(this_week=50, threshold=50),
+            evidence=SignalEvidence(), status="closed", previous_status="signalled", outcome="false_alarm",
+            raised_at=now, escalate_at=now + timedelta(hours=24), changed_at=now, revision=2),
     }[topic]()
 
 

@@ -83,7 +83,7 @@ class Postgres:
 
 @dataclass
 class System:
-    """The broker and the four services as separate processes."""
+    """The broker and the five services as separate processes."""
 
     var: Path
     database_url: str | None = None

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from services.dashboard.domain.registry import Direction, Indicator
+from shared.contracts.events import ReferralStatus
 
 Colour = Literal["green", "yellow", "red"]
 
@@ -156,7 +157,7 @@ def area_cells(registry: Iterable[Indicator], tallies: Mapping[str, Tally], popu
     return monthly, ytd
 
 
-REFERRAL_STATUSES = ("made", "received", "attended", "completed", "cancelled", "overdue")
+REFERRAL_STATUSES = get_args(ReferralStatus)
 
 
 REFERRAL_RANK = {"made": 0, "received": 1, "overdue": 2, "attended": 3, "completed": 4, "cancelled": 4}

@@ -1,5 +1,5 @@
 """Outbreak signals on the dashboard (pure): the villages a signal concerns, who may see or act on
-it, the newest revision of each, and the step a person may request.
+it, the newest revision of each.
 
 A signal concerns its village (for a Puskesmas-area signal, the Puskesmas's own village) and every
 village of its area (``village_codes``). An area — a region code prefix or a Puskesmas facility id —
@@ -10,13 +10,12 @@ way), or, for a Puskesmas, when the signal is that Puskesmas's own area signal.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, get_args
 
+from shared.contracts.events import SignalStatus
 from shared.regions import covers, is_region_code
 
-STATUSES = ("signalled", "escalated", "verified", "closed")  # the page lists all but closed first
-REQUESTABLE = ("verified", "closed")
-OUTCOMES = ("outbreak", "false_alarm")
+STATUSES = get_args(SignalStatus)  # the page lists all but closed first
 
 
 def villages_of(signal: Mapping[str, Any]) -> list[str]:
@@ -55,18 +54,3 @@ def newest(signals: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         if key not in best or signal["revision"] > best[key]["revision"]:
             best[key] = signal
     return list(best.values())
-
-
-def step_errors(status: object, outcome: object) -> list[tuple[str, str]]:
-    """Field errors ``(field, message)`` of a requested step: the contract's 422 cases (the step
-    itself — is it possible from the signal's state? — is surveillance's to judge: 409)."""
-    if status not in REQUESTABLE:
-        return [("status", f"status must be one of {', '.join(REQUESTABLE)}")]
-    if outcome is not None and outcome not in OUTCOMES:
-        return [("outcome", f"outcome must be one of {', '.join(OUTCOMES)}")]
-    if status == "closed" and outcome is None:
-        return [("outcome", "outcome (outbreak or false_alarm) is required with closed")]
-    if status != "closed" and outcome is not None:
-        return [("outcome", "outcome is only given with closed")]
-    return []
-

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -141,6 +141,31 @@ async def village_referrals(session: AsyncSession, area: Area, period: str) -> d
         fb[0] += int(fb_month or 0)
         fb[1] += int(fb_ytd or 0)
     return out
+
+
+def _scheduled_villages():  # noqa: ANN202
+    f = models.facilities
+    return (select(f.c.village_code).where(f.c.type == "posyandu", f.c.active.is_(True)).distinct().subquery())
+
+
+async def scheduled_by_district(session: AsyncSession) -> dict[tuple[str], int]:
+    """``{(district code,): villages with an active Posyandu}``: the villages expected to report
+    (the ``jejaring_villages_scheduled`` gauge)."""
+    v = _scheduled_villages()
+    district = func.substr(v.c.village_code, 1, 5)
+    return {(code,): int(n) for code, n in await session.execute(select(district, func.count()).group_by(district))}
+
+
+async def silent_by_district(session: AsyncSession, now: datetime, silent_days: float) -> dict[tuple[str], int]:
+    """``{(district code,): villages with an active Posyandu whose latest event is older than
+    ``silent_days``, or that never sent one}``: the page's ``senyap`` (``publication.freshness_status``)
+    counted per district (the ``jejaring_villages_silent`` gauge)."""
+    v, r = _scheduled_villages(), models.freshness
+    district = func.substr(v.c.village_code, 1, 5)
+    cutoff = utc(now) - timedelta(days=silent_days)
+    query = (select(district, func.count()).select_from(v.outerjoin(r, r.c.village_code == v.c.village_code))
+             .where((r.c.last_event_at.is_(None)) | (r.c.last_event_at < cutoff)).group_by(district))
+    return {(code,): int(n) for code, n in await session.execute(query)}
 
 
 @dataclass

@@ -16,9 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
-STATES = ("made", "received", "attended", "completed", "cancelled")
+from shared.contracts.events import ReferralStatus, Severity
+
+STATES = tuple(s for s in get_args(ReferralStatus) if s != "overdue")  # overdue is a flag on a state
 TRANSITIONS: dict[str, frozenset[str]] = {
     "made": frozenset({"received", "attended", "cancelled"}),
     "received": frozenset({"attended", "cancelled"}),
@@ -36,7 +38,7 @@ ROLES: dict[str, frozenset[str]] = {  # who may request each status
     "completed": frozenset({"destination"}),
     "cancelled": frozenset({"origin", "destination"}),
 }
-SEVERITY_ORDER = ("low", "moderate", "high", "emergency")
+SEVERITY_ORDER = get_args(Severity)
 DEFAULT_DEADLINE_DAYS: dict[str, float] = {"emergency": 1, "high": 3, "moderate": 7, "low": 30}
 CLOCK_TOLERANCE = timedelta(minutes=5)
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from services.referral import models, store
+from services.referral.domain.lifecycle import TERMINAL
 from shared.time import utc
 
 
@@ -68,3 +69,14 @@ async def list_referrals(session: Any, facility_id: str, *, status: str | None =
     items = [store.view(r, steps[r["referral_id"]]) for r in rows]
     cursor = f"{items[-1]['updated_at']}|{items[-1]['referral_id']}" if more else None
     return Page(items, cursor)
+
+
+async def overdue_by_district(session: Any) -> dict[tuple[str], int]:
+    """``{(district code,): referrals flagged overdue, not cleared, neither completed nor cancelled}``
+    (the ``jejaring_referrals_overdue`` gauge; the district is the village code's first five characters)."""
+    t = models.referrals
+    district = func.substr(t.c.village_code, 1, 5)
+    query = (select(district, func.count())
+             .where(t.c.overdue.is_(True), t.c.overdue_cleared.is_(False), t.c.status.not_in(sorted(TERMINAL)))
+             .group_by(district))
+    return {(code,): int(n) for code, n in await session.execute(query)}

@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import get_args
+
+from shared.contracts.events import FacilityType
 
 MAX_DEPTH = 16  # guards against a cycle in a bad registry
-MEMBERS = ("posyandu", "pustu", "puskesmas")
+MEMBERS = tuple(t for t in get_args(FacilityType) if t != "rs")  # a hospital has no catchment
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import get_args
 
-STATUSES = ("signalled", "escalated", "verified", "closed")
-REQUESTABLE = ("verified", "closed")
-OUTCOMES = ("outbreak", "false_alarm")
+from shared.contracts.events import SignalStatus
+from shared.contracts.signal_requests import step_errors
+
+STATUSES = get_args(SignalStatus)
 TRANSITIONS: dict[str, frozenset[str]] = {
     "signalled": frozenset({"verified", "closed", "escalated"}),
     "escalated": frozenset({"verified"}),
@@ -41,19 +43,6 @@ def due_for_escalation(status: str, escalate_at_: datetime, now: datetime) -> bo
 
 def can_transition(current: str, new: str) -> bool:
     return new in TRANSITIONS.get(current, frozenset())
-
-
-def body_errors(status: object, outcome: object) -> list[tuple[str, str]]:
-    """Field errors ``(field, message)`` of a requested step (the 422 cases)."""
-    if status not in REQUESTABLE:
-        return [("status", f"status must be one of {', '.join(REQUESTABLE)}")]
-    if outcome is not None and outcome not in OUTCOMES:
-        return [("outcome", f"outcome must be one of {', '.join(OUTCOMES)}")]
-    if status == "closed" and outcome is None:
-        return [("outcome", "outcome (outbreak or false_alarm) is required with closed")]
-    if status != "closed" and outcome is not None:
-        return [("outcome", "outcome is only given with closed")]
-    return []
 
 
 @dataclass(frozen=True)
@@ -80,7 +69,7 @@ def decide(current: str, request: Request, earlier_request_id: str | None = None
     ``earlier_request_id`` is the request id recorded with the step ``request.status`` if that step
     was already taken: the same id again is a retry (answered as applied, nothing changes).
     """
-    errors = body_errors(request.status, request.outcome)
+    errors = step_errors(request.status, request.outcome)
     if errors:
         return Outcome("invalid", errors[0][1])
     if request.request_id is not None and earlier_request_id == request.request_id:

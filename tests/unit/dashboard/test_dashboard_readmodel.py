@@ -192,6 +192,21 @@ async def test_freshness_and_silent_villages(dash: Dash) -> None:
     assert row["silent_villages"] == 0 and row["villages"] == 1 and row["last_event_at"] is not None
 
 
+async def test_the_silent_villages_gauge_counts_the_pages_senyap_among_villages_with_a_posyandu(dash: Dash) -> None:
+    gauges = {g.name: g for g in dash.service.gauges}
+    await dash.apply(*facilities())  # one Posyandu, in Tengkujuh
+    assert dict(await gauges["jejaring_villages_scheduled"].read()) == {("18.01",): 1}
+    assert dict(await gauges["jejaring_villages_silent"].read()) == {("18.01",): 1}, "never reported"
+    last = datetime.now(timezone.utc) - timedelta(hours=1)
+    await dash.apply(adult("a", last.astimezone(WIB), village=TENGKUJUH), adult("b", last.astimezone(WIB), village=JONDONG))
+    assert dict(await gauges["jejaring_villages_silent"].read()) == {}
+    silent_days = dash.service.context.settings.silent_after_days
+    async with dash.service.db.read_session() as session:
+        at_limit = await queries.silent_by_district(session, last + timedelta(days=silent_days), silent_days)
+        past = await queries.silent_by_district(session, last + timedelta(days=silent_days, seconds=1), silent_days)
+    assert at_limit == {} and past == {("18.01",): 1}, "Jondong has no Posyandu: not scheduled, never silent"
+
+
 async def test_facility_revisions_apply_in_order(dash: Dash) -> None:
     new = facilities()[0].model_copy(update={"name": "Puskesmas Kalianda Baru", "revision": 3})
     old = facilities()[0].model_copy(update={"name": "Puskesmas Lama", "revision": 2})

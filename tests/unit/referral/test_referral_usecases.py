@@ -172,6 +172,26 @@ async def test_overdue_raised_once_after_due_plus_grace(harness) -> None:
     assert len(await harness.updates("overdue")) == 1
 
 
+async def overdue_gauge(harness) -> dict:
+    (gauge,) = [g for g in harness.service.gauges if g.name == "jejaring_referrals_overdue"]
+    return dict(await gauge.read())
+
+
+async def test_the_overdue_gauge_counts_open_overdue_referrals_per_district(harness) -> None:
+    r = risk("HT", "emergency", "puskesmas", at=datetime(2026, 11, 10, 8, 0, tzinfo=WIB))
+    await harness.risk(r, NOW)
+    due, rid = r.occurred_at + timedelta(days=1), str(risks.referral_id_for(r.risk_id))
+    assert await overdue_gauge(harness) == {}
+    await overdue(harness, due + timedelta(hours=25))
+    assert await overdue_gauge(harness) == {(r.village_code[:5],): 1}
+    await post(harness, rid, change("received", due + timedelta(hours=26)), facility="RS", now=due + timedelta(days=2))
+    assert await overdue_gauge(harness) == {(r.village_code[:5],): 1}, "received is still waiting"
+    cancelled = await post(harness, rid, change("cancelled", due + timedelta(hours=27)), facility="PKM",
+                           now=due + timedelta(days=2))
+    assert cancelled.outcome.kind == "applied" and cancelled.referral["status"] == "cancelled"
+    assert await overdue_gauge(harness) == {}
+
+
 async def test_late_attended_raises_the_alarm_itself(harness) -> None:
     r = risk("HT", "emergency", "puskesmas", at=datetime(2026, 11, 10, 8, 0, tzinfo=WIB))
     await harness.risk(r, NOW)

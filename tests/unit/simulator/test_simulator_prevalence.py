@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from simulator import visits as V
+from simulator import prevalence as V
+from simulator import visits
 from simulator.population import ADULT, ELDERLY, Person
 
 
@@ -26,7 +27,7 @@ def _share(flags: list[bool]) -> float:
 
 def test_hypertension_and_diabetes_of_the_population(malang) -> None:  # noqa: ANN001
     sim = malang
-    ctx = V._Day(sim, date(2026, 10, 1))
+    ctx = visits._Day(sim, date(2026, 10, 1))
     people = [sim.pop.person(vi, g, i) for vi in range(len(sim.pop.villages)) for g in (ADULT, ELDERLY)
               for i in range(sim.pop.size(vi, g))]
     assert len(people) > 40_000
@@ -63,7 +64,7 @@ def test_pregnancy_anaemia_kek_and_tb(malang) -> None:  # noqa: ANN001
 def test_child_anthropometry_by_real_who_zscores(malang) -> None:  # noqa: ANN001
     zscores = pytest.importorskip("services.screening.domain.zscores")
     sim = malang
-    ctx = V._Day(sim, date(2026, 10, 5))
+    ctx = visits._Day(sim, date(2026, 10, 5))
     rng = random.Random(7)
     stunted, wasted, under = [], [], []
     for _ in range(30_000):
@@ -86,7 +87,7 @@ def test_child_anthropometry_by_real_who_zscores(malang) -> None:  # noqa: ANN00
 def test_stunting_follows_the_ski_age_gradient(malang) -> None:  # noqa: ANN001
     zscores = pytest.importorskip("services.screening.domain.zscores")
     sim = malang
-    ctx = V._Day(sim, date(2026, 10, 5))
+    ctx = visits._Day(sim, date(2026, 10, 5))
     rng = random.Random(8)
     young, older = [], []
     for _ in range(12_000):

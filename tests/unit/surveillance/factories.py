@@ -11,9 +11,10 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from services.surveillance import models, usecases
+from services.surveillance import models
 from services.surveillance.app import MIGRATIONS, build_service
 from services.surveillance.settings import SurveillanceSettings
+from services.surveillance.usecases import cases
 from shared.contracts import topics
 from shared.contracts.events import (
     FacilityRegistered,
@@ -82,7 +83,7 @@ class Harness:
 
     async def visits(self, visits: list[VisitRecorded], now: datetime | None = None) -> list[OutbreakSignal]:
         async with self.service.transaction() as unit:
-            return await usecases.record_visits(unit, visits, self.settings, now or self.clock())
+            return await cases.record_visits(unit, visits, self.settings, now or self.clock())
 
     async def consume(self, events: list) -> None:
         """Deliver events through the service's own consumers (inbox, savepoints, outbox), one poll per topic."""
@@ -124,5 +125,5 @@ async def migrated(tmp_path, name: str = "surveillance.db", *, with_network: boo
     harness = Harness(service, settings, clock)
     if with_network:
         async with service.transaction() as unit:
-            await usecases.upsert_facilities(unit, network())
+            await cases.upsert_facilities(unit, network())
     return harness

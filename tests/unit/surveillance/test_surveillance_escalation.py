@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from services.surveillance import actions, store
+from services.surveillance import store
 from services.surveillance.app import build_service
 from services.surveillance.domain.lifecycle import Request
 from services.surveillance.tasks import check_escalations
+from services.surveillance.usecases import actions
 from tests.unit.surveillance.factories import MONDAY, NOW, V3, Harness, dengue, migrated
 
 DAY = timedelta(hours=24)
@@ -88,3 +89,28 @@ async def test_the_loop_runs_on_the_injected_clock(harness: Harness) -> None:
             break
     task.cancel()
     assert await statuses(harness) == [("signalled", 1), ("escalated", 2)]
+
+
+async def gauge(h: Harness, name: str) -> dict:
+    (found,) = [g for g in h.service.gauges if g.name == name]
+    return dict(await found.read())
+
+
+async def test_the_open_and_overdue_gauges_follow_the_lifecycle_and_the_deadline(harness: Harness) -> None:
+    (signal,) = await harness.visits(dengue(V3, 3))
+    district = signal.village_code[:5]
+    assert await gauge(harness, "jejaring_outbreak_signals_open") == {(district, "signalled"): 1}
+    harness.clock.now = signal.escalate_at - timedelta(seconds=1)
+    assert await gauge(harness, "jejaring_outbreak_signals_overdue") == {}
+    harness.clock.now = signal.escalate_at
+    assert await gauge(harness, "jejaring_outbreak_signals_overdue") == {(district,): 1}, "due, not yet escalated"
+    await check_escalations(harness.service, harness.settings, signal.escalate_at)
+    assert await gauge(harness, "jejaring_outbreak_signals_open") == {(district, "escalated"): 1}
+    assert await gauge(harness, "jejaring_outbreak_signals_overdue") == {(district,): 1}
+    async with harness.service.transaction() as unit:
+        await actions.act(unit, str(signal.signal_id), Request("verified"), ADMIN, signal.escalate_at + DAY)
+    assert await gauge(harness, "jejaring_outbreak_signals_open") == {(district, "verified"): 1}
+    assert await gauge(harness, "jejaring_outbreak_signals_overdue") == {}
+    async with harness.service.transaction() as unit:
+        await actions.act(unit, str(signal.signal_id), Request("closed", "outbreak"), ADMIN, signal.escalate_at + DAY)
+    assert await gauge(harness, "jejaring_outbreak_signals_open") == {}

@@ -8,13 +8,14 @@ import pytest
 
 from services.surveillance.domain import lifecycle
 from services.surveillance.domain.lifecycle import Request
+from shared.contracts import signal_requests
 
 RAISED = datetime(2026, 12, 2, 10, tzinfo=timezone.utc)
 ALLOWED = {("signalled", "verified"), ("signalled", "closed"), ("escalated", "verified"), ("verified", "closed")}
 
 
 @pytest.mark.parametrize("current", lifecycle.STATUSES)
-@pytest.mark.parametrize("status", lifecycle.REQUESTABLE)
+@pytest.mark.parametrize("status", signal_requests.REQUESTABLE)
 def test_every_requested_step(current: str, status: str) -> None:
     outcome = "outbreak" if status == "closed" else None
     expected = "applied" if (current, status) in ALLOWED else "conflict"
@@ -36,7 +37,7 @@ def test_escalated_is_only_reached_by_the_clock() -> None:
     ("reopened", None, "status"),
 ])
 def test_outcome_with_closed_and_only_there(status, outcome, field: str) -> None:
-    assert [f for f, _ in lifecycle.body_errors(status, outcome)] == [field]
+    assert [f for f, _ in signal_requests.step_errors(status, outcome)] == [field]
     assert lifecycle.decide("signalled", Request(status, outcome)).kind == "invalid"
 
 

@@ -33,6 +33,7 @@ from shared.contracts.events import (
     SignalRule,
     VisitRecorded,
 )
+from shared.time import utc
 from shared.unit import Unit
 
 log = logging.getLogger(__name__)
@@ -196,8 +197,8 @@ async def _insert_new(unit: Unit, candidates: list[Case], now: datetime) -> list
     for start in range(0, len(candidates), CHUNK):
         rows = [{"disease": c.disease, "week": c.week, "person_id": c.person_id, "visit_id": c.visit_id,
                  "village_code": c.village_code, "facility_id": c.facility_id,
-                 "occurred_at": store.utc(c.occurred_at), "offset_minutes": store.offset_minutes(c.occurred_at),
-                 "recorded_at": store.utc(now)} for c in candidates[start:start + CHUNK]]
+                 "occurred_at": utc(c.occurred_at), "offset_minutes": store.offset_minutes(c.occurred_at),
+                 "recorded_at": utc(now)} for c in candidates[start:start + CHUNK]]
         stmt = (store.insert_for(session, k).values(rows)
                 .on_conflict_do_nothing(index_elements=[k.c.disease, k.c.week, k.c.person_id])
                 .returning(k.c.disease, k.c.week, k.c.person_id))
@@ -255,7 +256,7 @@ async def _raise(unit: Unit, key: Key, decision: rules.Decision, fresh: list[Cas
                           baseline=[BaselineWeek(week=w, count=n) for w, n in decision.baseline],
                           baseline_mean=decision.mean, baseline_sd=decision.sd)
     evidence = await _evidence(unit, disease, week, members, tipping.visit_id, settings.evidence_limit, later)
-    raised_at = store.utc(now)
+    raised_at = utc(now)
     row = dict(signal_id=signal_id, area_key=store.area_key(*key), area_kind=kind, area_code=code,
                village_code=village, village_codes=";".join(members), district_code=areas.district_of(village),
                disease=disease, week=week, status="signalled", outcome=None, note=None, actor_token_id=None,

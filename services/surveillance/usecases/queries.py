@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
 
 from services.surveillance import models, store
-from services.surveillance.domain import rules, weeks
+from services.surveillance.domain import lifecycle, rules, weeks
 from services.surveillance.domain.catalogue import Disease
+from shared.time import utc
 
 
 async def list_signals(session: Any, region: str, *, statuses: list[str] | None = None, limit: int = 200
@@ -71,3 +73,22 @@ async def curve(session: Any, disease: Disease, area_kind: str, area_code: str, 
             threshold = rules.decide(rule, found.get(label, 0), baseline).threshold
         result.append(CurveWeek(label, found.get(label, 0), threshold))
     return result
+
+
+async def open_by_district(session: Any) -> dict[tuple[str, str], int]:
+    """``{(district code, status): signals not closed}`` (the ``jejaring_outbreak_signals_open`` gauge)."""
+    s = models.signals
+    query = (select(s.c.district_code, s.c.status, func.count()).where(s.c.status.in_(sorted(lifecycle.OPEN)))
+             .group_by(s.c.district_code, s.c.status))
+    return {(district, status): int(n) for district, status, n in await session.execute(query)}
+
+
+async def overdue_by_district(session: Any, now: datetime) -> dict[tuple[str], int]:
+    """``{(district code,): signals past their escalation deadline and not yet verified}`` (the
+    ``jejaring_outbreak_signals_overdue`` gauge): escalated ones, and signalled ones the checker has
+    not reached yet."""
+    s = models.signals
+    query = (select(s.c.district_code, func.count())
+             .where(s.c.status.in_(("signalled", "escalated")), s.c.escalate_at <= utc(now))
+             .group_by(s.c.district_code))
+    return {(district,): int(n) for district, n in await session.execute(query)}

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from services.surveillance import models, store
 from services.surveillance.domain import lifecycle
+from shared.time import utc
 from shared.unit import Unit
 
 
@@ -56,7 +57,7 @@ async def act(unit: Unit, signal_id: str, request: lifecycle.Request, actor: Act
     outcome = lifecycle.decide(row["status"], request, earlier)
     if outcome.kind != "applied":
         return Answer(outcome, store.view(row))
-    changed = await _change(unit, row, request.status, store.utc(now), outcome_=request.outcome, note=request.note,
+    changed = await _change(unit, row, request.status, utc(now), outcome_=request.outcome, note=request.note,
                             actor=actor, request_id=request.request_id)
     return Answer(outcome, store.view(changed))
 
@@ -89,7 +90,7 @@ async def escalate_due(unit: Unit, now: datetime, limit: int = 500) -> int:
     waits for the first and then finds the status changed, so it returns no row and emits nothing.
     The step's time is the deadline itself, so every replica would write the same event.
     """
-    s, now = models.signals, store.utc(now)
+    s, now = models.signals, utc(now)
     candidates = (select(s.c.signal_id).where(s.c.status == "signalled", s.c.escalate_at <= now)
                   .order_by(s.c.escalate_at).limit(limit).with_for_update(skip_locked=True))
     ids = list((await unit.session.scalars(candidates)).all())

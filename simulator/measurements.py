@@ -1,0 +1,222 @@
+"""What is measured at a visit: a child's growth, a pregnant woman's ANC measurements, and the
+general screening of school-age children, adults and elderly, each consistent with the latent
+traits of :mod:`simulator.prevalence` (see there how a binary condition becomes a measurement).
+
+:class:`Measurements` is part of :class:`simulator.visits.Simulation`; it draws from its ``rng``
+and ``_random``.
+"""
+
+from __future__ import annotations
+
+from math import sqrt
+from typing import TYPE_CHECKING
+
+from simulator import growth
+from simulator.population import (
+    ELDERLY,
+    MAX_AGE,
+    NORMAL_TABLE,
+    NORMAL_TABLE_SIZE,
+    SCHOOL,
+)
+from simulator.prevalence import (
+    ADOLESCENT_ANAEMIA_T,
+    ADULT_HEIGHT,
+    ANAEMIA_T,
+    BMI_MEAN,
+    BMI_SD,
+    DM_T,
+    HT_T,
+    KEK_T,
+    MU_H,
+    MU_W,
+    NOISE_BP,
+    NOISE_DM,
+    NOISE_HB,
+    NOISE_MUAC,
+    R_HW,
+    RHO_H,
+    RHO_W,
+    SCALE_BP,
+    SCALE_DM,
+    SCALE_HB,
+    SCALE_MUAC,
+    SIGMA_H,
+    SIGMA_W,
+    TB_PRESUMPTIVE_ADULT,
+    TB_PRESUMPTIVE_CHILD,
+)
+
+if TYPE_CHECKING:
+    import random
+
+    from simulator.visits import _Day
+
+
+class Measurements:
+    """The measurement generators of a :class:`simulator.visits.Simulation`."""
+
+    rng: random.Random
+
+    def _gauss(self, mu: float, sd: float) -> float:
+        """Normal variate by table lookup (see population.NORMAL_TABLE): ~4x cheaper than random.gauss."""
+        return mu + sd * NORMAL_TABLE[int(self._random() * NORMAL_TABLE_SIZE)]
+
+    def _child(self, ctx: _Day, child, age_days: int, *, weigh: bool, height_p: float) -> dict:
+        rng = self.rng
+        gauss = self._gauss
+        month = ctx.month_index
+        if child.z_month < 0:
+            child.z_month = month
+        elif month > child.z_month:
+            for _ in range(min(60, month - child.z_month)):
+                child.e_h = RHO_H * child.e_h + sqrt(1 - RHO_H * RHO_H) * gauss(0.0, 1.0)
+                child.e_w = RHO_W * child.e_w + sqrt(1 - RHO_W * RHO_W) * gauss(0.0, 1.0)
+            child.z_month = month
+        age_months = min(60, int(age_days / 30.4375))
+        haz = MU_H[age_months] + SIGMA_H * child.e_h
+        whz = MU_W + SIGMA_W * (R_HW * child.e_h + sqrt(1 - R_HW * R_HW) * child.e_w)
+        sex = child.sex
+        true_len = growth.lenhei_cm(sex, age_days, haz)
+        m: dict = {}
+        if weigh:
+            m["weight_kg"] = round(max(0.8, growth.weight_kg(sex, age_days, true_len, whz) + gauss(0.0, 0.05)), 1)
+        if rng.random() < height_p:
+            lying = age_days < growth.STANDING_SWITCH_DAYS
+            measured = true_len
+            if rng.random() < 0.03:  # wrong position: standing under 2 y is 0.7 cm shorter, lying over 2 y longer
+                measured += -0.7 if lying else 0.7
+                lying = not lying
+            m["height_cm"] = round(max(30.0, measured + gauss(0.0, 0.3)), 1)
+            m["measured_lying"] = lying
+        if age_days >= 183 and rng.random() < 0.3:
+            m["muac_cm"] = round(growth.muac_child_cm(sex, age_days, 0.6 * whz + gauss(-0.2, 0.6)), 1)
+        if rng.random() < 0.2:
+            m["cough_weeks"] = self._cough(TB_PRESUMPTIVE_CHILD)
+        return m
+
+    def _pregnant(self, ctx: _Day, woman, ga: int, *, lab: bool, hb_p: float, point: str) -> tuple[dict, dict]:
+        rng = self.rng
+        gauss = self._gauss
+        woman.anc += 1
+        preg: dict = {"gestational_weeks": ga, "anc_visit_number": woman.anc}
+        if woman.anc == 1:
+            preg["gravida"] = woman.gravida
+            preg["living_children"] = woman.living
+            if woman.since_last is not None:
+                preg["months_since_last_birth"] = woman.since_last
+        age = ctx.age_years(woman.birth)
+        h_mean, h_sd = ADULT_HEIGHT["F"]
+        height = h_mean + h_sd * woman.height
+        bmi_pre = max(15.0, BMI_MEAN - 1.0 + BMI_SD * 0.9 * woman.bmi)
+        gain = 0.0 if ga <= 12 else 0.42 * (ga - 12)
+        m: dict = {"weight_kg": round(bmi_pre * (height / 100) ** 2 + gain + gauss(0, 0.3), 1)}
+        if woman.anc == 1 or rng.random() < 0.2:
+            m["height_cm"] = round(height, 1)
+        if rng.random() < 0.9:
+            m["muac_cm"] = self._muac_pregnant(woman)
+        if rng.random() < 0.95:
+            sbp, dbp, positive = self._bp(woman, age)
+            m["systolic_mmhg"], m["diastolic_mmhg"] = sbp, dbp
+            if positive and ga > 20 and point == "puskesmas" and rng.random() < 0.5:
+                preg["proteinuria"] = 1 + int(rng.random() * 2.2)
+        if lab and rng.random() < hb_p:
+            m["hb_g_dl"] = self._hb_pregnant(woman)
+        if rng.random() < 0.7:  # TB symptom screening at ANC (ilp-domain §2.1)
+            m["cough_weeks"] = self._cough(TB_PRESUMPTIVE_ADULT)
+        return m, preg
+
+    def _general(self, ctx: _Day, person, group: int, *, lab: bool, point: str) -> dict:
+        """School-age children, adults and elderly."""
+        rng = self.rng
+        gauss = self._gauss
+        age = ctx.age_years(person.birth)
+        sex = person.sex
+        m: dict = {}
+        if group == SCHOOL or age < 18:
+            h = growth.school_height_cm(sex, age + 0.5, -0.8 + 1.1 * person.height)
+            bmi = growth.bmi07(sex, (age + 0.5) * 12, -0.3 + 1.1 * person.bmi)
+            if rng.random() < 0.8:
+                m["weight_kg"] = round(bmi * (h / 100) ** 2 + gauss(0, 0.2), 1)
+                m["height_cm"] = round(h, 1)
+            if sex == "F" and age >= 12 and lab and rng.random() < 0.3:
+                w = (person.u_hb + gauss(0.0, NOISE_HB)) * SCALE_HB - ADOLESCENT_ANAEMIA_T
+                m["hb_g_dl"] = min(11.9, round(11.9 - 1.1 * w, 1)) if w >= 0 else max(12.0, round(12.0 - 1.1 * w, 1))
+            if age >= 15 and rng.random() < 0.5:
+                m["systolic_mmhg"], m["diastolic_mmhg"], _ = self._bp(person, age)
+            if rng.random() < 0.3:
+                m["cough_weeks"] = self._cough(TB_PRESUMPTIVE_ADULT if age >= 15 else TB_PRESUMPTIVE_CHILD)
+            return m
+        h_mean, h_sd = ADULT_HEIGHT[sex]
+        height = h_mean + h_sd * person.height - (0.08 * (age - 50) if age > 50 else 0.0)
+        bmi = min(50.0, max(14.0, BMI_MEAN + BMI_SD * person.bmi))
+        if rng.random() < 0.85:
+            m["weight_kg"] = round(bmi * (height / 100) ** 2 + gauss(0, 0.4), 1)
+            m["height_cm"] = round(height, 1)
+            if rng.random() < 0.7:
+                m["waist_cm"] = round(2.6 * bmi + (20.0 if sex == "M" else 18.0) + 5.0 * person.waist, 1)
+        if rng.random() < 0.93:
+            m["systolic_mmhg"], m["diastolic_mmhg"], _ = self._bp(person, age)
+        glucose_p = (0.45 if age >= 40 else 0.15) if lab else 0.0
+        if rng.random() < glucose_p:
+            m["glucose_mg_dl"], m["glucose_fasting"] = self._glucose(person, age)
+        if rng.random() < 0.55:
+            m["cough_weeks"] = self._cough(TB_PRESUMPTIVE_ADULT)
+        if group == ELDERLY and rng.random() < 0.35:
+            u = rng.random()
+            m["adl_barthel"] = 20 if u < 0.8 else (12 + int(rng.random() * 8) if u < 0.95 else int(rng.random() * 12))
+            if rng.random() < 0.3:
+                m["skilas_positive_domains"] = rng.sample(("cognition", "mobility", "malnutrition", "vision",
+                                                           "hearing", "depression"), 1 + (rng.random() < 0.3))
+        if point != "home_visit" and age >= 40 and rng.random() < 0.1:
+            m["puma_score"] = min(8, int(rng.expovariate(0.45)) + (1 if sex == "M" else 0))
+        if point != "home_visit" and rng.random() < 0.08:
+            m["srq20_score"] = min(20, int(rng.expovariate(0.4)))
+        return m
+
+    # ------------------------------------------------------------------ measurement-consistent traits
+    def _bp(self, person, age: int) -> tuple[int, int, bool]:
+        rng = self.rng
+        w = (person.u_bp + self._gauss(0.0, NOISE_BP)) * SCALE_BP - HT_T[min(age, MAX_AGE)]
+        r = rng.random()
+        if w >= 0:
+            if r < 0.8:
+                sbp = min(260, 140 + int(16 * w + 6 * rng.random()))
+                dbp = min(sbp - 10, max(55, int(0.55 * sbp + self._gauss(8.0, 6.0))))
+            else:  # isolated diastolic hypertension
+                dbp = min(130, 90 + int(8 * w + 3 * rng.random()))
+                sbp = min(139, max(dbp + 15, 115 + int(20 * rng.random())))
+                if sbp <= dbp:
+                    sbp = dbp + 15
+            return sbp, dbp, True
+        sbp = max(88, 139 - int(14 * -w + 4 * r))
+        dbp = max(45, min(89, sbp - 15, int(0.6 * sbp + self._gauss(2.0, 5.0))))
+        return sbp, dbp, False
+
+    def _glucose(self, person, age: int) -> tuple[int, bool]:
+        rng = self.rng
+        fasting = rng.random() < 0.25
+        w = (person.u_dm + self._gauss(0.0, NOISE_DM)) * SCALE_DM - DM_T[min(age, MAX_AGE)]
+        if w >= 0:
+            value = 126 + int(45 * w + 5 * rng.random()) if fasting else 200 + int(70 * w + 10 * rng.random())
+            return min(600, value), fasting
+        value = 125 - int(15 * -w + 3 * rng.random()) if fasting else 199 - int(45 * -w + 5 * rng.random())
+        return max(65, value), fasting
+
+    def _hb_pregnant(self, woman) -> float:
+        w = (woman.u_hb + self._gauss(0.0, NOISE_HB)) * SCALE_HB - ANAEMIA_T
+        if w >= 0:
+            return max(5.0, min(10.9, round(10.9 - 1.1 * w - 0.1 * self.rng.random(), 1)))
+        return min(15.5, max(11.0, round(11.0 + 1.0 * -w + 0.1 * self.rng.random(), 1)))
+
+    def _muac_pregnant(self, woman) -> float:
+        w = (woman.u_muac + self._gauss(0.0, NOISE_MUAC)) * SCALE_MUAC - KEK_T
+        if w >= 0:
+            return max(17.0, min(23.4, round(23.4 - 1.2 * w, 1)))
+        return min(40.0, max(23.5, round(23.5 + 2.8 * -w, 1)))
+
+    def _cough(self, p: float) -> int:
+        rng = self.rng
+        if rng.random() < p:
+            return (2, 2, 3, 3, 4, 6, 8)[int(rng.random() * 7)]
+        return 1 if rng.random() < 0.15 else 0

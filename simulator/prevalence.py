@@ -1,0 +1,126 @@
+"""Prevalence targets of the simulated district and the latent-trait model that meets them.
+
+Parameters, with their sources (tags of ``/work/shared/ilp-domain.md`` §7; [UNCONFIRMED] =
+assumption or unverified secondary figure):
+
+* stunting (HAZ < -2), under-fives: 21.5 %; by age 0-5 mo 13.7, 6-11 13.1, 12-23 22.7, 24-35 25.8,
+  36-47 23.6 %; 48-59 mo 22.0 % derived so that the five-year mean is 21.5 — SKI 2023 [SKI-FAQ]
+  [SKI-DATABOKS].
+* wasting (WHZ < -2): 8.5 % — SKI 2023 [SKI-FIANJAYA].
+* underweight (WAZ < -2): 15.9 % — SKI 2023 [SKI-FIANJAYA]; not set directly: it emerges from HAZ and
+  WHZ, and with independent HAZ and WHZ comes out at 15.8 % by the real WHO z-scores.
+* hypertension (>= 140/90), >= 18 y: 30.8 % — SKI 2023 [SKI-GRID]; 18-24 y 10.7 %, 25-34 y 17.4 %
+  (SKI 2023); older bands shaped on Riskesdas 2018 (35-44 31.6, 45-54 45.3, 55-64 55.2, 65-74 63.2,
+  75+ 65.5 %) and scaled so that the >= 18 mean is 30.8 %; 15-17 y 5 % [assumption]. Age figures via
+  health.tribunnews.com (2021-05-22, Riskesdas 2018) and a Tribun reprint of SKI 2023 [S].
+* diabetes (GDS >= 200 / GDP >= 126), >= 15 y: 11.7 % by blood glucose — SKI 2023 [SKI-GRID], databoks
+  2024-07-26 [S]; age shape 15-24 2, 25-34 4.5, 35-44 9, 45-54 16, 55-64 22, 65-74 24, 75+ 21 % scaled
+  to 11.7 % [shape UNCONFIRMED].
+* anaemia in pregnancy (Hb < 11): 48.9 % — Riskesdas 2018 [RISK18-SUARA].
+* KEK in pregnancy (MUAC < 23.5): 17.3 % — Riskesdas 2018 [RISK18-SUARA].
+* TB presumptive (cough >= 2 weeks): 3 % of people >= 15 y and 1 % of children per screening visit
+  [derived, UNCONFIRMED]. With about half of all visits screened for cough this gives ~2.9 k presumptive
+  people a month in Lampung Selatan, close to the ~3.4 k a month implied by ~10 presumptive per expected
+  case (programme positivity ~10 % among those tested [UNCONFIRMED]) at the WHO estimate of 1,060,000
+  cases (385 / 100 k) for Indonesia (Global TB Report 2023, as quoted by Kemenkes).
+* anaemia, adolescent girls 12-17 (Hb < 12): 15.6 % — SKI 2023 [IPOL].
+* adult obesity (BMI > 27): 23.4 % -> BMI ~ N(23.8, 4.2) — SKI 2023 [IPOL].
+* central obesity: ~50 % of women (waist > 80 cm), ~25 % of men (> 90 cm) — CKG 2025 [CKG-INIBPN].
+
+How a binary condition is made measurement-consistent: each person has a latent standard normal
+``u``; at each visit a noise ``v ~ N(0, s)`` is added and ``w = (u + v) / sqrt(1 + s^2)`` (again
+standard normal) is compared with ``t = Phi^-1(1 - p(age))``. The measured value is then drawn on the
+correct side of the clinical threshold (e.g. systolic >= 140 or diastolic >= 90 when ``w >= t``), so the
+share of *measurements* that classify as positive is exactly ``p(age)`` in expectation, and a person
+keeps a stable but not frozen status across visits.
+
+Children: length/height-for-age z = mu_h(age) + 1.15 e_h and weight-for-length/height z =
+-0.56 + 1.05 e_w with e_h, e_w independent AR(1) processes month to month (rho 0.97 and 0.80), so
+each child follows its own z-score trajectory; mu_h(age) interpolates the SKI 2023 age bands;
+cm and kg come from the approximate WHO curves in :mod:`growth`.
+
+"""
+
+from __future__ import annotations
+
+from simulator.population import MAX_AGE, normal_quantile, share_between, unit_scale
+
+STUNTING_PCT = 21.5
+STUNTING_BY_AGE_MONTHS = ((3.0, 13.7), (9.0, 13.1), (18.0, 22.7), (30.0, 25.8), (42.0, 23.6), (54.0, 22.0))
+WASTING_PCT = 8.5
+UNDERWEIGHT_PCT = 15.9
+HYPERTENSION_PCT = 30.8  # >= 18 y
+HYPERTENSION_FIXED = ((15, 17, 5.0), (18, 24, 10.7), (25, 34, 17.4))
+HYPERTENSION_SHAPE = ((35, 44, 31.6), (45, 54, 45.3), (55, 64, 55.2), (65, 74, 63.2), (75, MAX_AGE, 65.5))
+DIABETES_PCT = 11.7  # >= 15 y
+DIABETES_SHAPE = ((15, 24, 2.0), (25, 34, 4.5), (35, 44, 9.0), (45, 54, 16.0), (55, 64, 22.0), (65, 74, 24.0),
+                  (75, MAX_AGE, 21.0))
+ANAEMIA_PREGNANCY_PCT = 48.9
+KEK_PREGNANCY_PCT = 17.3
+ANAEMIA_ADOLESCENT_GIRLS_PCT = 15.6
+TB_PRESUMPTIVE_ADULT, TB_PRESUMPTIVE_CHILD = 0.03, 0.01
+BMI_MEAN, BMI_SD = 23.8, 4.2
+ADULT_HEIGHT = {"M": (164.0, 6.5), "F": (153.0, 6.0)}  # NCD-RisC 2016, approximate [UNCONFIRMED]
+
+# Child z-score model (calibrated so that the real WHO z-scores give the three SKI figures).
+SIGMA_H, RHO_H = 1.15, 0.97
+SIGMA_W, RHO_W = 1.05, 0.80
+R_HW = 0.0  # HAZ-WHZ correlation; 0 gives underweight 15.8 % against the real WHO z-scores (target 15.9 %)
+MU_W = -2.0 - SIGMA_W * normal_quantile(WASTING_PCT / 100)
+
+# Visit noise of the latent traits (in SD units of the latent).
+NOISE_BP, NOISE_DM, NOISE_HB, NOISE_MUAC = 0.35, 0.40, 0.25, 0.10
+
+
+def _scaled_bands(fixed, shape, target_pct: float, lo_age: int) -> list[float]:
+    """Prevalence (fraction) per single year of age: ``fixed`` bands as given, ``shape`` bands scaled so that
+    the pyramid-weighted mean over ages >= ``lo_age`` equals ``target_pct``."""
+    weight = {a: share_between(a, a) for a in range(MAX_AGE + 1)}
+    fixed_sum = sum(p * weight[a] for lo, hi, p in fixed for a in range(max(lo, lo_age), hi + 1))
+    shape_sum = sum(p * weight[a] for lo, hi, p in shape for a in range(max(lo, lo_age), hi + 1))
+    total = sum(weight[a] for a in range(lo_age, MAX_AGE + 1))
+    k = (target_pct * total - fixed_sum) / shape_sum
+    out = [0.0] * (MAX_AGE + 1)
+    for lo, hi, p in fixed:
+        for a in range(lo, hi + 1):
+            out[a] = p / 100
+    for lo, hi, p in shape:
+        for a in range(lo, hi + 1):
+            out[a] = min(0.95, p * k / 100)
+    return out
+
+
+HT_BY_AGE = _scaled_bands(HYPERTENSION_FIXED, HYPERTENSION_SHAPE, HYPERTENSION_PCT, 18)
+DM_BY_AGE = _scaled_bands((), DIABETES_SHAPE, DIABETES_PCT, 15)
+
+
+def _threshold(p: float) -> float:
+    return normal_quantile(1.0 - p) if 0.0 < p < 1.0 else (99.0 if p <= 0 else -99.0)
+
+
+HT_T = [_threshold(p) for p in HT_BY_AGE]
+DM_T = [_threshold(p) for p in DM_BY_AGE]
+ANAEMIA_T = _threshold(ANAEMIA_PREGNANCY_PCT / 100)
+KEK_T = _threshold(KEK_PREGNANCY_PCT / 100)
+ADOLESCENT_ANAEMIA_T = _threshold(ANAEMIA_ADOLESCENT_GIRLS_PCT / 100)
+SCALE_BP, SCALE_DM, SCALE_HB, SCALE_MUAC = (unit_scale(s) for s in (NOISE_BP, NOISE_DM, NOISE_HB, NOISE_MUAC))
+
+
+def _mu_h_table() -> list[float]:
+    """mu_h per completed month 0..60, interpolated between the SKI band midpoints."""
+    pts = [(m, -2.0 - SIGMA_H * normal_quantile(p / 100)) for m, p in STUNTING_BY_AGE_MONTHS]
+    out = []
+    for month in range(61):
+        x = month + 0.5
+        if x <= pts[0][0]:
+            out.append(pts[0][1])
+        elif x >= pts[-1][0]:
+            out.append(pts[-1][1])
+        else:
+            i = next(i for i in range(len(pts) - 1) if pts[i][0] <= x <= pts[i + 1][0])
+            (x0, y0), (x1, y1) = pts[i], pts[i + 1]
+            out.append(y0 + (x - x0) / (x1 - x0) * (y1 - y0))
+    return out
+
+
+MU_H = _mu_h_table()
