@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-# [KIA2023] KBM (kenaikan berat badan minimal), grams per month by age in completed months.
-# [UNCONFIRMED] legacy KMS mapping quoted in ilp-domain.md section 2.2; 11 months and over: 200 g.
-DEFAULT_KBM_G: tuple[tuple[int, int], ...] = (
-    (1, 800), (2, 900), (3, 800), (4, 600), (5, 500), (6, 400), (7, 400), (8, 300), (9, 300), (10, 300), (11, 200),
-)
+from shared.kms import KBM_G
+
+# [KIA2023] KBM (kenaikan berat badan minimal), grams per month by age in completed months: the published
+# table, kept once in shared.kms ([UNCONFIRMED] legacy KMS mapping; 11 months and over: 200 g).
+DEFAULT_KBM_G: tuple[tuple[int, int], ...] = KBM_G
 # [ILP-T 01-anc-terpadu] 1-2-3 schedule: cumulative contacts due by gestational week. The juknis gives the
 # trimester totals (1 by 12, 3 by 24, 6 by delivery); the intermediate third-trimester deadlines (4 by 30,
 # 5 by 36) spread its three contacts evenly [UNCONFIRMED].
