@@ -33,7 +33,9 @@ anc_contacts = Table(
     Column("conception_on", Date, nullable=False),
     Column("gestational_weeks", Integer, nullable=False),
     Column("visit_order", Float, nullable=True),  # UTC timestamp of the visit: orders same-day visits
-    Column("anc_by", String(10), nullable=True),  # midwife | doctor | nurse; null: not a standard contact
+    # midwife | doctor | nurse; null: not a standard contact; unknown: a contact recorded before contacts were
+    # told apart (migration 0003)
+    Column("anc_by", String(10), nullable=True),
     Column("ultrasound", Boolean, nullable=True),
     Column("anc_visit_number", Integer, nullable=True),
     Column("pregnancy_id", String(36), nullable=True),

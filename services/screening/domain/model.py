@@ -66,7 +66,7 @@ class PregnancyRecord:
     order: float  # UTC timestamp of the visit: orders same-day visits
     conception_on: date
     gestational_weeks: int
-    anc_by: str | None = None  # None: not a standard ANC contact
+    anc_by: str | None = None  # None: not a standard ANC contact; "unknown": an old contact, provider unknown
     ultrasound: bool = False
     anc_visit_number: int | None = None
     pregnancy_id: str | None = None
