@@ -28,7 +28,13 @@ from .rules_newborn import kn_number
 from .rules_postpartum import kf_number
 from .rules_tb import tb_status
 
-ADULT_DAYS = 15 * 365.25
+# The v1 PWS definitions (contracts.md, Dashboard; fixed whatever screening's configuration, Corrections to v1).
+ADULT_DAYS = 15 * 365.25  # "people >= 15 y": age in days at the visit [ILP-T 02-skrining-hipertensi]
+HYPERTENSION_MMHG = (140, 90)  # systolic or diastolic at or above [ILP-T 02-skrining-hipertensi]
+DIABETES_MG_DL = (126.0, 200.0)  # fasting, random: at or above [ILP-T 03-skrining-dm]
+ANAEMIA_PREGNANCY_HB = 11.0  # g/dL, below [WHO-HB] (WHO 2011)
+KEK_MUAC_CM = 23.5  # below [ILP-T 03-pmt-ibu-hamil-kek]
+Z_BELOW = -2.0  # underweight, stunting, wasting: z below [PMK2-FLIP]
 
 
 def pws(c: Ctx) -> dict[str, Any]:
@@ -43,8 +49,8 @@ def pws(c: Ctx) -> dict[str, Any]:
         anemia = kek = None
     else:
         hb, muac = m.hb_g_dl, m.muac_cm
-        anemia = hb < 11.0 if hb is not None else None
-        kek = muac < 23.5 if muac is not None else None
+        anemia = hb < ANAEMIA_PREGNANCY_HB if hb is not None else None
+        kek = muac < KEK_MUAC_CM if muac is not None else None
     underweight = stunting = wasting = None
     if c.visit.stage == "under_five":
         flags = c.flags
@@ -53,15 +59,16 @@ def pws(c: Ctx) -> dict[str, Any]:
         else:
             wfa, wflh = c.wfa, c.wflh
             if wfa is not None and "BIV_WFA" not in flags:
-                underweight = wfa < -2
+                underweight = wfa < Z_BELOW
             if wflh is not None and "BIV_WFLH" not in flags:
-                wasting = wflh < -2
+                wasting = wflh < Z_BELOW
         lhfa = c.lhfa
         if lhfa is not None and "BIV_LHFA" not in flags:
-            stunting = lhfa < -2
+            stunting = lhfa < Z_BELOW
     return {
-        "hypertension": (sbp >= 140 or dbp >= 90) if adult and sbp is not None and dbp is not None else None,
-        "diabetes": glucose >= (126 if m.glucose_fasting else 200) if adult and glucose is not None else None,
+        "hypertension": (sbp >= HYPERTENSION_MMHG[0] or dbp >= HYPERTENSION_MMHG[1])
+        if adult and sbp is not None and dbp is not None else None,
+        "diabetes": glucose >= DIABETES_MG_DL[0 if m.glucose_fasting else 1] if adult and glucose is not None else None,
         "anemia_pregnancy": anemia, "kek_pregnancy": kek,
         "tb_presumptive": tb.presumptive if tb.screened else None,
         "tb_close_contact": tb.close_contact if m.tb_contact is not None else None,
