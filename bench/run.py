@@ -405,7 +405,7 @@ def arguments() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = arguments().parse_args(argv)
     from bench.fhir_intake import bundle_vs_json
-    from services.screening.domain.bench import bench_evaluate
+    from services.screening.bench import bench_evaluate
 
     probe_start = speed_probe_ms()
     rules_per_s = round(bench_evaluate(20_000), 1)

@@ -14,8 +14,8 @@ curves only to turn those z-scores into centimetres and kilograms, so it carries
 * Approximation error, measured against the full daily / 0.1 cm tables: at most 0.035 SD (length/
   height-for-age) and 0.033 SD (weight-for-length/height) for z in [-3, 2]. The generated value is
   therefore *approximately* at the intended z; the services compute exact z-scores, and the
-  simulator's ground truth for stunting/wasting/underweight re-computes them with the screening
-  service's own WHO code (``services.screening.domain.zscores``) from the generated record.
+  simulator's ground truth for stunting/wasting/underweight re-computes them from the generated record
+  with pygrowup's own WHO code (``simulator.anthropometry``), not the screening service's.
 
 School-age heights use rounded WHO 2007 height-for-age medians with a 5 % SD (approximate, for
 plausible numbers only; no indicator depends on them).

@@ -2,7 +2,8 @@
 
 Built from the real Kemendagri codes of the district (``shared.regions``):
 
-* one RSUD (``emergency;doctor;ultrasound;hb_test;glucose_test``) in the district capital;
+* one RSUD (``emergency;doctor;ultrasound;hb_test;glucose_test;pdp``) in the district capital, with the
+  HIV care and treatment service (layanan PDP) of the district [assumption];
 * at least one Puskesmas per kecamatan; a district's known count (Lampung Selatan 28, Malang 39, as
   in the project brief [UNCONFIRMED]) or else round(1.41 x kecamatan) — the 2024 national ratio [PKM-GS]; extra
   Puskesmas go, one at a time, to the kecamatan with the most desa per Puskesmas, and a kecamatan's
@@ -34,7 +35,7 @@ from simulator.population import (
 
 FACILITY_COLUMNS = ("facility_id", "name", "type", "parent_id", "village_code", "capabilities")
 TARGET_COLUMNS = ("village_code", "year", "target", "count")
-RS_CAPABILITIES = ("emergency", "doctor", "ultrasound", "hb_test", "glucose_test")
+RS_CAPABILITIES = ("emergency", "doctor", "ultrasound", "hb_test", "glucose_test", "pdp")
 PUSKESMAS_CAPABILITIES = ("doctor", "hb_test", "glucose_test")
 PUSKESMAS_NO_LAB_SHARE = 0.15  # [assumption] to exercise routing to a lab-capable facility
 PUSTU_POCT_SHARE = 0.60  # [assumption] Pustu with point-of-care Hb / glucose meters

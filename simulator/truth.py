@@ -9,13 +9,19 @@ or for a child without one by (mother's NIK, birth date, sex). "People >= 15 y" 
 >= 15 x 365.25 at the visit date; "under-five" is the life-cycle stage of ``shared.lifecycle``.
 
 Measurement-based indicators (always): visits, children_weighed (denominator: the village's
-under-five target of that year), hypertension, diabetes, anemia_pregnancy, kek_pregnancy,
-tb_presumptive (latest cough measurement >= 2 weeks; a count), and the two coverage indicators the
-dashboard adds — pregnant_served (pregnant women seen / pregnant target) and bp_screened (people >= 15 y
-with BP measured / adult_15_59 + elderly targets). Stunting, wasting and underweight need real WHO
-z-scores: they are computed with the screening service's z-score function
-(``services.screening.domain.zscores.who2006``) when it can be imported, and left out
-(``"zscore_source": null``) otherwise.
+under-five target of that year), hypertension (pregnant women included), diabetes, anemia_pregnancy,
+kek_pregnancy, tb_presumptive (a count of persons: the juknis criteria as the contract's correction
+states them — cough >= 2 weeks at any age; under 6 years also fever >= 2 weeks, weight loss or no gain
+(2T over the child's monthly weighings sent before the visit), lethargy, enlarged lymph nodes; from 6
+years a shorter cough with another TB symptom), and the two coverage indicators the dashboard adds —
+pregnant_served (pregnant women seen / pregnant target) and bp_screened (people >= 15 y with BP measured
+/ adult_15_59 + elderly targets). Stunting, wasting and underweight need WHO z-scores: computed here with
+``pygrowup``'s own code under WHO's prevalence rules (:mod:`simulator.anthropometry`), never with the
+screening service's; ``zscores=None`` leaves them out (``"zscore_source": null``).
+
+Nothing here imports a service: the thresholds are the contract's, restated as the independent check
+of what the services compute; the published reference tables come from their one copy (the WHO tables
+in ``pygrowup``, the KBM in ``shared.kms``).
 
 Invalid messages are excluded and counted by reason; a repeated ``visit_id`` counts once (the first
 occurrence), the rest are counted as duplicates.
@@ -34,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.lifecycle import stage_for
+from simulator import anthropometry
 from simulator.faults import SCHEMA_DEFECTS, SEMANTIC_DEFECTS, Emission
 from simulator.population import village_targets
 from simulator.skdr import ExpectedSignals
@@ -45,16 +52,38 @@ MEASURED = ("underweight", "stunting", "wasting", "anemia_pregnancy", "kek_pregn
 # indicator -> target groups whose sum is its denominator (sasaran)
 TARGET_BASE = {"children_weighed": ("under_five",), "pregnant_served": ("pregnant",),
                "bp_screened": ("adult_15_59", "elderly")}
-ZSCORE_INDICATORS = {"underweight": 0, "stunting": 1, "wasting": 2}  # index in who2006's result
+ZSCORE_INDICATORS = {"underweight": 0, "stunting": 1, "wasting": 2}  # index in the z-score function's result
+CHILD_TB_STAGES = ("under_five", "preschool")  # under 6 years: the children's TB criteria [ILP-T 10-skrining-tb]
+CHILD_TB_SYMPTOMS = {"weight_loss", "fever", "malaise", "lymph_node"}
+# [ILP-T remaja 02-skrining-tb; dewasa 10-skrining-tb] from 6 years: a cough with one of these is presumptive too
+TB_COMPANIONS = {"weight_loss", "appetite_loss", "fever", "malaise", "night_sweats", "dyspnoea", "lymph_node",
+                 "haemoptysis"}
 
 
 def default_zscore_function() -> tuple[Callable | None, str | None]:
-    """The screening service's WHO 2006 z-score function, if importable."""
+    """WHO 2006 z-scores by pygrowup (the simulator's own, not the screening service's)."""
     try:
-        from services.screening.domain.zscores import who2006
-    except Exception:  # noqa: BLE001 - any import problem means "not available"
+        import pygrowup  # noqa: F401
+    except ImportError:
         return None, None
-    return who2006, "services.screening.domain.zscores.who2006"
+    return anthropometry.who2006, anthropometry.ZSCORE_SOURCE
+
+
+def tb_verdict(m: dict, stage: Callable[[], str], two_t: Callable[[], bool]) -> bool | None:
+    """Presumptive TB at one visit (None: no TB screening input and no 2T); ``stage`` and ``two_t`` on demand."""
+    cough, fever, symptoms, contact = (m.get(k) for k in ("cough_weeks", "fever_weeks", "tb_symptoms", "tb_contact"))
+    given = cough is not None or fever is not None or symptoms is not None or contact is not None
+    if cough is not None and cough >= 2:
+        return True
+    if symptoms or fever:
+        if stage() in CHILD_TB_STAGES:
+            if (fever is not None and fever >= 2) or set(symptoms or ()) & CHILD_TB_SYMPTOMS:
+                return True
+        elif cough and (set(symptoms or ()) & TB_COMPANIONS or fever):
+            return True
+    if two_t():
+        return True
+    return False if given else None
 
 
 def percentage(numerator: int, denominator: int | None) -> float | None:
@@ -77,6 +106,7 @@ class Truth:
         else:
             self.z, self.z_source = zscores, (getattr(zscores, "__module__", "custom") if zscores else None)
         self.seen: set[str] = set()
+        self.weighings: dict[tuple, list[tuple[date, float]]] = {}  # child -> weighings sent so far
         self.counts: Counter[str] = Counter()
         self.invalid: Counter[str] = Counter()
         self.warnings: Counter[str] = Counter()
@@ -156,15 +186,18 @@ class Truth:
                 judged.append(("anemia_pregnancy", m["hb_g_dl"] < 11.0))
             if m.get("muac_cm") is not None:
                 judged.append(("kek_pregnancy", m["muac_cm"] < 23.5))
-        cough = m.get("cough_weeks")
-        if cough is not None:
-            judged.append(("tb_presumptive", cough >= 2))
+        earlier = self.weighings.get(key, ()) if stage == "under_five" else ()
+        tb = tb_verdict(m, lambda: stage_for(born, on, pregnant),
+                        lambda: bool(earlier) and weight is not None and not m.get("oedema")
+                        and anthropometry.two_t(born, on, weight, earlier))
+        if tb is not None:
+            judged.append(("tb_presumptive", tb))
+        if stage == "under_five" and weight is not None:
+            self.weighings.setdefault(key, []).append((on, weight))
         if self.z is not None and stage == "under_five":
             z = self.z(person["sex"], age_days, weight, m.get("height_cm"), m.get("measured_lying"), m.get("muac_cm"),
                        m.get("oedema"))
-            for name, i in ZSCORE_INDICATORS.items():
-                if z[i] is not None:
-                    judged.append((name, z[i] < -2))
+            judged.extend(anthropometry.prevalence_verdicts(z[:3], m.get("oedema")).items())
         for name, positive in judged:
             people = self.latest[name].setdefault(cell, {})
             old = people.get(key)

@@ -17,9 +17,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def build_service(settings: ScreeningSettings | None = None) -> Service:
     """The runtime with its consumers wired."""
-    service = Service(settings or ScreeningSettings(), metadata=models.metadata, migrations=MIGRATIONS,
-                      produces=(VisitScreened, RiskDetected))
-    service.consume(topics.VISIT_RECORDED, batch_handler=consumers.on_visits_recorded)
+    settings = settings or ScreeningSettings()
+    service = Service(settings, metadata=models.metadata, migrations=MIGRATIONS, produces=(VisitScreened, RiskDetected))
+    service.consume(topics.VISIT_RECORDED, batch_handler=consumers.visits_recorded(settings.screening_config()))
     service.consume(topics.PERSON_LINKED, consumers.on_person_linked)
     return service
 

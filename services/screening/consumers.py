@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from services.screening import usecases
+from services.screening.domain import DEFAULT, ScreeningConfig
 from shared.contracts.events import PersonLinked
 from shared.messaging.consumer import BatchUnit
 from shared.unit import Unit
 
 
-async def on_visits_recorded(unit: BatchUnit) -> None:
-    """Screen recorded visits: emits visit screened and one risk detected per risk."""
-    await usecases.screen_batch(unit)
+def visits_recorded(config: ScreeningConfig) -> Callable[[BatchUnit], Awaitable[None]]:
+    """The batch handler of recorded visits, with the rule set's configuration."""
+
+    async def on_visits_recorded(unit: BatchUnit) -> None:
+        """Screen recorded visits: emits visit screened and one risk detected per risk."""
+        await usecases.screen_batch(unit, config)
+
+    return on_visits_recorded
+
+
+on_visits_recorded = visits_recorded(DEFAULT)
 
 
 async def on_person_linked(unit: Unit) -> None:

@@ -102,6 +102,112 @@ class ZScores(BaseModel):
     wflh: float | None = None
     bmifa: float | None = None
     acfa: float | None = None
+    hcfa: float | None = None  # head circumference-for-age (WHO 2006), an addition
+
+
+class _Facts(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class PwsFacts(_Facts):
+    """The v1 PWS verdicts with the contract's fixed definitions; ``None`` = this visit does not count.
+
+    ``hypertension``: age >= 15 x 365.25 days, pregnant women included, systolic >= 140 or diastolic >= 90;
+    ``None`` unless both pressures were measured. ``diabetes``: same age, random >= 200 or fasting >= 126
+    mg/dL (unstated = random); ``None`` without glucose. ``anemia_pregnancy``: pregnant, Hb < 11 g/dL.
+    ``kek_pregnancy``: pregnant, MUAC < 23.5 cm. ``tb_presumptive``: screening's full TB criteria (terduga
+    TBC); ``None`` when the visit carries no TB screening input. ``tb_close_contact``: a close contact
+    who is not presumptive. ``underweight`` / ``stunting`` / ``wasting``: under-five stage, WHO prevalence
+    rules: z < -2; a z-score flagged implausible is ``None``; oedema counts as < -3 SD for the weight-based
+    two (``True`` even without a weight).
+    """
+
+    hypertension: bool | None = None
+    diabetes: bool | None = None
+    anemia_pregnancy: bool | None = None
+    kek_pregnancy: bool | None = None
+    tb_presumptive: bool | None = None
+    tb_close_contact: bool | None = None
+    underweight: bool | None = None
+    stunting: bool | None = None
+    wasting: bool | None = None
+
+
+class GrowthMonitoringFacts(_Facts):
+    """SKDN of an under-five weighing: D (weighed), N/T against last calendar month's weighing, 2T, BGM, B."""
+
+    weighed: bool
+    first_weighing: bool  # no earlier weighing known (B, baru)
+    trend: Literal["N", "T"] | None = None  # None: not weighed in the previous calendar month (O)
+    two_t: bool = False  # T at this and at the previous monthly weighing
+    bgm: bool | None = None  # below the red line: weight-for-age < -3 SD; None without a usable weight z
+    gain_g: int | None = None
+    kbm_g: int | None = None
+
+
+class AncFacts(_Facts):
+    """Antenatal care at a pregnancy visit. Trimesters as the contract: 1 <= 13 weeks, 2 = 14-27, 3 = 28+."""
+
+    pregnancy_id: UUID  # UUIDv5 of the person and the pregnancy's first estimated conception
+    gestational_weeks: int
+    trimester: int = Field(ge=1, le=3)
+    contact: bool  # a standard ANC contact (pregnancy.anc present), not a same-day repeat
+    contact_number: int | None = None  # K-number: pregnancy.anc_visit_number when given, else counted
+    by: Literal["midwife", "doctor", "nurse"] | None = None
+    ultrasound: bool = False
+    contacts: int = 0  # standard contacts of this pregnancy known so far, this one included
+    contacts_by_trimester: list[int] = Field(default_factory=lambda: [0, 0, 0])
+    doctor_contacts: int = 0
+    k1: bool = False  # K1 (akses) reached at this visit
+    k1_murni: bool = False  # K1 reached at this visit, in trimester 1
+    k4: bool = False  # K4 reached at this visit (1-1-2 rule or anc_visit_number 4)
+    k6: bool = False  # K6 reached at this visit (1-2-3 rule with 2 doctor contacts, or anc_visit_number 6)
+
+
+class NewbornFacts(_Facts):
+    """A newborn visit (0-28 days)."""
+
+    birth_weight_g: int | None = None
+    low_birth_weight: bool | None = None  # < 2,500 g; None without a birth weight
+    neonatal_visit: int | None = None  # KN number: newborn.neonatal_visit, else from the age window
+    shk: Literal["normal", "high_tsh", "not_done"] | None = None
+
+
+class ImmunizationFacts(_Facts):
+    """Immunisation at this visit against the national schedule (history: earlier visits of the child)."""
+
+    given: list[Antigen] = Field(default_factory=list)
+    idl_complete: bool = False  # basic immunisation completed at this visit, before the first birthday
+    idl_complete_late: bool = False  # completed at this visit, on or after the first birthday
+    due: list[Antigen] = Field(default_factory=list)  # age reached, not yet given
+    overdue: list[Antigen] = Field(default_factory=list)  # past the age plus the grace period
+    drop_out: bool = False  # a started series (DPT-HB-Hib, OPV, PCV, RV, MR) has an overdue dose
+    next_due: list[Antigen] = Field(default_factory=list)  # the next doses not yet due, and when
+    next_due_on: date | None = None
+
+
+class ServiceFacts(_Facts):
+    """Services recorded at this visit, for coverage indicators; ``None`` = not recorded."""
+
+    vitamin_a: bool | None = None
+    deworming: bool | None = None
+    kpsp: Literal["appropriate", "doubtful", "deviant"] | None = None
+    ttd_tablets: int | None = None
+    hb_tested: bool = False
+    triple_elimination_tested: list[Literal["hiv", "syphilis", "hbsag"]] = Field(default_factory=list)
+    td_given: bool = False
+    postpartum_visit: int | None = None  # KF number: measurements.postpartum_visit, else from the day window
+
+
+class VisitFacts(_Facts):
+    """Per-visit facts the dashboard counts, each threshold computed once by screening (docs/screening-rules.md)."""
+
+    pws: PwsFacts = Field(default_factory=PwsFacts)
+    growth: GrowthMonitoringFacts | None = None
+    anc: AncFacts | None = None
+    newborn: NewbornFacts | None = None
+    immunization: ImmunizationFacts | None = None
+    services: ServiceFacts = Field(default_factory=ServiceFacts)
 
 
 class VisitScreened(EventData):
@@ -122,6 +228,7 @@ class VisitScreened(EventData):
     flags: list[str] = Field(default_factory=list)
     risk_codes: list[str] = Field(default_factory=list)
     ruleset_version: str
+    facts: VisitFacts | None = None  # an addition: what the PWS indicators count
 
     def event_time(self) -> datetime:
         return self.occurred_at

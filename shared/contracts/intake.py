@@ -97,6 +97,16 @@ class PregnancyLabs(_Strict):
     hbsag: LabResult | None = None
 
 
+ObstetricHistory = Literal[
+    "previous_caesarean", "stillbirth", "recurrent_miscarriage", "preterm_birth", "postpartum_haemorrhage",
+    "pre_eclampsia", "low_birth_weight_baby", "obstructed_labour",
+]
+PregnancyDangerSign = Literal[
+    "bleeding", "seizures", "fever", "reduced_fetal_movement", "ruptured_membranes", "persistent_vomiting",
+    "severe_headache", "blurred_vision", "swelling",
+]
+
+
 class Pregnancy(_Strict):
     """Present when the person is pregnant at this visit; the 4T fields are optional."""
 
@@ -108,12 +118,44 @@ class Pregnancy(_Strict):
     months_since_last_birth: int | None = Field(default=None, ge=0, le=600)
     anc_visit_number: int | None = Field(default=None, ge=1, le=30, description="K-number of this contact, if known")
     proteinuria: int | None = Field(default=None, ge=0, le=4, description="dipstick result: 0 negative, 1..4 for +1..+4")
+    parity: int | None = Field(default=None, ge=0, le=25, description="previous births (live or still), for 4T")
+    obstetric_history: list[ObstetricHistory] | None = Field(default=None, max_length=8)
+    danger_signs: list[PregnancyDangerSign] | None = Field(default=None, max_length=9)
 
 
 TbSymptom = Literal[
     "weight_loss", "appetite_loss", "fever", "malaise", "night_sweats", "dyspnoea", "lymph_node", "haemoptysis"
 ]
 SkilasDomain = Literal["cognition", "mobility", "malnutrition", "vision", "hearing", "depression"]
+PostpartumDangerSign = Literal["bleeding", "seizures", "fever", "foul_discharge", "severe_headache", "breathlessness",
+                               "breast_swelling", "sadness"]
+SNELLEN_RE = r"^[1-6]/[1-9][0-9]{0,2}$"
+
+
+class SkilasItems(_Strict):
+    """SKILAS raw items (ILP juknis form 05); vision and hearing use ``finger_count_passed`` and
+    ``whisper_test_passed``, malnutrition also ``muac_cm``."""
+
+    recall_words: int | None = Field(default=None, ge=0, le=3, description="words repeated of the three")
+    orientation_correct: bool | None = Field(default=None, description="both date and place answered correctly")
+    chair_rise_seconds: float | None = Field(default=None, ge=0, le=300, description="time for 5 chair rises")
+    chair_rise_unable: bool | None = None
+    weight_loss_3kg: bool | None = Field(default=None, description="lost > 3 kg in 3 months, or looser clothes")
+    appetite_loss: bool | None = Field(default=None, description="appetite loss or feeding difficulty")
+    eye_problem: bool | None = Field(default=None, description="reports difficulty seeing, eye disease or treatment")
+    sad_or_hopeless: bool | None = Field(default=None, description="past 2 weeks: sad, depressed or hopeless")
+    anhedonia: bool | None = Field(default=None, description="past 2 weeks: little interest or pleasure")
+
+
+class PrePregnancy(_Strict):
+    """Pre-pregnancy screening of a bride/groom-to-be (catin) or a couple of reproductive age (PUS)."""
+
+    status: Literal["catin", "pus"]
+    living_children: int | None = Field(default=None, ge=0, le=25)
+    months_since_last_birth: int | None = Field(default=None, ge=0, le=600)
+    previous_complication: bool | None = Field(default=None, description="a past pregnancy with complications")
+    chronic_disease: bool | None = Field(default=None, description="uncontrolled or chronic disease")
+    sti: bool | None = Field(default=None, description="a sexually transmitted infection")
 
 
 class Measurements(_Strict):
@@ -138,6 +180,36 @@ class Measurements(_Strict):
     srq20_item17: bool | None = None
     adl_barthel: int | None = Field(default=None, ge=0, le=20)
     skilas_positive_domains: list[SkilasDomain] | None = None
+    # Screening inputs added by the project (docs/intake.md); all optional.
+    glucose_ogtt_2h_mg_dl: float | None = Field(default=None, ge=20, le=1000, description="2-h 75 g OGTT")
+    cholesterol_total_mg_dl: float | None = Field(default=None, ge=50, le=1000)
+    cvd_risk_percent: float | None = Field(default=None, ge=0, le=100, description="10-year risk, juknis chart")
+    fever_weeks: float | None = Field(default=None, ge=0, le=104)
+    tb_contact: bool | None = Field(default=None, description="close or household contact of a TB case")
+    smoker: bool | None = Field(default=None, description="current tobacco smoker")
+    cigarettes_per_day: int | None = Field(default=None, ge=0, le=100)
+    elevation_m: int | None = Field(default=None, ge=-100, le=5000, description="elevation of residence")
+    school_grade: int | None = Field(default=None, ge=1, le=12)
+    ttd_tablets: int | None = Field(default=None, ge=0, le=200, description="iron-folic acid tablets given")
+    vitamin_a_given: bool | None = None
+    deworming_given: bool | None = None
+    sdq_score: int | None = Field(default=None, ge=0, le=40, description="SDQ total difficulties")
+    visual_acuity: str | None = Field(default=None, pattern=SNELLEN_RE, description="presenting, better eye, 6/x")
+    finger_count_passed: bool | None = None
+    colour_vision_passed: bool | None = None
+    whisper_test_passed: bool | None = None
+    iva_result: Literal["negative", "positive", "suspect_cancer"] | None = None
+    sadanis_result: Literal["normal", "abnormal"] | None = None
+    td_status: int | None = Field(default=None, ge=0, le=5, description="tetanus immunisation status T0-T5")
+    pre_pregnancy: PrePregnancy | None = None
+    postpartum_days: int | None = Field(default=None, ge=0, le=42, description="days since delivery (nifas)")
+    postpartum_visit: int | None = Field(default=None, ge=1, le=4, description="KF number, if known")
+    postpartum_danger_signs: list[PostpartumDangerSign] | None = Field(default=None, max_length=8)
+    skilas: SkilasItems | None = None
+    amt_score: int | None = Field(default=None, ge=0, le=10, description="Abbreviated Mental Test")
+    mini_cog_score: int | None = Field(default=None, ge=0, le=5)
+    gds4_score: int | None = Field(default=None, ge=0, le=4, description="Geriatric Depression Scale, 4 items")
+    mna_sf_score: int | None = Field(default=None, ge=0, le=14, description="Mini Nutritional Assessment, short form")
 
     @model_validator(mode="after")
     def _pressure_order(self) -> "Measurements":

@@ -1,4 +1,5 @@
-"""The dashboard as a real process on the real broker, fed CloudEvents directly (no other service).
+"""The dashboard as a real process on the real broker, fed CloudEvents directly (no other service; a recorded
+visit goes with the screened visit screening's code makes of it, ``tests/screening_kit.py``).
 
 Used by tests/integration/test_dashboard.py and tests/browser/test_dashboard_browser.py.
 """
@@ -19,15 +20,18 @@ from aiokafka import AIOKafkaProducer
 from shared.contracts.events import (
     EventData,
     FacilityRegistered,
+    PwsFacts,
     ReferralMade,
     ReferralUpdated,
     TargetSet,
     VisitRecorded,
+    VisitFacts,
     VisitScreened,
     ZScores,
 )
 from shared.envelope import KafkaRecord, encode
 from tests.integration.harness import System
+from tests.screening_kit import with_screening
 
 WIB = timezone(timedelta(hours=7))
 DISTRICT = "18.01"
@@ -60,11 +64,13 @@ def adult_visit(village: str, at: datetime, *, systolic: int = 150, diastolic: i
         measurements={"systolic_mmhg": systolic, "diastolic_mmhg": diastolic, **measurements})
 
 
-def child_screened(village: str, at: datetime, *, lhfa: float, person: str | None = None) -> VisitScreened:
+def child_screened(village: str, at: datetime, *, lhfa: float, stunted: bool, person: str | None = None) -> VisitScreened:
+    """A child's screened visit whose z-scores screening judged (``stunted``: its ``facts.pws.stunting``)."""
     return VisitScreened(
         visit_id=uuid.uuid4(), person_id=person or f"c_{uuid.uuid4().hex[:12]}", facility_id="PSY1",
         village_code=village, occurred_at=at, stage="under_five", sex="M", age_days=700,
-        zscores=ZScores(wfa=-1.0, lhfa=lhfa, wflh=-0.5), ruleset_version="test")
+        zscores=ZScores(wfa=-1.0, lhfa=lhfa, wflh=-0.5), ruleset_version="test",
+        facts=VisitFacts(pws=PwsFacts(underweight=False, stunting=stunted, wasting=False)))
 
 
 def referral(village: str, at: datetime, *, status: str | None = None) -> list[EventData]:
@@ -130,7 +136,8 @@ class DashboardSystem:
         return self.cli("token", "issue", "--region", region, "--role", "viewer").strip().splitlines()[-1]
 
     def records(self, events: Iterable[EventData]) -> list[KafkaRecord]:
-        return [encode(e, source="/tests/dashboard") for e in events]
+        """The records of ``events``, each recorded visit followed by its screened visit (as screening emits it)."""
+        return [encode(e, source="/tests/dashboard") for e in with_screening(events)]
 
     def send(self, records: Iterable[KafkaRecord]) -> None:
         records = list(records)

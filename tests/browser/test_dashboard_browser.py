@@ -52,7 +52,8 @@ def dash(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardSystem]:
         events = []
         for i, village in enumerate([JONDONG] * 6 + [TENGKUJUH] * 4 + [MAJA] * 3 + [NATAR_VILLAGE] * 5 + ["18.01.05.2001"] * 2):
             events.append(adult_visit(village, in_month(NOW, timedelta(days=i % 9)), systolic=120 + 7 * (i % 6), diastolic=80))
-            events.append(child_screened(village, in_month(NOW, timedelta(days=i % 5)), lhfa=-2.4 if i % 4 == 0 else -0.5))
+            events.append(child_screened(village, in_month(NOW, timedelta(days=i % 5)), lhfa=-2.4 if i % 4 == 0 else -0.5,
+                                         stunted=i % 4 == 0))
         events += referral(JONDONG, NOW, status="completed") + referral(MAJA, NOW, status="overdue") + referral(TENGKUJUH, NOW)
         system.publish(events)
         system.token_district = system.token(DISTRICT)

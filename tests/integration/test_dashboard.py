@@ -65,7 +65,7 @@ def dash(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             adult_visit(MAJA, NOW, person="p_maja"),
             adult_visit(NATAR_VILLAGE, NOW, person="p_natar"),
             adult_visit(JONDONG, LAST_AT, person="p_late"),
-            child_screened(JONDONG, NOW, lhfa=-2.6), child_screened(MAJA, NOW, lhfa=0.1),
+            child_screened(JONDONG, NOW, lhfa=-2.6, stunted=True), child_screened(MAJA, NOW, lhfa=0.1, stunted=False),
             *referral(JONDONG, NOW, status="completed"), *referral(TENGKUJUH, NOW), *referral(MAJA, NOW, status="overdue"),
         ])
         system.wait_for(system.district, DISTRICT, THIS,

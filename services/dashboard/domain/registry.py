@@ -4,6 +4,10 @@ unit, target, colour thresholds, source), with the judges that read events.
 Two kinds: ``count`` — events counted per (village, month of event time); ``person`` — each person
 counts once per period, by their latest qualifying measurement. Adding an indicator is one
 :class:`Indicator` entry in :data:`REGISTRY` plus its tests.
+
+No threshold lives here: an indicator that judges a measurement reads the verdict screening emitted
+on *visit screened* (``facts.pws``), computed once with the contract's definitions
+(``services/screening/domain/facts.py``).
 """
 
 from __future__ import annotations
@@ -21,9 +25,6 @@ from shared.contracts.events import (
     VisitRecorded,
     VisitScreened,
 )
-
-ADULT_DAYS = 15 * 365.25  # NCD screens start at 15 years [ILP-T 02-skrining-hipertensi]
-
 
 TARGET_GROUPS: tuple[str, ...] = get_args(TargetGroup)
 
@@ -100,62 +101,38 @@ class Indicator:
         }
 
 
-def _adult(e: VisitRecorded) -> bool:
-    return e.age_days >= ADULT_DAYS
-
-
-def _hypertension(e: VisitRecorded) -> bool | None:
-    m = e.measurements
-    if not _adult(e) or m.systolic_mmhg is None or m.diastolic_mmhg is None:
-        return None
-    return m.systolic_mmhg >= 140 or m.diastolic_mmhg >= 90
-
-
-def _bp_screened(e: VisitRecorded) -> bool | None:
-    m = e.measurements
-    return True if _adult(e) and m.systolic_mmhg is not None and m.diastolic_mmhg is not None else None
-
-
-def _diabetes(e: VisitRecorded) -> bool | None:
-    m = e.measurements
-    if not _adult(e) or m.glucose_mg_dl is None:
-        return None
-    return m.glucose_mg_dl >= (126 if m.glucose_fasting else 200)
-
-
-def _anaemia_pregnancy(e: VisitRecorded) -> bool | None:
-    if e.pregnancy is None or e.measurements.hb_g_dl is None:
-        return None
-    return e.measurements.hb_g_dl < 11.0
-
-
-def _kek(e: VisitRecorded) -> bool | None:
-    if e.pregnancy is None or e.measurements.muac_cm is None:
-        return None
-    return e.measurements.muac_cm < 23.5
-
-
 def _pregnant_served(e: VisitRecorded) -> bool | None:
     return True if e.pregnancy is not None else None
-
-
-def _tb(e: VisitRecorded) -> bool | None:
-    cough = e.measurements.cough_weeks
-    return None if cough is None else cough >= 2
 
 
 def _weighed(e: VisitRecorded) -> bool | None:
     return True if e.stage == "under_five" and e.measurements.weight_kg is not None else None
 
 
-def _z_below(name: str) -> Callable[[VisitScreened], bool | None]:
-    def judge(e: VisitScreened) -> bool | None:
-        if e.stage != "under_five":
-            return None
-        z = getattr(e.zscores, name)
-        return None if z is None else z < -2
+PwsFact = Literal["hypertension", "diabetes", "anemia_pregnancy", "kek_pregnancy", "tb_presumptive", "underweight",
+                  "stunting", "wasting"]
 
+
+def _fact(name: PwsFact) -> Callable[[VisitScreened], bool | None]:
+    """The verdict screening gave the visit (``VisitScreened.facts.pws``): the thresholds are screening's.
+
+    ``None`` (the visit says nothing about the indicator) when the fact is ``None``, and for a screened
+    visit without ``facts`` (an older screening): the dashboard keeps no copy of the thresholds to fall
+    back on (docs/dashboard.md, "Judged by screening").
+    """
+
+    def judge(e: VisitScreened) -> bool | None:
+        facts = e.facts
+        return None if facts is None else getattr(facts.pws, name)
+
+    judge.__name__ = f"fact_{name}"
     return judge
+
+
+def _bp_screened(e: VisitScreened) -> bool | None:
+    """People >= 15 y with both pressures measured: exactly those screening judged for ``hypertension``."""
+    facts = e.facts
+    return True if facts is not None and facts.pws.hypertension is not None else None
 
 
 def _status(status: str) -> Callable[[ReferralUpdated], bool]:
@@ -182,36 +159,41 @@ REGISTRY: tuple[Indicator, ...] = (
               numerator="balita ditimbang (D)", denominator="sasaran balita (S)", base="target:under_five",
               target=80, source="SKDN D/S [SKDN-SCRIBD]; target 80 % [UNCONFIRMED]"),
     Indicator("underweight", "Balita berat badan kurang (BB/U < −2 SD)", "BB kurang", "person", VisitScreened,
-              _z_below("wfa"), numerator="balita BB/U < −2 SD", denominator="balita ditimbang",
-              base="measured", direction="down", source="PMK 2/2020 [PMK2-FLIP]"),
+              _fact("underweight"), numerator="balita BB/U < −2 SD", denominator="balita ditimbang",
+              base="measured", direction="down",
+              source="PMK 2/2020 [PMK2-FLIP]; WHO prevalence rules (implausible z-scores left out, oedema < −3 SD)"),
     Indicator("stunting", "Balita pendek/stunting (TB/U < −2 SD)", "Stunting", "person", VisitScreened,
-              _z_below("lhfa"), numerator="balita TB/U < −2 SD", denominator="balita diukur panjang/tinggi",
+              _fact("stunting"), numerator="balita TB/U < −2 SD", denominator="balita diukur panjang/tinggi",
               base="measured", target=14, direction="down",
               source="PMK 2/2020 [PMK2-FLIP]; target 14 % RPJMN 2020–2024 [UNCONFIRMED here]"),
     Indicator("wasting", "Balita gizi kurang/wasting (BB/TB < −2 SD)", "Wasting", "person", VisitScreened,
-              _z_below("wflh"), numerator="balita BB/TB < −2 SD", denominator="balita diukur BB dan TB",
+              _fact("wasting"), numerator="balita BB/TB < −2 SD", denominator="balita diukur BB dan TB",
               base="measured", target=7, direction="down",
               source="PMK 2/2020 [PMK2-FLIP]; target 7 % RPJMN 2020–2024 [UNCONFIRMED here]"),
-    Indicator("anemia_pregnancy", "Ibu hamil anemia (Hb < 11 g/dL)", "Anemia bumil", "person", VisitRecorded,
-              _anaemia_pregnancy, numerator="ibu hamil Hb < 11 g/dL", denominator="ibu hamil diperiksa Hb",
+    Indicator("anemia_pregnancy", "Ibu hamil anemia (Hb < 11 g/dL)", "Anemia bumil", "person", VisitScreened,
+              _fact("anemia_pregnancy"), numerator="ibu hamil Hb < 11 g/dL", denominator="ibu hamil diperiksa Hb",
               base="measured", direction="down", source="[WHO-HB]"),
-    Indicator("kek_pregnancy", "Ibu hamil KEK (LiLA < 23,5 cm)", "KEK bumil", "person", VisitRecorded, _kek,
+    Indicator("kek_pregnancy", "Ibu hamil KEK (LiLA < 23,5 cm)", "KEK bumil", "person", VisitScreened,
+              _fact("kek_pregnancy"),
               numerator="ibu hamil LiLA < 23,5 cm", denominator="ibu hamil diukur LiLA", base="measured",
               direction="down", source="[ILP-T 03-pmt-ibu-hamil-kek]"),
-    Indicator("hypertension", "Hipertensi usia ≥ 15 th (≥ 140/90 mmHg)", "Hipertensi", "person", VisitRecorded,
-              _hypertension, numerator="penduduk ≥ 15 th dengan TD ≥ 140/90",
+    Indicator("hypertension", "Hipertensi usia ≥ 15 th (≥ 140/90 mmHg)", "Hipertensi", "person", VisitScreened,
+              _fact("hypertension"), numerator="penduduk ≥ 15 th dengan TD ≥ 140/90",
               denominator="penduduk ≥ 15 th diukur TD", base="measured", direction="down",
               source="[ILP-T 02-skrining-hipertensi]"),
-    Indicator("diabetes", "Diabetes (GDS ≥ 200 / GDP ≥ 126 mg/dL)", "Diabetes", "person", VisitRecorded, _diabetes,
+    Indicator("diabetes", "Diabetes (GDS ≥ 200 / GDP ≥ 126 mg/dL)", "Diabetes", "person", VisitScreened,
+              _fact("diabetes"),
               numerator="penduduk ≥ 15 th GDS ≥ 200 atau GDP ≥ 126", denominator="penduduk ≥ 15 th diperiksa gula darah",
               base="measured", direction="down", source="[ILP-T 03-skrining-dm]"),
-    Indicator("tb_presumptive", "Terduga TBC (batuk ≥ 2 minggu)", "Terduga TBC", "person", VisitRecorded, _tb,
-              numerator="orang batuk ≥ 2 minggu", unit="orang", source="[ILP-T 10-skrining-tb]"),
+    Indicator("tb_presumptive", "Terduga TBC", "Terduga TBC", "person", VisitScreened, _fact("tb_presumptive"),
+              numerator="orang terduga TBC menurut kriteria skrining (batuk ≥ 2 minggu; anak: juga demam ≥ 2 minggu, "
+              "BB turun/tidak naik, lesu)", unit="orang",
+              source="[ILP-T 10-skrining-tb; remaja 02-skrining-tb]; contracts.md Corrections to v1"),
     Indicator("pregnant_served", "Ibu hamil mendapat pelayanan (≈ K1 akses)", "Bumil dilayani", "person",
               VisitRecorded, _pregnant_served, numerator="ibu hamil dilayani", denominator="sasaran ibu hamil",
               base="target:pregnant", target=100, ytd="prorata",
               source="SPM ibu hamil, Permenkes 4/2019 [KEB-ILP]; proxy of K1 akses [UNCONFIRMED]"),
-    Indicator("bp_screened", "Penduduk ≥ 15 th diukur tekanan darah", "Skrining TD", "person", VisitRecorded,
+    Indicator("bp_screened", "Penduduk ≥ 15 th diukur tekanan darah", "Skrining TD", "person", VisitScreened,
               _bp_screened, numerator="penduduk ≥ 15 th diukur TD", denominator="sasaran usia 15–59 th dan lansia",
               base="target:adult_15_59+elderly", target=100, ytd="prorata",
               source="SPM usia produktif/hipertensi, Permenkes 4/2019 [KEB-ILP]"),

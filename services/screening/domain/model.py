@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from shared.contracts.events import VisitRecorded, ZScores
-from shared.contracts.intake import IntakeVisit, Measurements, Pregnancy
+from shared.contracts.intake import Development, IntakeVisit, Measurements, Newborn, Pregnancy
 from shared.lifecycle import age_days as _age_days
 from shared.lifecycle import stage_for
 
-RULESET_VERSION = "2026.11-1"
+RULESET_VERSION = "2026.12-1"
 
 STAGES = ("pregnancy", "under_five", "preschool", "school_age", "adult", "elderly")
 SEVERITIES = ("low", "moderate", "high", "emergency")
 LEVELS = ("posyandu", "pustu", "puskesmas", "rs")
 
 
-@dataclass(frozen=True, slots=True)
-class Risk:
-    """One risk found at one visit."""
+class Risk(NamedTuple):
+    """One risk found at one visit (immutable)."""
 
     code: str
     cluster: int
@@ -31,22 +30,66 @@ class Risk:
     ruleset_version: str = RULESET_VERSION
 
 
-@dataclass(frozen=True, slots=True)
-class Screening:
-    """The outcome of screening one visit."""
+class Z(NamedTuple):
+    """The WHO z-scores of one visit (``None`` where not computable); ``contract()`` gives the event's ZScores."""
+
+    wfa: float | None = None
+    lhfa: float | None = None
+    wflh: float | None = None
+    bmifa: float | None = None
+    acfa: float | None = None
+    hcfa: float | None = None
+
+    def contract(self) -> ZScores:
+        return ZScores(wfa=self.wfa, lhfa=self.lhfa, wflh=self.wflh, bmifa=self.bmifa, acfa=self.acfa, hcfa=self.hcfa)
+
+
+class Screening(NamedTuple):
+    """The outcome of screening one visit: z-scores, flags, risks and the facts the PWS counts (immutable).
+
+    ``facts`` is the JSON-ready dict of the ``VisitFacts`` schema (validated when the event is built).
+    """
 
     stage: str
-    zscores: ZScores
+    zscores: Z
     flags: tuple[str, ...]
     risks: tuple[Risk, ...]
+    facts: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PregnancyRecord:
+    """One earlier pregnancy visit of the person, as the service keeps it (table ``anc_contacts``)."""
+
+    visit_id: str
+    occurred_on: date
+    order: float  # UTC timestamp of the visit: orders same-day visits
+    conception_on: date
+    gestational_weeks: int
+    anc_by: str | None = None  # None: not a standard ANC contact; "unknown": an old contact, provider unknown
+    ultrasound: bool = False
+    anc_visit_number: int | None = None
+    pregnancy_id: str | None = None
+    milestones: str = ""  # "k1,k4,...": milestones this visit reached
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRecord:
+    """One earlier service or test of the person (table ``person_services``): kind, date, value."""
+
+    kind: str  # vitamin_a, deworming, ttd, hb, kpsp, kn, kf, hiv, syphilis, hbsag, td
+    occurred_on: date
+    value: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class History:
-    """What the service keeps per person and passes in: earlier weighings, ANC contacts so far."""
+    """What the service keeps per person and passes in; every tuple may be in any order."""
 
-    weighings: tuple[tuple[date, float], ...] = ()  # earlier (date, weight_kg) of this child, any order
-    anc_contacts: int = 0  # ANC contacts of the current pregnancy before this visit
+    weighings: tuple[tuple[date, float], ...] = ()  # earlier (date, weight_kg) of this child
+    pregnancy: tuple[PregnancyRecord, ...] = ()  # earlier pregnancy visits (all pregnancies)
+    doses: tuple[tuple[str, date], ...] = ()  # earlier immunisation doses (antigen, date)
+    services: tuple[ServiceRecord, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +103,15 @@ class ScreeningVisit:
     stage: str
     pregnancy: Pregnancy | None
     measurements: Measurements = field(default_factory=Measurements)
+    newborn: Newborn | None = None
+    immunizations: tuple[str, ...] = ()
+    development: Development | None = None
+    person_id: str = ""
+    order: float = 0.0  # UTC timestamp of the visit
+
+
+def _order(moment: datetime) -> float:
+    return moment.timestamp()
 
 
 def from_recorded(event: VisitRecorded) -> ScreeningVisit:
@@ -72,10 +124,15 @@ def from_recorded(event: VisitRecorded) -> ScreeningVisit:
         stage=event.stage,
         pregnancy=event.pregnancy,
         measurements=event.measurements,
+        newborn=event.newborn,
+        immunizations=tuple(event.immunizations or ()),
+        development=event.development,
+        person_id=event.person_id,
+        order=_order(event.occurred_at),
     )
 
 
-def from_intake(visit: IntakeVisit) -> ScreeningVisit:
+def from_intake(visit: IntakeVisit, person_id: str = "") -> ScreeningVisit:
     """From an intake visit: age in days and stage derived with ``shared.lifecycle``, local date."""
     on = visit.occurred_at.date()  # the visit's own offset (WIB/WITA/WIT)
     birth = visit.person.birth_date
@@ -87,7 +144,32 @@ def from_intake(visit: IntakeVisit) -> ScreeningVisit:
         stage=stage_for(birth, on, visit.pregnancy is not None),
         pregnancy=visit.pregnancy,
         measurements=visit.measurements,
+        newborn=visit.newborn,
+        immunizations=tuple(visit.immunizations or ()),
+        development=visit.development,
+        person_id=person_id,
+        order=_order(visit.occurred_at),
     )
+
+
+class FieldView:
+    """A read-only view of a pydantic model's field values, sharing its ``__dict__`` (no copy).
+
+    Reading an attribute of a pydantic v2 model goes through ``BaseModel.__getattr__``'s slot (about 3x a plain
+    attribute); the rules read dozens per visit, so the context holds views. Fields only: no model methods.
+    """
+
+    def __repr__(self) -> str:
+        return f"FieldView({self.__dict__!r})"
+
+
+def field_view(model: Any) -> Any:
+    """The view of ``model`` (None stays None); typed ``Any``: it reads like the model's fields."""
+    if model is None:
+        return None
+    view = object.__new__(FieldView)
+    view.__dict__ = model.__dict__
+    return view
 
 
 # Completed months / years exactly as ``shared.lifecycle`` (dateutil's relativedelta, which clips
@@ -104,7 +186,8 @@ def _days_in_month(year: int, month: int) -> int:
 def completed_months(birth: date, on: date) -> int:
     """Completed calendar months of age on ``on`` (equal to ``shared.lifecycle.age_months``)."""
     n = (on.year - birth.year) * 12 + on.month - birth.month
-    if on.day < min(birth.day, _days_in_month(on.year, on.month)):
+    day = on.day
+    if day < birth.day and (day < 28 or day < _days_in_month(on.year, on.month)):
         n -= 1
     return n
 
@@ -115,6 +198,14 @@ def completed_years(birth: date, on: date) -> int:
     if (on.month, on.day) < (birth.month, min(birth.day, _days_in_month(on.year, birth.month))):
         n -= 1
     return n
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus whole months, clipped to the month end (as dateutil's relativedelta)."""
+    n = day.year * 12 + day.month - 1 + months
+    year, month = divmod(n, 12)
+    month += 1
+    return date(year, month, min(day.day, _days_in_month(year, month)))
 
 
 def birth_date_of(visit: ScreeningVisit) -> date:

@@ -1,10 +1,20 @@
-"""Rules for pre-school and school-age children and adolescents (cluster 2): anaemia, BMI-for-age, blood pressure.
+"""Rules for pre-school and school-age children and adolescents (cluster 2): BMI-for-age, blood pressure,
+SDQ, adolescent girls' Hb screening and iron tablets (TTD). Anaemia: ``rules_anaemia``.
 
-BMI-for-age uses the WHO Growth Reference 2007 (61-228 months), classified by PMK 2/2020 (IMT/U 5-18 y).
-Blood pressure uses the juknis child table for 7-14 years; from 15 years the adult rule ``HT`` applies.
+BMI-for-age uses the WHO Growth Reference 2007 (60-228 months), classified by PMK 2/2020 (IMT/U 5-18 y).
+Blood pressure uses the juknis child table for 7-12 years and the adolescent table from 13 to 17 years; from
+18 years the adult rule ``HT`` applies.
+
+Mental health instruments by age (the juknis conflict resolved): the school juknis [ILP-T 06-skrining-jiwa]
+uses SDQ for 4-18 years and SRQ-20 above 18; the adult juknis [ILP-T 07-skrining-jiwa] screens from 15 years
+with SRQ-20. Jejaring reads SDQ below 18 (``SDQ_PROBLEM``) and SRQ-20 from 18 as the instruments of those
+ages; an SRQ-20 given at 15-17 is still scored (``MENTAL_POSITIVE``, with ``instrument_for_age: SDQ`` in its
+evidence) so that a suicidal answer (item 17) is never dropped.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from . import tables
 from .registry import SCHOOL, Ctx, Finding, rule
@@ -13,8 +23,7 @@ GROUP = "Pre-school, school-age and adolescents (anak sekolah & remaja)"
 
 # (code, title, test, band, severity, level, Indonesian category, confidence) -- [PMK2] [ILP-T 05-skrining-obesitas]
 BMIFA_BANDS = (
-    ("SEVERE_THINNESS", "Severe thinness", lambda z: z < -3, "< -3 SD", "high", "puskesmas", "gizi buruk",
-     "UNCONFIRMED"),
+    ("SEVERE_THINNESS", "Severe thinness", lambda z: z < -3, "< -3 SD", "high", "puskesmas", "gizi buruk", "C"),
     ("THINNESS", "Thinness", lambda z: -3 <= z < -2, "-3 SD to < -2 SD", "moderate", "puskesmas", "gizi kurang", "C"),
     ("BMIFA_OVERWEIGHT", "Overweight", lambda z: 1 < z <= 2, "> +1 SD to +2 SD", "low", "posyandu", "gizi lebih", "C"),
     ("BMIFA_OBESE", "Obesity", lambda z: z > 2, "> +2 SD", "moderate", "pustu", "obesitas", "C"),
@@ -39,53 +48,19 @@ def _make_bmifa_check(test, band: str, severity: str, level: str, category: str)
 for _code, _title, _test, _band, _sev, _lvl, _cat, _conf in BMIFA_BANDS:
     rule(
         _code, title=f"{_title} ({_cat}, IMT/U)", stages=SCHOOL, cluster=2,
-        group=GROUP, criteria=f"BMI-for-age z {_band} (WHO 2007, 61-228 months), not flagged implausible",
+        group=GROUP, criteria=f"BMI-for-age z {_band} (WHO 2007, 60-228 months), not flagged implausible",
         severity=_sev, level=_lvl, source="[PMK2] [ILP-T 05-skrining-obesitas]", confidence=_conf,
-        notes="PMK 2/2020's < -3 SD row for IMT/U is unconfirmed." if _conf == "UNCONFIRMED" else
+        inputs=("measurements.weight_kg", "measurements.height_cm"),
+        notes="PMK 2/2020 (IMT/U 5-18 years): gizi buruk < -3 SD." if _code == "SEVERE_THINNESS" else
         ("Posyandu/Pustu: education, re-evaluate after 3 months; no change: FKTP." if "OBESE" in _code else ""),
     )(_make_bmifa_check(_test, _band, _sev, _lvl, _cat))
 
 
-def anaemia_group(sex: str, age_years: int) -> str | None:
-    """The WHO 2011 group of a non-pregnant person aged 5 years or more."""
-    if age_years < 5:
-        return None
-    if age_years <= 11:
-        return "children 5-11 years"
-    if age_years <= 14:
-        return "children 12-14 years"
-    return "non-pregnant women >= 15 years" if sex == "F" else "men >= 15 years"
-
-
-@rule(
-    "ANEMIA_SCHOOL", title="Anaemia, child 5-17 years or adolescent", stages=SCHOOL, cluster=2, group=GROUP,
-    criteria=(
-        "Hb below the WHO cut-off: 5-11 y < 11.5; 12-14 y < 12.0; girls >= 15 y < 12.0; boys >= 15 y < 13.0 g/dL; "
-        "mild from 11.0, severe < 8.0"
-    ),
-    severity="mild low, moderate moderate, severe high", level="mild pustu, moderate puskesmas, severe rs (assumed)",
-    source="[WHO-HB] [ILP-T 02-skrining-anemia]", confidence="C",
-    notes="Adolescent girls are tested at 12 and 15 years. The levels are a product assumption.",
-)
-def anemia_school(c: Ctx) -> Finding | None:
-    hb = c.m.hb_g_dl
-    if hb is None:
-        return None
-    group = anaemia_group(c.sex, c.age_years)
-    if group is None:
-        return None
-    grade = tables.anaemia_grade(hb, group)
-    if grade is None:
-        return None
-    severity, level = tables.ANAEMIA_ACTION[grade]
-    return severity, level, {"hb_g_dl": hb, "threshold_g_dl": tables.ANAEMIA[group][0], "group": group, "grade": grade}
-
-
 def _child_bp_class(c: Ctx) -> tuple[str, dict] | None:
-    """'screen' (7-12 y at/above the table), 'elevated', 'stage 1' or 'stage 2' (13-14 y), with evidence."""
+    """'screen' (7-12 y at/above the table), 'elevated', 'stage 1' or 'stage 2' (13-17 y), with evidence."""
     sbp, dbp = c.m.systolic_mmhg, c.m.diastolic_mmhg
     age = c.age_years
-    if (sbp is None and dbp is None) or not 7 <= age <= 14:
+    if (sbp is None and dbp is None) or not 7 <= age <= 17:
         return None
     ev: dict = {"systolic_mmhg": sbp, "diastolic_mmhg": dbp, "age_years": age}
     if age <= 12:
@@ -105,11 +80,14 @@ def _child_bp_class(c: Ctx) -> tuple[str, dict] | None:
     return None
 
 
+_BP = ("measurements.systolic_mmhg", "measurements.diastolic_mmhg")
+
+
 @rule(
     "BP_SCREEN_CHILD", title="Blood pressure at/above the child screening table", stages=SCHOOL, cluster=2,
     group=GROUP, criteria="age 7-12 y: systolic or diastolic at or above the juknis table value for age and sex",
     severity="low", level="puskesmas", source="[ILP-T 07-skrining-ht] (AAP 2017 simplified table)",
-    confidence="C", notes="Diagnosis at Puskesmas/FKTP; the table has no row under 7 years.",
+    confidence="C", inputs=_BP, notes="Diagnosis at Puskesmas/FKTP; the table has no row under 7 years.",
 )
 def bp_screen_child(c: Ctx) -> Finding | None:
     cls = _child_bp_class(c)
@@ -119,9 +97,9 @@ def bp_screen_child(c: Ctx) -> Finding | None:
 
 
 @rule(
-    "BP_ELEVATED_CHILD", title="Elevated blood pressure (tekanan darah meningkat), 13-14 y", stages=SCHOOL,
-    cluster=2, group=GROUP, criteria="age 13-14 y: systolic 120-129 and diastolic < 80",
-    severity="low", level="posyandu", source="[ILP-T 07-skrining-ht] (AAP 2017)", confidence="C",
+    "BP_ELEVATED_CHILD", title="Elevated blood pressure (tekanan darah meningkat), 13-17 y", stages=SCHOOL,
+    cluster=2, group=GROUP, criteria="age 13-17 y: systolic 120-129 and diastolic < 80",
+    severity="low", level="posyandu", source="[ILP-T 07-skrining-ht] (AAP 2017)", confidence="C", inputs=_BP,
     notes="Education and monthly monitoring.",
 )
 def bp_elevated_child(c: Ctx) -> Finding | None:
@@ -132,14 +110,82 @@ def bp_elevated_child(c: Ctx) -> Finding | None:
 
 
 @rule(
-    "HT_CHILD", title="Hypertension, 13-14 y (hipertensi tingkat 1/2)", stages=SCHOOL, cluster=2, group=GROUP,
-    criteria="age 13-14 y: stage 1 systolic 130-139 or diastolic 80-89; stage 2 >= 140 or >= 90",
-    severity="stage 1 moderate, stage 2 high", level="puskesmas",
-    source="[ILP-T 07-skrining-ht] (AAP 2017)", confidence="C",
-    notes="Posyandu/Pustu: diagnosis at a facility; Puskesmas refers to FKRTL / Sp.A. From 15 y see HT.",
+    "HT_CHILD", title="Hypertension, 13-17 y (hipertensi tingkat 1/2)", stages=SCHOOL, cluster=2, group=GROUP,
+    criteria="age 13-17 y: stage 1 systolic 130-139 or diastolic 80-89; stage 2 >= 140 or >= 90",
+    severity="stage 1 moderate, stage 2 high; emergency at >= 180 / >= 120", level="puskesmas",
+    source="[ILP-T 07-skrining-ht] (AAP 2017 table for >= 13 years); [AAP 2017] immediate referral from 180/120",
+    confidence="C", inputs=_BP,
+    notes="Posyandu/Pustu: diagnosis at a facility; Puskesmas refers to FKRTL / Sp.A. From 18 y see HT.",
 )
 def ht_child(c: Ctx) -> Finding | None:
     cls = _child_bp_class(c)
     if cls is None or cls[0] not in ("stage 1", "stage 2"):
         return None
-    return ("high" if cls[0] == "stage 2" else "moderate"), "puskesmas", {**cls[1], "class": cls[0]}
+    ev = {**cls[1], "class": cls[0]}
+    sbp, dbp = c.m.systolic_mmhg, c.m.diastolic_mmhg
+    u_sbp, u_dbp = tables.ADOLESCENT_URGENT
+    if (sbp is not None and sbp >= u_sbp) or (dbp is not None and dbp >= u_dbp):
+        return "emergency", "puskesmas", {**ev, "urgent_range": True}
+    return ("high" if cls[0] == "stage 2" else "moderate"), "puskesmas", ev
+
+
+@rule(
+    "SDQ_PROBLEM", title="Mental health screen borderline or abnormal (SDQ)",
+    stages=("under_five", "preschool", "school_age"), cluster=2, group=GROUP,
+    criteria="age 4-17 y, SDQ total difficulties: self-report (above 11 y) borderline 16-19, abnormal >= 20; "
+    "parent/teacher (11 y and under) borderline 14-16, abnormal >= 17",
+    severity="borderline low, abnormal moderate", level="puskesmas", inputs=("measurements.sdq_score",),
+    source="[ILP-T 11-skrining-jiwa; 06-skrining-jiwa] (SDQ, interpretation); cut-offs of sdqinfo.org (parent "
+    "[S], self-report [UNCONFIRMED]), configurable", confidence="S",
+    notes="Counselling by a trained teacher or health worker, KAP, and/or Puskesmas (doctor or clinical "
+    "psychologist); RS/RSJ if needed.",
+)
+def sdq_problem(c: Ctx) -> Finding | None:
+    score = c.m.sdq_score
+    if score is None or not 4 <= c.age_years < 18:
+        return None
+    informant = "self" if c.age_years > 11 else "parent"
+    borderline, abnormal = c.config.sdq_self_cutoffs if informant == "self" else c.config.sdq_parent_cutoffs
+    if score < borderline:
+        return None
+    band = "abnormal" if score >= abnormal else "borderline"
+    return ("moderate" if band == "abnormal" else "low"), "puskesmas", {
+        "sdq_score": score, "band": band, "informant": informant, "cutoffs": [borderline, abnormal]}
+
+
+def _girl_in_grades(c: Ctx, grades: tuple[int, ...]) -> bool:
+    return c.sex == "F" and c.m.school_grade is not None and c.m.school_grade in grades
+
+
+@rule(
+    "ADOLESCENT_HB_DUE", title="Adolescent girl's Hb screening due (grade 7 or 10)", stages=SCHOOL, cluster=2,
+    group=GROUP, criteria="a girl in grade 7 or 10 with no Hb at this visit nor in the last 365 days",
+    severity="low", level="pustu", inputs=("measurements.school_grade", "measurements.hb_g_dl", "history.services"),
+    triggers=("measurements.school_grade",),
+    source="[ILP-T 01-skrining-anemia] (Hb of girls in grades 7 and 10, regardless of symptoms; PoCT at Pustu)",
+    confidence="C", notes="Needs the school grade (an input added by Jejaring).",
+)
+def adolescent_hb_due(c: Ctx) -> Finding | None:
+    if not _girl_in_grades(c, (7, 10)) or c.m.hb_g_dl is not None:
+        return None
+    since = c.visit.occurred_on - timedelta(days=c.config.hb_screen_lookback_days)
+    if any(r.kind == "hb" and since <= r.occurred_on <= c.visit.occurred_on for r in c.history.services):
+        return None
+    return "low", "pustu", {"school_grade": c.m.school_grade, "since": since.isoformat()}
+
+
+@rule(
+    "TTD_NOT_RECEIVED", title="Adolescent girl without iron tablets (TTD)", stages=SCHOOL, cluster=2, group=GROUP,
+    criteria="a girl in grades 7-12 with no TTD at this visit nor in the last 35 days", severity="low",
+    level="pustu", inputs=("measurements.school_grade", "measurements.ttd_tablets", "history.services"),
+    triggers=("measurements.school_grade",),
+    source="[ILP-T 02-pemberian-tdd] (1 tablet a week all year, 60 mg iron + 400 ug folic acid); 35-day window "
+    "[UNCONFIRMED]", confidence="C",
+)
+def ttd_not_received(c: Ctx) -> Finding | None:
+    if not _girl_in_grades(c, tuple(range(7, 13))) or (c.m.ttd_tablets or 0) > 0:
+        return None
+    since = c.visit.occurred_on - timedelta(days=c.config.ttd_interval_days)
+    if any(r.kind == "ttd" and since <= r.occurred_on <= c.visit.occurred_on for r in c.history.services):
+        return None
+    return "low", "pustu", {"school_grade": c.m.school_grade, "since": since.isoformat()}

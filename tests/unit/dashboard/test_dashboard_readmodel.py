@@ -14,7 +14,7 @@ from services.dashboard.domain import registry
 from services.dashboard.readmodel import flush, staging
 from services.dashboard.usecases import queries
 from services.dashboard.usecases import rebuild as rebuild_usecases
-from shared.contracts.events import VisitRecorded
+from shared.contracts.events import EventData, VisitRecorded, VisitScreened
 from tests.unit.dashboard.conftest import (
     JONDONG,
     MAJA,
@@ -33,6 +33,7 @@ from tests.unit.dashboard.conftest import (
     settings_for,
     target,
     updated,
+    with_screening,
 )
 
 
@@ -49,14 +50,17 @@ async def test_event_time_decides_the_month_and_late_visits_update_last_month(da
 
 
 async def test_redelivery_and_replay_change_nothing(dash: Dash) -> None:
-    records = await dash.apply(adult("p1", at(11)), adult("p2", at(11), sbp=120, dbp=70),
-                               screened("c1", at(11), lhfa=-2.5, risks=("stunting", "underweight")))
+    events = with_screening([adult("p1", at(11)), adult("p2", at(11), sbp=120, dbp=70),
+                             screened("c1", at(11), lhfa=-2.5, risks=("stunting", "underweight"), stunting=True)])
+    records = await dash.apply(*events)
     await dash.send(records)  # the same batch again
-    await dash.send(records[1:2])  # and one record alone
+    await dash.send(records[1:2])  # and one record alone (p1's screened visit)
     hypertension = await dash.total("hypertension", "2026-11")
     assert (hypertension["numerator"], hypertension["denominator"]) == (1, 2)
     assert (await dash.total("visits", "2026-11"))["value"] == 2
-    assert (await dash.total("risks_detected", "2026-11"))["value"] == 2
+    risks = sum(len(e.risk_codes) for e in events if isinstance(e, VisitScreened))
+    assert risks >= 3  # c1's two and p1's hypertension
+    assert (await dash.total("risks_detected", "2026-11"))["value"] == risks
 
 
 async def test_person_counts_once_by_the_latest_measurement_in_any_arrival_order(dash: Dash) -> None:
@@ -131,8 +135,9 @@ async def test_targets_are_the_coverage_denominator(dash: Dash) -> None:
 
 
 async def test_person_link_merges_a_provisional_id(dash: Dash) -> None:
-    await dash.apply(screened("prov", at(11, 5), lhfa=-2.5), screened("nik", at(11, 20), lhfa=-1.0),
-                     screened("prov", at(10, 5), lhfa=-2.5))
+    await dash.apply(screened("prov", at(11, 5), lhfa=-2.5, stunting=True),
+                     screened("nik", at(11, 20), lhfa=-1.0, stunting=False),
+                     screened("prov", at(10, 5), lhfa=-2.5, stunting=True))
     assert (await dash.total("stunting", "2026-11"))["denominator"] == 2
     await dash.apply(link("prov", "nik", at(11, 21)))
     nov = await dash.total("stunting", "2026-11")
@@ -215,12 +220,13 @@ async def test_facility_revisions_apply_in_order(dash: Dash) -> None:
 
 
 async def test_a_failing_event_is_dead_lettered_and_the_rest_of_its_batch_applied_once(tmp_path) -> None:
-    def explode(e: VisitRecorded) -> bool:
+    def explode(e: VisitRecorded | VisitScreened) -> bool:
         if e.person_id == "bomb":
             raise RuntimeError("boom")
         return True
 
-    bomb = registry.Indicator("bomb", "Bom", "Bom", "count", VisitRecorded, explode, numerator="n", unit="x")
+    # judges every visit event: the bomb's recorded and screened visits both fail
+    bomb = registry.Indicator("bomb", "Bom", "Bom", "count", EventData, explode, numerator="n", unit="x")
     service = build_service(settings_for(tmp_path, handler_max_attempts=1))
     feed, ctx = service.context.feed, service.context.query
     ctx.registry = (*ctx.registry, bomb)
@@ -228,6 +234,7 @@ async def test_a_failing_event_is_dead_lettered_and_the_rest_of_its_batch_applie
     from services.dashboard import consumers
 
     service.consume("ilp.visit.recorded.v1", batch_handler=consumers.on_events(ctx, feed))
+    service.consume("ilp.visit.screened.v1", batch_handler=consumers.on_events(ctx, feed))
     await service.db.migrate(service.migrations, version_table="alembic_version_dashboard")
     dash = Dash(service, feed, ctx, [])
     try:
@@ -236,7 +243,7 @@ async def test_a_failing_event_is_dead_lettered_and_the_rest_of_its_batch_applie
         assert (await dash.total("hypertension", "2026-11"))["denominator"] == 2
         async with service.db.read_session() as session:
             dead = (await session.execute(select(models.outbox.c.topic))).scalars().all()
-        assert dead == ["ilp.visit.recorded.v1.dashboard.dlq"]
+        assert sorted(dead) == ["ilp.visit.recorded.v1.dashboard.dlq", "ilp.visit.screened.v1.dashboard.dlq"]
     finally:
         await service.db.dispose()
 
@@ -278,5 +285,7 @@ async def test_a_batch_is_written_once_not_per_event(dash: Dash, monkeypatch: py
 
     monkeypatch.setattr(flush, "flush", counting)
     await dash.apply(*[adult(f"p{i}", at(11)) for i in range(50)])
-    assert calls == [100]  # one write for the batch: 50 hypertension + 50 BP-screened verdicts
+    # one write per batch: the recorded visits' (counts only), the screened visits' (50 hypertension + 50
+    # BP-screened verdicts)
+    assert calls == [0, 100]
     assert (await dash.total("visits", "2026-11"))["value"] == 50

@@ -1,4 +1,5 @@
-"""The indicator registry: the contract's minimum set, the judges' thresholds, extension."""
+"""The indicator registry: the contract's minimum set, the definitions (judged by screening's facts on the
+screened visit, from the recorded visit's measurements), extension."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from tests.unit.dashboard.conftest import (
     made,
     pregnant,
     risk,
+    screen,
     screened,
     updated,
+    with_screening,
 )
 
 CONTRACT_MINIMUM = {
@@ -24,7 +27,11 @@ CONTRACT_MINIMUM = {
 
 
 def verdict(indicator: str, event) -> bool | None:  # noqa: ANN001
-    return {i.id: v for i, v in indicators.verdicts(indicators.REGISTRY, event)}.get(indicator)
+    """The indicator's verdict on a visit: a recorded visit is judged with its screened visit (as delivered)."""
+    found = {}
+    for e in with_screening([event]):
+        found.update({i.id: v for i, v in indicators.verdicts(indicators.REGISTRY, e)})
+    return found.get(indicator)
 
 
 def test_registry_holds_the_contract_minimum_with_unique_ids_and_indonesian_labels() -> None:
@@ -75,20 +82,49 @@ def test_pregnancy_indicators() -> None:
     assert verdict("anemia_pregnancy", adult("p", at(11), hb_g_dl=9.0)) is None
 
 
-def test_child_indicators_from_weighing_and_zscores() -> None:
+def test_child_indicators_from_weighing_and_screening_facts() -> None:
     assert verdict("children_weighed", child("c", at(11), weight_kg=10.5)) is True
     assert verdict("children_weighed", child("c", at(11))) is None
-    assert verdict("stunting", screened("c", at(11), lhfa=-2.01)) is True
-    assert verdict("stunting", screened("c", at(11), lhfa=-2.0)) is False
-    assert verdict("stunting", screened("c", at(11), wfa=-3)) is None  # not measured for length/height
-    assert verdict("underweight", screened("c", at(11), wfa=-2.5)) is True
-    assert verdict("wasting", screened("c", at(11), wflh=-1)) is False
+    # z < -2 at the WHO boundaries is screening's (tests/unit/screening/test_screening_facts.py); the
+    # dashboard takes its verdict, whatever the z-scores it carries
+    assert verdict("stunting", screened("c", at(11), lhfa=-2.01, stunting=True)) is True
+    assert verdict("stunting", screened("c", at(11), lhfa=-2.0, stunting=False)) is False
+    assert verdict("stunting", screened("c", at(11), wfa=-3, underweight=True)) is None  # not measured for length
+    assert verdict("underweight", screened("c", at(11), wfa=-2.5, underweight=True)) is True
+    assert verdict("wasting", screened("c", at(11), wflh=-1, wasting=False)) is False
+    assert verdict("wasting", screened("c", at(11), wflh=-6, wasting=None)) is None  # implausible: not counted
+    # a real child through screening: a 700-day-old boy of 11 kg and 70 cm lying is stunted, not underweight
+    stunted = child("c", at(11), weight_kg=11.0, height_cm=70.0, measured_lying=True)
+    assert (verdict("stunting", stunted), verdict("underweight", stunted)) == (True, False)
+
+
+def test_child_with_oedema_counts_below_minus_3_sd_for_the_weight_based_indicators() -> None:
+    """Contract, Corrections to v1: oedema counts < -3 SD in wasting and underweight (WHO prevalence rules)."""
+    oedema = child("c", at(11), weight_kg=9.0, height_cm=88.0, measured_lying=True, oedema=True)
+    assert (verdict("wasting", oedema), verdict("underweight", oedema)) == (True, True)
+    assert verdict("stunting", oedema) is False
+
+
+def test_a_screened_visit_without_facts_counts_for_no_judged_indicator() -> None:
+    """An older screening's visit screened (no ``facts``): its z-scores are not re-judged here."""
+    old = screened("c", at(11), lhfa=-3.5, wfa=-3.5, wflh=-3.5, risks=("STUNTED",), facts=False)
+    for indicator in ("stunting", "underweight", "wasting", "hypertension", "tb_presumptive", "bp_screened"):
+        assert verdict(indicator, old) is None, indicator
+    assert verdict("risks_detected", old) == 1  # its risks still count
 
 
 def test_tb_presumptive_counts_the_latest_answer() -> None:
     assert verdict("tb_presumptive", adult("p", at(11), sbp=None, cough_weeks=2)) is True
     assert verdict("tb_presumptive", adult("p", at(11), sbp=None, cough_weeks=1)) is False
     assert verdict("tb_presumptive", adult("p", at(11), sbp=None)) is None
+
+
+def test_tb_presumptive_is_screenings_full_criteria() -> None:
+    """Contract, Corrections to v1: for children also fever >= 2 weeks (juknis); from 6 years any cough with
+    another TB symptom."""
+    assert verdict("tb_presumptive", child("c", at(11), fever_weeks=2)) is True
+    assert verdict("tb_presumptive", child("c", at(11), cough_weeks=1)) is False
+    assert verdict("tb_presumptive", adult("p", at(11), sbp=None, cough_weeks=1, tb_symptoms=["night_sweats"])) is True
 
 
 def test_count_indicators() -> None:
@@ -107,15 +143,14 @@ def test_count_indicators() -> None:
 
 
 def test_adding_an_indicator_is_one_entry() -> None:
-    obesity = indicators.Indicator(
-        "central_obesity", "Obesitas sentral", "Obesitas sentral", "person", VisitRecorded,
-        lambda e: None if e.measurements.waist_cm is None else e.measurements.waist_cm > (80 if e.sex == "F" else 90),
-        numerator="lingkar perut > 80/90 cm", denominator="diukur lingkar perut", base="measured",
-        direction="down", source="[ILP-T 01-skrining-obesitas]")
-    registry = (*indicators.REGISTRY, obesity)
+    contact = indicators.Indicator(  # a verdict screening already emits: no threshold of its own
+        "tb_close_contact", "Kontak erat TBC", "Kontak erat", "person", VisitScreened,
+        lambda e: None if e.facts is None else e.facts.pws.tb_close_contact,
+        numerator="kontak erat TBC tanpa gejala", unit="orang", source="[ILP-T 10-skrining-tb]")
+    registry = (*indicators.REGISTRY, contact)
     indicators.validate_registry(registry)
-    got = {i.id: v for i, v in indicators.verdicts(registry, adult("p", at(11), waist_cm=92))}
-    assert got["central_obesity"] is True and got["hypertension"] is True
+    got = {i.id: v for i, v in indicators.verdicts(registry, screen(adult("p", at(11), tb_contact=True)))}
+    assert got["tb_close_contact"] is True and got["hypertension"] is True
 
 
 def test_registry_rejects_inconsistent_entries() -> None:

@@ -18,7 +18,7 @@ from shared.messaging.outbox import headers_from_text
 from shared.service import Service
 
 WIB = timezone(timedelta(hours=7))
-FULL = "doctor;hb_test;glucose_test;ultrasound;emergency"
+FULL = "doctor;hb_test;glucose_test;ultrasound;emergency;pdp"
 
 
 def facility(facility_id: str, type_: str, parent: str | None = None, caps: str = "", active: bool = True) -> Facility:
@@ -31,7 +31,7 @@ def network(*facilities: Facility) -> dict[str, Facility]:
 
 def standard(**overrides: str) -> dict[str, Facility]:
     """Posyandu -> Pustu -> Puskesmas -> RS, as in the integration harness; ``overrides`` set capabilities."""
-    caps = {"RS": "doctor;emergency;hb_test;glucose_test;ultrasound", "PKM": "doctor;hb_test;glucose_test",
+    caps = {"RS": "doctor;emergency;hb_test;glucose_test;ultrasound;pdp", "PKM": "doctor;hb_test;glucose_test",
             "PST": "hb_test;glucose_test", "PSY": ""} | overrides
     return network(
         facility("RS", "rs", None, caps["RS"]),

@@ -11,7 +11,7 @@ from services.referral.domain.network import LEVELS, ancestors, scope_of
 from services.referral.domain.routing_table import DEFAULT, ROUTES, route_for
 from tests.unit.referral.factories import facility, network, standard
 
-CAPABILITIES = {"doctor", "hb_test", "glucose_test", "ultrasound", "emergency"}
+CAPABILITIES = {"doctor", "hb_test", "glucose_test", "ultrasound", "emergency", "pdp"}
 
 
 def decide(code: str, severity: str, level: str, origin: str, net: dict):
@@ -60,6 +60,48 @@ EXPECTED = {  # code, severity, recommended level -> destination from a Posyandu
     ("SKILAS_POSITIVE", "low", "pustu"): "PST",
     ("MENTAL_POSITIVE", "high", "puskesmas"): "PKM",
     ("HT_CHILD", "moderate", "puskesmas"): "PKM",
+    # newborns: stable BBLR to the Puskesmas doctor, under 2,000 g and SHK positive to the hospital
+    ("LOW_BIRTH_WEIGHT", "moderate", "puskesmas"): "PKM",
+    ("LOW_BIRTH_WEIGHT", "high", "rs"): "RS",
+    ("SHK_HIGH_TSH", "high", "rs"): "RS",
+    ("SHK_NOT_DONE", "low", "puskesmas"): "PKM",
+    ("NEONATAL_VISIT_MISSED", "low", "pustu"): "PST",
+    # under-fives: development and head size to the paediatrician, whatever level the rule found
+    ("KPSP_DEVIANT", "moderate", "rs"): "RS",
+    ("MICROCEPHALY", "moderate", "puskesmas"): "RS",
+    ("MACROCEPHALY", "high", "rs"): "RS",
+    ("KPSP_DOUBTFUL", "low", "pustu"): "PST",
+    ("MAM_MUAC", "moderate", "puskesmas"): "PKM",
+    # reminders followed up where the child was seen: no referral
+    ("VITAMIN_A_DUE", "low", "posyandu"): None,
+    ("DEWORMING_DUE", "low", "posyandu"): None,
+    ("IMMUNIZATION_OVERDUE", "low", "posyandu"): None,
+    ("IMMUNIZATION_DROP_OUT", "moderate", "posyandu"): None,
+    ("RISK_OVERWEIGHT_WFA", "low", "posyandu"): None,
+    ("BP_HIGH_NORMAL", "low", "posyandu"): None,
+    ("CHOLESTEROL_HIGH", "low", "posyandu"): None,
+    ("CHOLESTEROL_HIGH", "moderate", "puskesmas"): "PKM",
+    # pregnancy: triple elimination by its pathway; danger signs by severity
+    ("HIV_REACTIVE_PREG", "high", "puskesmas"): "RS",  # the standard Puskesmas has no PDP: the hospital's
+    ("SYPHILIS_REACTIVE_PREG", "high", "puskesmas"): "RS",
+    ("HBSAG_REACTIVE_PREG", "high", "rs"): "RS",
+    ("DANGER_SIGN_PREG", "emergency", "rs"): "RS",
+    ("DANGER_SIGN_PREG", "high", "puskesmas"): "PKM",
+    ("GDM", "moderate", "puskesmas"): "PKM",
+    ("ANC_DOCTOR_DUE", "low", "puskesmas"): "PKM",
+    ("TRIPLE_ELIMINATION_DUE", "low", "puskesmas"): "PKM",
+    ("POSTPARTUM_DANGER_SIGN", "emergency", "rs"): "RS",
+    ("POSTPARTUM_VISIT_MISSED", "low", "pustu"): "PST",
+    # school age, adults, elderly, any age
+    ("ADOLESCENT_HB_DUE", "low", "pustu"): "PST",  # PoCT Hb at the Pustu
+    ("SDQ_PROBLEM", "moderate", "puskesmas"): "PKM",
+    ("HYPOGLYCAEMIA", "emergency", "puskesmas"): "RS",
+    ("HYPOGLYCAEMIA", "moderate", "puskesmas"): "PKM",
+    ("BREAST_SADANIS_ABNORMAL", "high", "rs"): "RS",
+    ("CERVICAL_IVA_POSITIVE", "moderate", "puskesmas"): "PKM",
+    ("CERVICAL_IVA_POSITIVE", "high", "rs"): "RS",
+    ("TB_CLOSE_CONTACT", "low", "puskesmas"): "PKM",
+    ("COGNITIVE_IMPAIRMENT", "moderate", "puskesmas"): "PKM",
 }
 
 
@@ -80,6 +122,38 @@ def test_every_code_found_at_a_posyandu_and_needing_the_puskesmas_goes_up(code: 
     needs = ROUTES[code].needs
     expected = "RS" if ROUTES[code].level == "rs" or not needs <= standard()["PKM"].capabilities else "PKM"
     assert chosen.destination_id == expected
+
+
+def test_triple_elimination_goes_to_a_puskesmas_with_pdp_before_the_hospital() -> None:
+    with_pdp = standard(PKM="doctor;hb_test;glucose_test;pdp")
+    for code in ("HIV_REACTIVE_PREG", "SYPHILIS_REACTIVE_PREG"):
+        assert decide(code, "high", "puskesmas", "PSY", with_pdp).destination_id == "PKM"
+        assert decide(code, "high", "puskesmas", "PKM", with_pdp) is None  # found there: handled there
+        chosen = decide(code, "high", "puskesmas", "PKM", standard())
+        assert chosen.destination_id == "RS" and "skipped" not in chosen.note
+    # hepatitis B: the specialist at the hospital even from a Puskesmas with PDP
+    assert decide("HBSAG_REACTIVE_PREG", "high", "rs", "PKM", with_pdp).destination_id == "RS"
+    no_pdp = network(facility("RS", "rs", None, "doctor;emergency"), facility("PKM", "puskesmas", "RS", "doctor"),
+                     facility("PSY", "posyandu", "PKM"))
+    gap = decide("HIV_REACTIVE_PREG", "high", "puskesmas", "PSY", no_pdp)
+    assert (gap.destination_id, gap.level) == (None, "rs") and "pdp" in gap.note  # the missing service is visible
+
+
+def test_a_reminder_found_at_the_level_that_follows_it_up_makes_no_referral() -> None:
+    net = standard()
+    assert decide("TRIPLE_ELIMINATION_DUE", "low", "puskesmas", "PKM", net) is None
+    assert decide("ANC_DOCTOR_DUE", "low", "puskesmas", "PKM", net) is None
+    assert decide("ADOLESCENT_HB_DUE", "low", "pustu", "PST", net) is None  # the Pustu has PoCT Hb
+    assert decide("NEONATAL_VISIT_MISSED", "low", "pustu", "PST", net) is None
+    assert decide("TD_INCOMPLETE", "low", "puskesmas", "PKM", net) is None
+    for code in ("VITAMIN_A_DUE", "DEWORMING_DUE", "IMMUNIZATION_OVERDUE", "IMMUNIZATION_DROP_OUT", "BP_HIGH_NORMAL"):
+        for origin in ("PSY", "PST", "PKM"):
+            assert decide(code, "low", "posyandu", origin, net) is None, (code, origin)
+
+
+def test_development_and_head_size_go_on_to_the_hospital_from_the_puskesmas() -> None:
+    for code in ("KPSP_DEVIANT", "MICROCEPHALY", "MACROCEPHALY", "SHK_HIGH_TSH", "BREAST_SADANIS_ABNORMAL"):
+        assert decide(code, "moderate", "puskesmas", "PKM", standard()).destination_id == "RS", code
 
 
 # -- network shapes --------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from dateutil.relativedelta import relativedelta
 
 from services.screening.domain import ScreeningVisit
 from services.screening.domain.zscores import measurement_at_z
-from shared.contracts.intake import Measurements, Pregnancy
+from shared.contracts.intake import Development, Measurements, Newborn, Pregnancy
 
 ON = date(2026, 11, 20)
 VISIT_ID = UUID("0b5e6a2e-6f0e-4c8e-9d0a-2f7e1b9c4d11")
@@ -24,13 +24,17 @@ def age_days(years: int = 0, months: int = 0, days: int = 0) -> int:
 
 
 def make_visit(
-    stage: str, age: int, sex: str = "F", pregnancy: dict[str, Any] | None = None, **measurements: Any
+    stage: str, age: int, sex: str = "F", pregnancy: dict[str, Any] | None = None, *,
+    newborn: dict[str, Any] | None = None, immunizations: tuple[str, ...] = (), kpsp: str | None = None,
+    on: date = ON, visit_id: UUID = VISIT_ID, person_id: str = "p1", order: float = 0.0, **measurements: Any
 ) -> ScreeningVisit:
-    """A screening visit on ``ON`` with validated measurements."""
+    """A screening visit (on ``ON`` unless given) with validated blocks."""
     return ScreeningVisit(
-        visit_id=VISIT_ID, occurred_on=ON, sex=sex, age_days=age, stage=stage,
+        visit_id=visit_id, occurred_on=on, sex=sex, age_days=age, stage=stage,
         pregnancy=Pregnancy(**pregnancy) if pregnancy is not None else None,
         measurements=Measurements(**measurements),
+        newborn=Newborn(**newborn) if newborn is not None else None, immunizations=tuple(immunizations),
+        development=Development(kpsp=kpsp) if kpsp is not None else None, person_id=person_id, order=order,
     )
 
 

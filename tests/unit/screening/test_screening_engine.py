@@ -18,12 +18,12 @@ from services.screening.domain import (
     Risk,
     Screening,
     evaluate,
-    evaluate_line,
     from_intake,
     from_recorded,
-    render_rules_markdown,
     risk_id,
 )
+from services.screening.admin import LineEvaluator, evaluate_line
+from services.screening.docs import render_rules_markdown
 from services.screening.domain.engine import RISK_NAMESPACE, RULES_BY_STAGE
 from services.screening.domain.model import (
     LEVELS,
@@ -32,7 +32,7 @@ from services.screening.domain.model import (
     completed_years,
 )
 from services.screening.domain.registry import RULES
-from shared.contracts.events import VisitRecorded, ZScores
+from shared.contracts.events import VisitFacts, VisitRecorded, ZScores
 from shared.contracts.intake import IntakeVisit
 from shared.lifecycle import age_months, age_years
 
@@ -55,13 +55,16 @@ INTAKE = {
 
 def test_contract_example_line():
     out = evaluate_line(json.dumps(INTAKE))
-    assert set(out) == {"visit_id", "stage", "zscores", "risks"}
+    assert {"visit_id", "stage", "zscores", "risks"} <= set(out) and set(out) - {"visit_id", "stage", "zscores",
+                                                                                  "risks"} == {"facts"}
     assert out["visit_id"] == INTAKE["visit_id"] and out["stage"] == "pregnancy"
-    assert out["zscores"] == {"wfa": None, "lhfa": None, "wflh": None, "bmifa": None, "acfa": None}
+    assert out["zscores"] == {"wfa": None, "lhfa": None, "wflh": None, "bmifa": None, "acfa": None, "hcfa": None}
     codes = [r["code"] for r in out["risks"]]
     assert {"KEK", "ANEMIA_PREG", "HT_PREG", "DM_SUSPECT", "TB_PRESUMPTIVE"} <= set(codes)
     for r in out["risks"]:
         assert set(r) == {"code", "severity", "recommended_level", "evidence"}
+    VisitFacts.model_validate(out["facts"])  # the facts keep the event's schema
+    assert out["facts"]["pws"]["hypertension"] is True and out["facts"]["anc"]["contact"] is False
     json.dumps(out)  # serialisable
 
 
@@ -72,7 +75,10 @@ def test_child_line_has_zscores():
     child["measurements"] = {"weight_kg": 9.1, "height_cm": 79.0, "measured_lying": True, "muac_cm": 14.0}
     out = evaluate_line(json.dumps(child))
     assert out["stage"] == "under_five"
-    assert all(isinstance(v, float) for v in out["zscores"].values())
+    assert all(isinstance(v, float) for k, v in out["zscores"].items() if k != "hcfa")
+    assert out["zscores"]["hcfa"] is None  # no head circumference given
+    child["measurements"]["head_circumference_cm"] = 46.0
+    assert isinstance(evaluate_line(json.dumps(child))["zscores"]["hcfa"], float)
 
 
 def test_invalid_lines():
@@ -110,8 +116,9 @@ def test_from_recorded():
     assert (visit.visit_id, visit.occurred_on, visit.sex, visit.age_days, visit.stage) == (
         event.visit_id, date(2026, 11, 20), "M", 400, "under_five")
     result = evaluate(visit)
-    assert isinstance(result, Screening) and isinstance(result.zscores, ZScores)
-    assert result.zscores.wfa is not None
+    assert isinstance(result, Screening) and isinstance(result.zscores.contract(), ZScores)
+    assert result.zscores.wfa is not None and result.zscores.contract().wfa == result.zscores.wfa
+    assert visit.person_id == "p1" and visit.order == event.occurred_at.timestamp()
 
 
 def test_risk_id_is_deterministic_uuid5():
@@ -145,8 +152,11 @@ def test_registry_codes_and_metadata():
         assert r.source and r.confidence in ("C", "S", "UNCONFIRMED") and r.criteria and r.stages
     unconfirmed = {r.code for r in RULES if r.confidence == "UNCONFIRMED"}
     assert {"WEIGHT_NOT_GAINED", "GROWTH_FALTERING_2T"} <= unconfirmed
+    assert "SEVERE_THINNESS" not in unconfirmed  # PMK 2/2020 states it
     assert {"HT", "HT_PREG", "ANEMIA_PREG", "KEK", "STUNTED", "SEVERELY_STUNTED", "TB_PRESUMPTIVE"} <= set(codes)
-    assert [r.code for r in RULES_BY_STAGE["under_five"]][0] == "SEVERELY_UNDERWEIGHT"
+    assert [r.code for r in RULES_BY_STAGE["under_five"]][:2] == ["LOW_BIRTH_WEIGHT", "SHK_HIGH_TSH"]
+    for r in RULES:
+        assert r.inputs and all("." in i or i in ("age", "sex", "immunizations", "newborn") for i in r.inputs), r.code
 
 
 def test_committed_docs_match_the_registry():
@@ -158,7 +168,10 @@ def test_docs_mention_every_rule_and_unconfirmed_marks():
     text = render_rules_markdown()
     for r in RULES:
         assert f"`{r.code}`" in text
-    assert text.count("**[UNCONFIRMED]**") == sum(r.confidence == "UNCONFIRMED" for r in RULES)
+    rows = {line.split("|")[1].strip(" `"): line for line in text.splitlines() if line.startswith("| `")}
+    for r in RULES:
+        assert ("**[UNCONFIRMED]**" in rows[r.code].split("|")[-3]) == (r.confidence == "UNCONFIRMED"), r.code
+        assert all(f"`{i}`" in rows[r.code] for i in r.inputs), r.code
     assert RULESET_VERSION in text
 
 
@@ -173,15 +186,40 @@ def test_package_is_pure():
     assert out.stdout.strip() == ""
 
 
+def test_rules_skipped_without_their_inputs_give_the_same_result(h):
+    """Input gating is an optimisation only: running every rule of the stage finds the same risks."""
+    from services.screening.domain.config import DEFAULT
+    from services.screening.domain.engine import _PLAN, Ctx
+
+    visit = h.make_visit("adult", h.age_days(years=40), "F", systolic_mmhg=150, diastolic_mmhg=95, hb_g_dl=10.0,
+                         muac_cm=22.0, visual_acuity="6/18")
+    gated = evaluate(visit)
+    birth = visit.occurred_on - timedelta(days=visit.age_days)
+    ctx = Ctx(visit, History(), DEFAULT, birth, completed_months(birth, visit.occurred_on),
+              completed_years(birth, visit.occurred_on), (None,) * 6, None, ())
+    everything = set()
+    for check, code, cluster, _gate in _PLAN["adult"]:
+        found = check(ctx)
+        if code is None:
+            everything |= {c for c, _ in found if c in cluster}
+        elif found is not None:
+            everything.add(code)
+    assert {r.code for r in gated.risks} == everything
+
+
 def test_public_api_names():
     for name in ("RULESET_VERSION", "Risk", "Screening", "History", "ScreeningVisit", "evaluate", "from_recorded",
-                 "from_intake", "risk_id", "evaluate_line", "render_rules_markdown"):
+                 "from_intake", "risk_id", "ScreeningConfig", "records_of"):
         assert hasattr(domain, name)
-    assert History() == History(weighings=(), anc_contacts=0)
+    # The adapters live beside the domain, not in it: the CLI's line format and the generated docs.
+    assert callable(evaluate_line) and callable(LineEvaluator) and callable(render_rules_markdown)
+    for name in ("evaluate_line", "LineEvaluator", "render_rules_markdown", "result_line"):
+        assert not hasattr(domain, name)
+    assert History() == History(weighings=(), pregnancy=(), doses=(), services=())
 
 
 def test_bench_runs():
-    from services.screening.domain.bench import bench_evaluate
+    from services.screening.bench import bench_evaluate
 
     assert bench_evaluate(300) > 0
 

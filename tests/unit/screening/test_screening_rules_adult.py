@@ -94,20 +94,67 @@ def test_central_obesity(h, sex, waist, fires):
 
 
 def test_ncd_screens_start_at_15(h):
-    m = {"systolic_mmhg": 150, "diastolic_mmhg": 95, "glucose_mg_dl": 250.0, "waist_cm": 100.0, "srq20_score": 10}
+    m = {"glucose_mg_dl": 250.0, "waist_cm": 100.0, "srq20_score": 10}
     young = _adult(h, 14, "M", **m)
-    assert not {"HT", "DM_SUSPECT", "CENTRAL_OBESITY", "MENTAL_POSITIVE"} & h.codes(young)
+    assert not {"DM_SUSPECT", "CENTRAL_OBESITY", "MENTAL_POSITIVE"} & h.codes(young)
     older = _adult(h, 15, "M", **m)
-    assert {"HT", "DM_SUSPECT", "CENTRAL_OBESITY", "MENTAL_POSITIVE"} <= h.codes(older)
+    assert {"DM_SUSPECT", "CENTRAL_OBESITY", "MENTAL_POSITIVE"} <= h.codes(older)
     assert {r.cluster for r in older.risks} == {2}
+    assert h.risk(older, "MENTAL_POSITIVE").evidence["instrument_for_age"] == "SDQ"
+    assert "instrument_for_age" not in h.risk(_adult(h, 18, "M", **m), "MENTAL_POSITIVE").evidence
+
+
+@pytest.mark.parametrize("years,code", [(17, "HT_CHILD"), (18, "HT")])
+def test_adult_blood_pressure_from_18(h, years, code):
+    result = _adult(h, years, "M", systolic_mmhg=150, diastolic_mmhg=95)
+    assert {"HT", "HT_CHILD"} & h.codes(result) == {code}
+
+
+@pytest.mark.parametrize("sbp,dbp,fires", [
+    (129, 84, False), (130, 70, True), (120, 85, True), (139, 89, True), (140, 80, False), (135, 90, False),
+])
+def test_high_normal_blood_pressure(h, sbp, dbp, fires):
+    result = _adult(h, 45, systolic_mmhg=sbp, diastolic_mmhg=dbp)
+    assert ("BP_HIGH_NORMAL" in h.codes(result)) == fires
+    if fires:
+        r = h.risk(result, "BP_HIGH_NORMAL")
+        assert (r.severity, r.recommended_level) == ("low", "posyandu") and "HT" not in h.codes(result)
+
+
+@pytest.mark.parametrize("glucose,severity,level", [
+    (299.0, "moderate", "puskesmas"), (300.0, "high", "puskesmas"), (301.0, "high", "puskesmas"),
+    (599.0, "high", "puskesmas"), (600.0, "emergency", "rs"), (601.0, "emergency", "rs"),
+])
+def test_glucose_crisis_ranges(h, glucose, severity, level):
+    r = h.risk(_adult(h, glucose_mg_dl=glucose), "DM_SUSPECT")
+    assert (r.severity, r.recommended_level) == (severity, level)
+
+
+@pytest.mark.parametrize("glucose,level,severity", [
+    (70.0, None, None), (69.9, 1, "moderate"), (54.0, 1, "moderate"), (53.9, 2, "emergency"), (20.0, 2, "emergency"),
+])
+def test_hypoglycaemia(h, glucose, level, severity):
+    result = _adult(h, glucose_mg_dl=glucose, glucose_fasting=True)
+    if level is None:
+        assert "HYPOGLYCAEMIA" not in h.codes(result)
+        return
+    r = h.risk(result, "HYPOGLYCAEMIA")
+    assert (r.evidence["level"], r.severity, r.recommended_level) == (level, severity, "puskesmas")
+
+
+@pytest.mark.parametrize("ogtt,code", [(139.0, None), (140.0, "PREDIABETES"), (199.0, "PREDIABETES"),
+                                       (200.0, "DM_SUSPECT")])
+def test_ogtt_two_hours(h, ogtt, code):
+    found = {"PREDIABETES", "DM_SUSPECT"} & h.codes(_adult(h, glucose_ogtt_2h_mg_dl=ogtt))
+    assert found == ({code} if code else set())
 
 
 @pytest.mark.parametrize("weeks,symptoms,fires", [
     (1.9, [], False), (2.0, [], True), (2.1, [], True), (0.5, ["fever"], True), (0.0, ["fever"], False),
     (None, ["night_sweats"], False), (1.0, [], False),
 ])
-@pytest.mark.parametrize("stage,years", [("adult", 30), ("under_five", 2), ("school_age", 9), ("pregnancy", 25)])
-def test_tb_presumptive_at_any_age(h, weeks, symptoms, fires, stage, years):
+@pytest.mark.parametrize("stage,years", [("adult", 30), ("school_age", 9), ("pregnancy", 25)])
+def test_tb_presumptive_from_6_years(h, weeks, symptoms, fires, stage, years):
     preg = {"gestational_weeks": 20} if stage == "pregnancy" else None
     visit = h.make_visit(stage, h.age_days(years=years, days=10), "F", pregnancy=preg, cough_weeks=weeks,
                          tb_symptoms=symptoms)
@@ -119,7 +166,7 @@ def test_tb_presumptive_at_any_age(h, weeks, symptoms, fires, stage, years):
 
 
 @pytest.mark.parametrize("years,score,fires", [
-    (39, 8, False), (40, 5, False), (40, 6, True), (40, 7, True), (65, 6, True),
+    (39, 8, False), (40, 5, False), (40, 6, True), (40, 7, True), (65, 6, True), (40, 9, True), (39, 9, False),
 ])
 def test_ppok_puma(h, years, score, fires):
     result = _adult(h, years, puma_score=score)
@@ -129,8 +176,8 @@ def test_ppok_puma(h, years, score, fires):
 
 
 @pytest.mark.parametrize("score,item17,severity", [
-    (5, False, None), (6, False, "moderate"), (7, False, "moderate"), (0, True, "high"), (5, True, "high"),
-    (None, True, "high"), (None, None, None),
+    (5, False, None), (6, False, "moderate"), (7, False, "moderate"), (0, True, "emergency"), (5, True, "emergency"),
+    (None, True, "emergency"), (None, None, None),
 ])
 def test_srq20(h, score, item17, severity):
     m = {}

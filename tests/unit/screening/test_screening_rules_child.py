@@ -183,3 +183,32 @@ def test_no_trend_under_one_month(h):
     visit = h.make_visit("under_five", 25, "M", weight_kg=3.3)
     result = evaluate(visit, History(weighings=((h.ON - timedelta(days=24), 3.3),)))
     assert "WEIGHT_NOT_GAINED" not in h.codes(result)
+
+
+def test_band_classifiers_agree_with_the_band_table():
+    """z_bands classifies by direct comparison; Z_BANDS (documented) must say the same at every cut-off."""
+    from services.screening.domain.rules_child import _CLASSIFY, Z_BANDS
+
+    points = sorted({x / 100 for x in range(-700, 701)} | {-3.0, -2.0, 1.0, 2.0, 3.0})
+    for indicator, classify in _CLASSIFY.items():
+        for z in points:
+            table = [code for code, ind, test, *_ in Z_BANDS if ind == indicator and test(z)]
+            assert table == ([classify(z)] if classify(z) else []), (indicator, z)
+
+
+def test_band_family_quick_reject_loses_no_band(h):
+    """z_bands skips z-scores inside the normal range before classifying: it must find every band the table has."""
+    from services.screening.domain.config import DEFAULT
+    from services.screening.domain.registry import Ctx
+    from services.screening.domain.rules_child import Z_BANDS, z_bands
+
+    visit = h.make_visit("under_five", 400, "F", weight_kg=9.0, height_cm=75.0, head_circumference_cm=45.0)
+    points = sorted({x / 100 for x in range(-700, 701)} | {-3.0, -2.0, 1.0, 2.0, 3.0})
+    for slot, indicator in enumerate(("wfa", "lhfa", "wflh", "hcfa")):
+        for z in points:
+            zs = [None] * 6
+            zs[(0, 1, 2, 5)[slot]] = z
+            ctx = Ctx(visit, History(), DEFAULT, visit.occurred_on - timedelta(days=400), 13, 1, tuple(zs), 75.0, ())
+            found = [code for code, _ in z_bands(ctx)]
+            table = [code for code, ind, test, *_ in Z_BANDS if ind == indicator and test(z)]
+            assert found == table, (indicator, z)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from services.screening.domain import History, evaluate
-from services.screening.domain.rules_pregnancy import anc_behind
 
 ADULT_AGE = 28
 
@@ -69,8 +68,9 @@ def test_hypertension_in_pregnancy(h, sbp, dbp, code, severity, level):
 
 
 @pytest.mark.parametrize("gw,protein,sbp,dbp,expected", [
-    (21, 1, 140, 85, ("SUSPECT_PE", "high")),
-    (20, 1, 140, 85, ("HT_PREG", "high")),  # not after 20 weeks
+    (21, 1, 140, 85, ("SUSPECT_PE", "emergency")),
+    (20, 1, 140, 85, ("SUSPECT_PE", "emergency")),  # from 20 weeks (>= 20)
+    (19, 1, 140, 85, ("HT_PREG", "high")),
     (21, 0, 140, 85, ("HT_PREG", "high")),  # no proteinuria
     (21, None, 140, 85, ("HT_PREG", "high")),
     (21, 1, 139, 89, None),  # proteinuria without hypertension
@@ -104,6 +104,80 @@ def test_4t_many_children(h, children, fires):
     assert ("RISK_4T" in h.codes(_preg(h, preg={"living_children": children}))) == fires
 
 
+@pytest.mark.parametrize("preg,births,basis", [
+    ({"parity": 3, "living_children": 1}, 3, "parity"),  # parity first: births, not survivors
+    ({"parity": 2, "living_children": 3}, 2, "parity"),
+    ({"gravida": 4}, 3, "gravida"), ({"gravida": 3}, 2, "gravida"),
+    ({"gravida": 5, "living_children": 2}, 2, "living_children"),
+])
+def test_4t_terlalu_banyak_uses_parity(h, preg, births, basis):
+    result = _preg(h, preg=preg)
+    if births >= 3:
+        ev = h.risk(result, "RISK_4T").evidence
+        assert (ev["previous_births"], ev["births_basis"], "terlalu_banyak" in ev["factors"]) == (births, basis, True)
+    else:
+        assert "RISK_4T" not in h.codes(result)
+
+
+@pytest.mark.parametrize("height,fires", [(144.9, True), (145.0, False), (145.1, False)])
+def test_short_maternal_height(h, height, fires):
+    result = _preg(h, height_cm=height)
+    assert ("RISK_OBSTETRIC" in h.codes(result)) == fires
+    if fires:
+        r = h.risk(result, "RISK_OBSTETRIC")
+        assert r.evidence["factors"] == ["height_below_145_cm"] and r.recommended_level == "puskesmas"
+
+
+def test_obstetric_history(h):
+    r = h.risk(_preg(h, preg={"obstetric_history": ["stillbirth", "previous_caesarean"]}), "RISK_OBSTETRIC")
+    assert r.evidence["factors"] == ["previous_caesarean", "stillbirth"] and r.severity == "moderate"
+
+
+@pytest.mark.parametrize("fasting,value,code", [
+    (True, 91.0, None), (True, 92.0, "GDM"), (True, 110.0, "GDM"), (True, 125.9, "GDM"), (True, 126.0, "DM_SUSPECT"),
+    (False, 110.0, None), (False, 199.0, None), (False, 200.0, "DM_SUSPECT"),
+])
+def test_gestational_diabetes_fasting_and_random(h, fasting, value, code):
+    result = _preg(h, gw=28, glucose_mg_dl=value, glucose_fasting=fasting)
+    found = {"GDM", "DM_SUSPECT", "PREDIABETES"} & h.codes(result)
+    assert found == ({code} if code else set())
+
+
+@pytest.mark.parametrize("ogtt,code", [(152.0, None), (153.0, "GDM"), (199.0, "GDM"), (200.0, "DM_SUSPECT")])
+def test_gestational_diabetes_ogtt(h, ogtt, code):
+    found = {"GDM", "DM_SUSPECT"} & h.codes(_preg(h, gw=26, glucose_ogtt_2h_mg_dl=ogtt))
+    assert found == ({code} if code else set())
+
+
+def test_pregnant_girl_under_15_is_screened(h):
+    result = _preg(h, age_years=14, glucose_mg_dl=100.0, glucose_fasting=True, muac_cm=22.0)
+    assert {"GDM", "KEK", "RISK_4T"} <= h.codes(result)
+    assert h.risk(_preg(h, age_years=14, glucose_mg_dl=250.0), "DM_SUSPECT").severity == "high"
+
+
+@pytest.mark.parametrize("test,level", [("hiv", "puskesmas"), ("syphilis", "puskesmas"), ("hbsag", "rs")])
+def test_triple_elimination_reactive(h, test, level):
+    result = _preg(h, preg={"labs": {test: "reactive"}})
+    r = h.risk(result, f"{test.upper()}_REACTIVE_PREG")
+    assert (r.severity, r.recommended_level) == ("high", level)
+    assert not {f"{t.upper()}_REACTIVE_PREG" for t in ("hiv", "syphilis", "hbsag")} & h.codes(
+        _preg(h, preg={"labs": {test: "non_reactive"}}))
+
+
+@pytest.mark.parametrize("signs,severity,level", [
+    (["bleeding"], "emergency", "rs"), (["seizures"], "emergency", "rs"), (["reduced_fetal_movement"], "emergency", "rs"),
+    (["fever"], "high", "puskesmas"), (["persistent_vomiting", "fever"], "high", "puskesmas"),
+])
+def test_danger_signs(h, signs, severity, level):
+    r = h.risk(_preg(h, preg={"danger_signs": signs}), "DANGER_SIGN_PREG")
+    assert (r.severity, r.recommended_level, r.evidence["signs"]) == (severity, level, sorted(signs))
+
+
+@pytest.mark.parametrize("status,fires", [(4, True), (5, False), (0, True)])
+def test_td_status(h, status, fires):
+    assert ("TD_INCOMPLETE" in h.codes(_preg(h, td_status=status))) == fires
+
+
 @pytest.mark.parametrize("months_since,gw,fires", [(30, 30, True), (20, 4, True), (40, 20, False)])
 def test_4t_spacing_is_last_birth_to_conception(h, months_since, gw, fires):
     # 30 months since the last birth at 30 weeks: conceived 23.1 months after it -> terlalu dekat
@@ -122,27 +196,6 @@ def test_4t_severity_grows_with_factors(h):
     r2 = h.risk(_preg(h, age_years=38, preg={"living_children": 4, "months_since_last_birth": 14}), "RISK_4T")
     assert r1.severity == "low" and r1.recommended_level == "puskesmas"
     assert r2.severity == "moderate" and r2.evidence["factors"] == ["terlalu_tua", "terlalu_dekat", "terlalu_banyak"]
-
-
-@pytest.mark.parametrize("gw,prior,behind", [
-    (12, 0, None), (13, 0, (12, 1, 0)), (13, 1, None),
-    (24, 1, (24, 3, 2)), (24, 2, None), (25, 2, (24, 3, 2)), (25, 3, None),
-    (40, 4, (40, 6, 5)), (40, 5, None), (41, 5, (40, 6, 5)), (41, 6, None),
-    (30, 0, (24, 3, 0)),
-])
-def test_anc_schedule(h, gw, prior, behind):
-    assert anc_behind(gw, prior) == behind
-    result = _preg(h, gw=gw, history=History(anc_contacts=prior))
-    assert ("ANC_DEFAULT" in h.codes(result)) == (behind is not None)
-    if behind:
-        r = h.risk(result, "ANC_DEFAULT")
-        assert (r.evidence["deadline_week"], r.evidence["contacts_due"]) == behind[:2]
-        assert (r.severity, r.recommended_level) == ("low", "pustu")
-
-
-def test_anc_visit_number_counts_contacts_elsewhere(h):
-    assert "ANC_DEFAULT" in h.codes(_preg(h, gw=26, history=History(anc_contacts=1)))
-    assert "ANC_DEFAULT" not in h.codes(_preg(h, gw=26, history=History(anc_contacts=1), preg={"anc_visit_number": 4}))
 
 
 def test_glucose_and_mental_rules_also_run_in_pregnancy(h):

