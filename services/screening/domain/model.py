@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, get_args
 from uuid import UUID
 
-from shared.contracts.events import VisitRecorded, ZScores
+from shared.contracts.events import FacilityType, Severity, Stage, VisitRecorded, ZScores
 from shared.contracts.intake import Development, IntakeVisit, Measurements, Newborn, Pregnancy
 from shared.lifecycle import age_days as _age_days
 from shared.lifecycle import stage_for
 
 RULESET_VERSION = "2026.12-1"
 
-STAGES = ("pregnancy", "under_five", "preschool", "school_age", "adult", "elderly")
-SEVERITIES = ("low", "moderate", "high", "emergency")
-LEVELS = ("posyandu", "pustu", "puskesmas", "rs")
+STAGES: tuple[str, ...] = get_args(Stage)
+SEVERITIES: tuple[str, ...] = get_args(Severity)  # ascending
+LEVELS: tuple[str, ...] = get_args(FacilityType)  # recommended level of care
 
 
 class Risk(NamedTuple):
