@@ -158,6 +158,15 @@ class PrePregnancy(_Strict):
     sti: bool | None = Field(default=None, description="a sexually transmitted infection")
 
 
+class TbTest(_Strict):
+    """A TB examination of this visit's person (pemeriksaan TBC): the method and its result."""
+
+    method: Literal["tcm", "microscopy", "xray"] = Field(
+        description="tcm: rapid molecular test (TCM, Xpert MTB/RIF); microscopy: sputum smear (BTA); xray: chest X-ray")
+    result: Literal["positive", "negative"] = Field(
+        description="positive: MTB detected / BTA positive / X-ray suggestive of TB; negative: not")
+
+
 class Measurements(_Strict):
     """Everything measured at the visit; every field optional, every range plausible-not-clinical."""
 
@@ -210,6 +219,7 @@ class Measurements(_Strict):
     mini_cog_score: int | None = Field(default=None, ge=0, le=5)
     gds4_score: int | None = Field(default=None, ge=0, le=4, description="Geriatric Depression Scale, 4 items")
     mna_sf_score: int | None = Field(default=None, ge=0, le=14, description="Mini Nutritional Assessment, short form")
+    tb_test: TbTest | None = Field(default=None, description="a TB examination (TCM, sputum smear or chest X-ray)")
 
     @model_validator(mode="after")
     def _pressure_order(self) -> "Measurements":

@@ -209,6 +209,21 @@ FIELDS: tuple[Field, ...] = (
           _q("skilas", "positive-domains", "SKILAS domains screened positive"), "codes",
           answers=tuple((d, Coding(SKILAS, d, d)) for d in
                         ("cognition", "mobility", "malnutrition", "vision", "hearing", "depression"))),
+    Field((*M, "tb_test", "result"), "Observation", Coding(JEJARING_OBS, "tb-test", "TB examination result"), "coded",
+          category="laboratory",
+          variants=(Variant(_loinc("88874-3", "Mycobacterium tuberculosis complex DNA [Presence] in Isolate or Specimen "
+                                              "by Molecular genetics method"),
+                            ((*M, "tb_test", "method"), "tcm"), outbound=True),
+                    Variant(_loinc("11545-1", "Microscopic observation [Identifier] in Specimen by Acid fast stain"),
+                            ((*M, "tb_test", "method"), "microscopy"), outbound=True),
+                    Variant(Coding(JEJARING_OBS, "tb-chest-xray", "Chest X-ray read for TB"),
+                            ((*M, "tb_test", "method"), "xray"), outbound=True)),
+          answers=(("positive", _sct("10828004", "Positive")), ("negative", _sct("260385009", "Negative"))),
+          note="TCM (Xpert MTB/RIF) as SATUSEHAT's 88874-3, sputum smear (BTA) as 11545-1; the chest X-ray "
+               "has no published result code (category laboratory, not imaging: not an ANC ultrasound)"),
+    Field((*M, "tb_test", "method"), "Observation", None, "code",
+          element="Observation.code of the tb_test.result Observation (88874-3: tcm, 11545-1: microscopy, "
+                  "Jejaring tb-chest-xray: xray)"),
     # -- pregnancy --------------------------------------------------------------------------------
     Field((*P, "gestational_weeks"), "Observation", _loinc("18185-9", "Gestational age"), "integer", "wk",
           units=(("d", 1 / 7),), category="exam",
