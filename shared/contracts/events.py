@@ -205,6 +205,7 @@ class ServiceFacts(_Facts):
     triple_elimination_tested: list[Literal["hiv", "syphilis", "hbsag"]] = Field(default_factory=list)
     td_given: bool = False
     postpartum_visit: int | None = None  # KF number: measurements.postpartum_visit, else from the day window
+    delivery_facility: bool | None = None  # a delivery first reported here: at a health facility? None: no delivery
 
 
 class VisitFacts(_Facts):

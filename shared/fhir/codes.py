@@ -50,6 +50,8 @@ JEJARING_OBS = f"{JEJARING}/CodeSystem/observation"
 SHK = f"{JEJARING}/CodeSystem/shk"
 KPSP = f"{JEJARING}/CodeSystem/kpsp"
 SKILAS = f"{JEJARING}/CodeSystem/skilas-domain"
+DELIVERY_PLACE = f"{JEJARING}/CodeSystem/delivery-place"
+DELIVERY_ATTENDANT = f"{JEJARING}/CodeSystem/delivery-attendant"
 RISK_CODE = f"{JEJARING}/CodeSystem/risk"
 REFERRAL_ID = f"{JEJARING}/sid/referral"
 QUESTIONNAIRE = f"{JEJARING}/Questionnaire/"
@@ -224,6 +226,22 @@ FIELDS: tuple[Field, ...] = (
     Field((*M, "tb_test", "method"), "Observation", None, "code",
           element="Observation.code of the tb_test.result Observation (88874-3: tcm, 11545-1: microscopy, "
                   "Jejaring tb-chest-xray: xray)"),
+    Field((*M, "delivery", "place"), "Observation", Coding(JEJARING_OBS, "delivery-place", "Place of delivery"),
+          "coded", category="survey",
+          answers=tuple((p, Coding(DELIVERY_PLACE, p, d)) for p, d in (
+              ("hospital", "Rumah sakit"), ("puskesmas", "Puskesmas"), ("pustu", "Puskesmas pembantu"),
+              ("clinic", "Klinik"), ("midwife_practice", "Praktik mandiri bidan"), ("home", "Rumah"),
+              ("other", "Lainnya"))),
+          note="reported at the mother's postpartum visit; no published SATUSEHAT code for the place of delivery"),
+    Field((*M, "delivery", "attendant"), "Observation",
+          Coding(JEJARING_OBS, "delivery-attendant", "Delivery attendant"), "coded", category="survey",
+          answers=(("doctor", _sct("158965000", "Medical practitioner")),
+                   ("midwife", _sct("309453006", "Registered midwife")),
+                   ("nurse", _sct("224535009", "Registered nurse")),
+                   ("traditional", Coding(DELIVERY_ATTENDANT, "traditional", "Dukun bayi")),
+                   ("family", Coding(DELIVERY_ATTENDANT, "family", "Keluarga")),
+                   ("none", Coding(DELIVERY_ATTENDANT, "none", "Tanpa penolong"))),
+          note="health workers as the ANC participant's SNOMED occupations; the others in a Jejaring system"),
     # -- pregnancy --------------------------------------------------------------------------------
     Field((*P, "gestational_weeks"), "Observation", _loinc("18185-9", "Gestational age"), "integer", "wk",
           units=(("d", 1 / 7),), category="exam",

@@ -156,6 +156,12 @@ def _ttd_adolescent_girl(e: VisitScreened) -> bool | None:
     return True if facts is not None and facts.services.ttd_adolescent_girl else None
 
 
+def _delivery_facility(e: VisitScreened) -> bool | None:
+    """A delivery first reported at this visit took place at a health facility (``facts.services``)."""
+    facts = e.facts
+    return True if facts is not None and facts.services.delivery_facility else None
+
+
 def _tb_examined(e: VisitScreened) -> bool | None:
     """Presumptive (False) or examined (True): screening's ``facts.pws.tb_examined``; the latest counts."""
     facts = e.facts
@@ -263,6 +269,12 @@ REGISTRY: tuple[Indicator, ...] = (
               denominator="orang terduga TBC (dan orang dengan pemeriksaan TBC tercatat)", base="measured",
               target=100, source="SPM orang terduga TBC, Permenkes 4/2019 [PMK4-2019] [KEB-ILP]; "
               "alur TCM [ILP-T 10-skrining-tb]; target 100 %"),
+    Indicator("delivery_facility", "Persalinan di fasilitas pelayanan kesehatan", "Persalinan fasyankes", "person",
+              VisitScreened, _delivery_facility,
+              numerator="ibu bersalin di RS, Puskesmas, Pustu, klinik atau praktik mandiri bidan (dilaporkan pada "
+              "kunjungan nifas)", denominator="sasaran ibu bersalin", base="target:maternal", target=100,
+              ytd="prorata", source="SPM ibu bersalin, Permenkes 4/2019 [PMK4-2019] [KEB-ILP]; ILP dashboard klaster 2 "
+              "(persalinan di fasyankes) [ILP-T 08-pencatatan/02-pelaporan]; target 100 %"),
     Indicator("data_quality_warnings", "Kunjungan dengan peringatan kualitas data (NIK)", "Kualitas data", "count",
               VisitRecorded, _has_data_quality_warning,
               numerator="kunjungan yang NIK-nya tidak cocok dengan tanggal lahir/jenis kelamin", unit="kunjungan",

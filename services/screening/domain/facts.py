@@ -32,6 +32,10 @@ The SPM verdicts (Permenkes 4/2019, Standar Pelayanan Minimal bidang kesehatan; 
   person presumptive and an examination was recorded in the 30 days before (the sputum sent at the first visit
   answers a follow-up visit's cough; 30 days is a design choice); False when presumptive without one; None
   otherwise (SPM orang terduga TBC).
+* ``services.delivery_facility``: a delivery (``measurements.delivery``) first reported at this visit (no delivery
+  recorded on or in the 42 days before, the nifas period: a KF2 repeating the KF1's answer is the same delivery); True
+  when its place is a health facility (RS, Puskesmas, Pustu, klinik, praktik mandiri bidan), False at home or
+  elsewhere (SPM ibu bersalin: persalinan di fasilitas pelayanan kesehatan).
 * ``services.ttd_adolescent_girl``: a girl of 10 to 17 years (10 x 365.25 <= age < 18 x 365.25 days, remaja, ILP
   juknis), not pregnant, with ``ttd_tablets`` recorded: True when > 0.
 """
@@ -39,6 +43,8 @@ The SPM verdicts (Permenkes 4/2019, Standar Pelayanan Minimal bidang kesehatan; 
 from __future__ import annotations
 
 from typing import Any
+
+from shared.contracts.intake import FACILITY_DELIVERY_PLACES
 
 from . import anc
 from .growth import first_weighing, monthly_trend
@@ -64,6 +70,7 @@ ADOLESCENT_DAYS = (10 * 365.25, 18 * 365.25)  # remaja 10 to < 18 y [ILP-T 03-an
 HEALTH_FACILITY = frozenset({"pustu", "puskesmas", "rs"})  # "di fasilitas pelayanan kesehatan" [PMK4-2019]
 HYPERTENSION_ICD10 = frozenset({"I10", "I11", "I12", "I13", "I15"})  # hypertensive diseases (ICD-10 I10-I15)
 DIABETES_ICD10 = frozenset({"E10", "E11", "E12", "E13", "E14"})  # diabetes mellitus (ICD-10 E10-E14)
+NIFAS_DAYS = 42  # postpartum period: a delivery reported again within it is the same delivery [ILP-T 01-ibu-hamil-nifas]
 TB_TEST_ANSWERS_DAYS = 30  # an earlier TB examination this recent answers a presumptive visit [design choice]
 
 
@@ -200,6 +207,17 @@ def immunization(c: Ctx) -> dict[str, Any] | None:
             "next_due": list(s.next_due), "next_due_on": s.next_due_on.isoformat() if s.next_due_on else None}
 
 
+def delivery_facility(c: Ctx) -> bool | None:
+    """A delivery first reported at this visit: at a health facility? (module docstring)."""
+    delivery = c.m.delivery
+    if delivery is None or c.visit.sex != "F":
+        return None
+    on = c.visit.occurred_on
+    if any(r.kind == "delivery" and 0 <= (on - r.occurred_on).days <= NIFAS_DAYS for r in c.history.services):
+        return None
+    return delivery.place in FACILITY_DELIVERY_PLACES
+
+
 def ttd_adolescent_girl(c: Ctx) -> bool | None:
     """Remaja putri given iron-folic acid tablets (module docstring); None unless a girl 10-17 y, not pregnant,
     with ``ttd_tablets`` recorded."""
@@ -217,6 +235,7 @@ def services(c: Ctx) -> dict[str, Any]:
         "ttd_tablets": m.ttd_tablets, "ttd_adolescent_girl": ttd_adolescent_girl(c), "hb_tested": m.hb_g_dl is not None,
         "triple_elimination_tested": triple_tested(c) if preg is not None and preg.labs is not None else [],
         "td_given": "td" in visit.immunizations if visit.immunizations else False,
+        "delivery_facility": delivery_facility(c),
         "postpartum_visit": kf_number(c) if m.postpartum_days is not None or m.postpartum_visit is not None else None,
     }
 

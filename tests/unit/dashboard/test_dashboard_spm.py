@@ -15,7 +15,7 @@ FULL_PRODUCTIVE = {"systolic_mmhg": 120, "diastolic_mmhg": 80, "glucose_mg_dl": 
                    "height_cm": 160.0, "waist_cm": 80.0}
 FULL_ELDERLY = {**FULL_PRODUCTIVE, "cholesterol_total_mg_dl": 190.0, "adl_barthel": 20, "skilas_positive_domains": []}
 NEW = ("ttd_adolescent_girls", "spm_productive_screened", "spm_elderly_screened", "spm_hypertension_care",
-       "spm_diabetes_care", "tb_examined")
+       "spm_diabetes_care", "tb_examined", "delivery_facility")
 
 
 def visit(person: str, when: datetime, *, years: float = 40, sex: str = "F", point: str = "posyandu",
@@ -43,6 +43,7 @@ def test_the_new_entries_sit_after_bp_screened_with_their_targets() -> None:
     assert by["spm_diabetes_care"].target_groups == ("diabetes_estimated",)
     assert by["ttd_adolescent_girls"].target_groups == ("adolescent_girl",)
     assert by["tb_examined"].base == "measured"
+    assert by["delivery_facility"].target_groups == ("maternal",)
     for name in NEW[1:]:
         assert by[name].target == 100 and "Permenkes 4/2019" in by[name].source
     for name in ("hypertension", "diabetes"):  # v1 ids unchanged
@@ -129,3 +130,17 @@ async def test_ttd_adolescent_girls_counts_girls_given_tablets_once(dash: Dash) 
     assert cell(nov) == (2, 50, 4.0) and nov["target"] is None  # g1, g4: 2 / 50; the adolescent target is not used
     assert cell(await dash.total("ttd_adolescent_girls", "2026-11", ytd=True)) == (2, 50, 4.0)  # g4 once in the year
     assert cell(await dash.total("ttd_adolescent_girls", "2026-10")) == (1, 50, 2.0)
+
+
+async def test_delivery_facility_counts_each_delivery_once_against_the_maternal_target(dash: Dash) -> None:
+    await dash.apply(target(TENGKUJUH, "maternal", 20))
+    await dash.apply(
+        visit("m1", at(11, 2), years=25, postpartum_days=1, delivery={"place": "puskesmas", "attendant": "midwife"}),
+        visit("m1", at(11, 5), years=25, postpartum_days=4),  # KF2 without the delivery block: still counted
+        visit("m2", at(11, 3), years=30, postpartum_days=1, delivery={"place": "home", "attendant": "traditional"}),
+        visit("m3", at(11, 9), years=22, postpartum_days=2, delivery={"place": "midwife_practice"}),
+        visit("m4", at(10, 28), years=28, postpartum_days=1, delivery={"place": "hospital", "attendant": "doctor"}),
+    )
+    nov = await dash.total("delivery_facility", "2026-11")
+    assert cell(nov) == (2, 20, 10.0) and nov["target"] == 8.3  # m1, m3: 2 / 20; m2 at home
+    assert cell(await dash.total("delivery_facility", "2026-11", ytd=True)) == (3, 20, 15.0)  # + m4 (October)

@@ -65,3 +65,22 @@ def test_the_new_target_groups_are_accepted_by_the_targets_import(group: str) ->
     with pytest.raises(imports.CsvImportError):
         imports.parse_targets_csv("village_code,year,target,count\n18.01.06.2001,2026,hypertension,37\n",
                                   load_regions())
+
+
+async def test_delivery_is_carried_validated_and_for_women_only(seeded) -> None:  # noqa: F811
+    reg = registrar()
+    delivery = {"place": "midwife_practice", "attendant": "midwife"}
+    outcome, emitted = await run(seeded, lambda u: reg.record(
+        u, visit(measurements={"postpartum_days": 1, "delivery": delivery}), token_facility=None))
+    assert outcome.status == "recorded"
+    assert decode(emitted[0][1]).data.measurements.delivery.model_dump() == delivery
+    for bad, loc in (({"place": "car"}, ["measurements", "delivery", "place"]),
+                     ({"place": "home", "attendant": "neighbour"}, ["measurements", "delivery", "attendant"]),
+                     ({"attendant": "midwife"}, ["measurements", "delivery", "place"])):
+        outcome, emitted = await run(seeded, lambda u, b=bad: reg.record(u, visit(measurements={"delivery": b}),
+                                                                         token_facility=None))
+        assert outcome.status == "rejected" and outcome.errors[0]["loc"] == loc and emitted == []
+    man = visit(measurements={"delivery": {"place": "home"}})
+    man["person"] = {**man["person"], "sex": "M", "nik": "1801060508920003"}
+    outcome, _ = await run(seeded, lambda u: reg.record(u, man, token_facility=None))
+    assert outcome.status == "rejected" and "delivery" in outcome.errors[0]["msg"]

@@ -166,3 +166,27 @@ def test_ttd_adolescent_girl_tablets_given(h, tablets, expected):
 def test_ttd_adolescent_girl_not_boys_nor_pregnant_girls(h):
     assert facts(h, "school_age", 5000, sex="M", ttd_tablets=4)[1].ttd_adolescent_girl is None
     assert facts(h, "pregnancy", 6000, pregnancy={"gestational_weeks": 20}, ttd_tablets=30)[1].ttd_adolescent_girl is None
+
+
+# -- delivery at a health facility ----------------------------------------------------------------------------
+@pytest.mark.parametrize("place,expected", [("hospital", True), ("puskesmas", True), ("pustu", True), ("clinic", True),
+                                            ("midwife_practice", True), ("home", False), ("other", False)])
+def test_delivery_facility_by_place(h, place, expected):
+    f = facts(h, "adult", 9000, postpartum_days=1, delivery={"place": place, "attendant": "midwife"})[1]
+    assert f.delivery_facility is expected
+
+
+@pytest.mark.parametrize("days_before,expected", [(0, None), (41, None), (42, None), (43, True)])
+def test_a_delivery_reported_again_within_the_42_days_of_nifas_is_the_same_delivery(h, days_before, expected):
+    history = History(services=(ServiceRecord("delivery", h.ON - timedelta(days=days_before), "puskesmas"),))
+    f = facts(h, "adult", 9000, history=history, delivery={"place": "puskesmas"})[1]
+    assert f.delivery_facility is expected
+
+
+def test_no_delivery_no_verdict_and_the_delivery_becomes_history(h):
+    from services.screening.domain.history import records_of
+
+    assert facts(h, "adult", 9000, postpartum_days=3)[1].delivery_facility is None
+    visit = h.make_visit("adult", 9000, delivery={"place": "home", "attendant": "traditional"})
+    rows = records_of(visit, evaluate(visit), (), ())
+    assert [(r.kind, r.value) for r in rows.services] == [("delivery", "home")]
