@@ -155,6 +155,13 @@ def _facts() -> list[str]:
         "z < -2, implausible z not counted, oedema counted < -3 SD for the weight-based two). Intended differences "
         "from the clinical rules: blood pressure (contract 140/90 from 15 y vs adolescent table to 17 y), WHO 2024 "
         "or adjusted Hb (rules only), GDM in pregnancy (rules only).",
+        "- `pws`, SPM verdicts (Permenkes 4/2019; `None` = the visit does not count; docs/dashboard.md, \"SPM and ILP "
+        "coverage indicators\"): `spm_productive_screened` (15 to < 60 y: weight, height, waist, both pressures and "
+        "glucose measured), `spm_elderly_screened` (>= 60 y: weight, waist, height or MUAC, both pressures, glucose, "
+        "cholesterol, ADL, and SKILAS or AMT/Mini-Cog with GDS-4), `spm_hypertension_care` / `spm_diabetes_care` "
+        "(>= 15 y, measured at a Pustu, Puskesmas or RS, in the v1 range or ICD-10 I10-I15 / E10-E14 coded), "
+        "`tb_examined` (a TB test recorded now or in the 30 days before a presumptive visit; `false`: presumptive "
+        "without one).",
         "- `growth` (under-five weighings, SKDN): `weighed`, `first_weighing`, `trend` N/T (`None` = not weighed "
         "last month), `two_t`, `bgm`, `gain_g`, `kbm_g`.",
         "- `anc` (pregnancy visits): `pregnancy_id`, `gestational_weeks`, `trimester` (contract: 1 <= 13, 2 = 14-27, "
@@ -164,7 +171,9 @@ def _facts() -> list[str]:
         "- `immunization` (under-fives with a dose known): `given`, `idl_complete` (IDL completed at this visit "
         "before the first birthday), `idl_complete_late`, `due`, `overdue`, `drop_out`, `next_due`, `next_due_on`.",
         "- `services`: `vitamin_a`, `deworming`, `kpsp`, `ttd_tablets`, `hb_tested`, `triple_elimination_tested`, "
-        "`td_given`, `postpartum_visit` (KF).", "",
+        "`td_given`, `postpartum_visit` (KF), `delivery_facility` (a delivery first reported at this visit, none in "
+        "the 42 days before: at a health facility?), `ttd_adolescent_girl` (a girl 10 to < 18 y, not pregnant, "
+        "`ttd_tablets` recorded: > 0?).", "",
     ]
 
 

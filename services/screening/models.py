@@ -53,7 +53,8 @@ immunization_doses = Table(
 )
 Index("ix_immunization_doses_person", immunization_doses.c.person_id)
 
-# Services and tests the programme rules track: vitamin_a, deworming, ttd, hb, kpsp, kn, kf, hiv, syphilis, hbsag.
+# Services and tests the programme rules track: vitamin_a, deworming, ttd, hb, kpsp, kn, kf, hiv, syphilis, hbsag,
+# tb_test (a TB examination, value method:result), delivery (value: the place).
 person_services = Table(
     "person_services",
     metadata,

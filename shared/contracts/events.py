@@ -32,7 +32,8 @@ Stage = Literal["pregnancy", "under_five", "preschool", "school_age", "adult", "
 FacilityType = Literal["posyandu", "pustu", "puskesmas", "rs"]
 Severity = Literal["low", "moderate", "high", "emergency"]  # ascending: consumers rank by position
 ReferralStatus = Literal["made", "received", "attended", "completed", "cancelled", "overdue"]
-TargetGroup = Literal["pregnant", "under_five", "adolescent", "adult_15_59", "elderly", "infant"]
+TargetGroup = Literal["pregnant", "under_five", "adolescent", "adult_15_59", "elderly", "infant", "maternal",
+                      "adolescent_girl", "hypertension_estimated", "diabetes_estimated"]
 TokenKind = Literal["facility", "viewer", "admin"]
 SignalStatus = Literal["signalled", "escalated", "verified", "closed"]
 SignalOutcome = Literal["outbreak", "false_alarm"]
@@ -131,6 +132,12 @@ class PwsFacts(_Facts):
     underweight: bool | None = None
     stunting: bool | None = None
     wasting: bool | None = None
+    # SPM verdicts (Permenkes 4/2019, docs/dashboard.md "SPM"): additions, None = the visit does not count.
+    spm_productive_screened: bool | None = None  # 15-59 y: True = BP, glucose, weight, height and waist measured
+    spm_elderly_screened: bool | None = None  # >= 60 y: True = the lansia screening components recorded
+    spm_hypertension_care: bool | None = None  # >= 15 y, BP measured at a health facility: hypertensive or I10-I15
+    spm_diabetes_care: bool | None = None  # >= 15 y, glucose measured at a health facility: DM range or E10-E14
+    tb_examined: bool | None = None  # True: a TB test recorded; False: presumptive without a test; None: neither
 
 
 class GrowthMonitoringFacts(_Facts):
@@ -193,10 +200,12 @@ class ServiceFacts(_Facts):
     deworming: bool | None = None
     kpsp: Literal["appropriate", "doubtful", "deviant"] | None = None
     ttd_tablets: int | None = None
+    ttd_adolescent_girl: bool | None = None  # girl 10-17 y (remaja putri), not pregnant: TTD given (> 0)?
     hb_tested: bool = False
     triple_elimination_tested: list[Literal["hiv", "syphilis", "hbsag"]] = Field(default_factory=list)
     td_given: bool = False
     postpartum_visit: int | None = None  # KF number: measurements.postpartum_visit, else from the day window
+    delivery_facility: bool | None = None  # a delivery first reported here: at a health facility? None: no delivery
 
 
 class VisitFacts(_Facts):

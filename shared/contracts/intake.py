@@ -158,6 +158,30 @@ class PrePregnancy(_Strict):
     sti: bool | None = Field(default=None, description="a sexually transmitted infection")
 
 
+class TbTest(_Strict):
+    """A TB examination of this visit's person (pemeriksaan TBC): the method and its result."""
+
+    method: Literal["tcm", "microscopy", "xray"] = Field(
+        description="tcm: rapid molecular test (TCM, Xpert MTB/RIF); microscopy: sputum smear (BTA); xray: chest X-ray")
+    result: Literal["positive", "negative"] = Field(
+        description="positive: MTB detected / BTA positive / X-ray suggestive of TB; negative: not")
+
+
+DeliveryPlace = Literal["hospital", "puskesmas", "pustu", "clinic", "midwife_practice", "home", "other"]
+# Health facilities (fasilitas pelayanan kesehatan) among the places of delivery: RS, Puskesmas and its Pustu,
+# klinik, praktik mandiri bidan (docs/intake.md).
+FACILITY_DELIVERY_PLACES = frozenset({"hospital", "puskesmas", "pustu", "clinic", "midwife_practice"})
+
+
+class Delivery(_Strict):
+    """The delivery (persalinan) a mother reports at a postpartum visit: where, and who attended it."""
+
+    place: DeliveryPlace = Field(description="hospital, puskesmas, pustu, clinic, midwife_practice (praktik mandiri "
+                                             "bidan), home or other")
+    attendant: Literal["doctor", "midwife", "nurse", "traditional", "family", "none"] | None = Field(
+        default=None, description="doctor, midwife, nurse; traditional birth attendant (dukun), family, none")
+
+
 class Measurements(_Strict):
     """Everything measured at the visit; every field optional, every range plausible-not-clinical."""
 
@@ -210,6 +234,8 @@ class Measurements(_Strict):
     mini_cog_score: int | None = Field(default=None, ge=0, le=5)
     gds4_score: int | None = Field(default=None, ge=0, le=4, description="Geriatric Depression Scale, 4 items")
     mna_sf_score: int | None = Field(default=None, ge=0, le=14, description="Mini Nutritional Assessment, short form")
+    tb_test: TbTest | None = Field(default=None, description="a TB examination (TCM, sputum smear or chest X-ray)")
+    delivery: Delivery | None = Field(default=None, description="the delivery, reported at the mother's postpartum visit")
 
     @model_validator(mode="after")
     def _pressure_order(self) -> "Measurements":
@@ -280,6 +306,8 @@ class IntakeVisit(_Strict):
     def _pregnancy_plausible(self) -> "IntakeVisit":
         if self.pregnancy is not None and self.person.sex != "F":
             raise ValueError("pregnancy is only possible for sex F")
+        if self.measurements.delivery is not None and self.person.sex != "F":
+            raise ValueError("measurements.delivery is only possible for sex F")
         on = self.occurred_at.date()
         if self.person.birth_date > on:
             raise ValueError("person.birth_date is after occurred_at")

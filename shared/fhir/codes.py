@@ -50,6 +50,8 @@ JEJARING_OBS = f"{JEJARING}/CodeSystem/observation"
 SHK = f"{JEJARING}/CodeSystem/shk"
 KPSP = f"{JEJARING}/CodeSystem/kpsp"
 SKILAS = f"{JEJARING}/CodeSystem/skilas-domain"
+DELIVERY_PLACE = f"{JEJARING}/CodeSystem/delivery-place"
+DELIVERY_ATTENDANT = f"{JEJARING}/CodeSystem/delivery-attendant"
 RISK_CODE = f"{JEJARING}/CodeSystem/risk"
 REFERRAL_ID = f"{JEJARING}/sid/referral"
 QUESTIONNAIRE = f"{JEJARING}/Questionnaire/"
@@ -209,6 +211,37 @@ FIELDS: tuple[Field, ...] = (
           _q("skilas", "positive-domains", "SKILAS domains screened positive"), "codes",
           answers=tuple((d, Coding(SKILAS, d, d)) for d in
                         ("cognition", "mobility", "malnutrition", "vision", "hearing", "depression"))),
+    Field((*M, "tb_test", "result"), "Observation", Coding(JEJARING_OBS, "tb-test", "TB examination result"), "coded",
+          category="laboratory",
+          variants=(Variant(_loinc("88874-3", "Mycobacterium tuberculosis complex DNA [Presence] in Isolate or Specimen "
+                                              "by Molecular genetics method"),
+                            ((*M, "tb_test", "method"), "tcm"), outbound=True),
+                    Variant(_loinc("11545-1", "Microscopic observation [Identifier] in Specimen by Acid fast stain"),
+                            ((*M, "tb_test", "method"), "microscopy"), outbound=True),
+                    Variant(Coding(JEJARING_OBS, "tb-chest-xray", "Chest X-ray read for TB"),
+                            ((*M, "tb_test", "method"), "xray"), outbound=True)),
+          answers=(("positive", _sct("10828004", "Positive")), ("negative", _sct("260385009", "Negative"))),
+          note="TCM (Xpert MTB/RIF) as SATUSEHAT's 88874-3, sputum smear (BTA) as 11545-1; the chest X-ray "
+               "has no published result code (category laboratory, not imaging: not an ANC ultrasound)"),
+    Field((*M, "tb_test", "method"), "Observation", None, "code",
+          element="Observation.code of the tb_test.result Observation (88874-3: tcm, 11545-1: microscopy, "
+                  "Jejaring tb-chest-xray: xray)"),
+    Field((*M, "delivery", "place"), "Observation", Coding(JEJARING_OBS, "delivery-place", "Place of delivery"),
+          "coded", category="survey",
+          answers=tuple((p, Coding(DELIVERY_PLACE, p, d)) for p, d in (
+              ("hospital", "Rumah sakit"), ("puskesmas", "Puskesmas"), ("pustu", "Puskesmas pembantu"),
+              ("clinic", "Klinik"), ("midwife_practice", "Praktik mandiri bidan"), ("home", "Rumah"),
+              ("other", "Lainnya"))),
+          note="reported at the mother's postpartum visit; no published SATUSEHAT code for the place of delivery"),
+    Field((*M, "delivery", "attendant"), "Observation",
+          Coding(JEJARING_OBS, "delivery-attendant", "Delivery attendant"), "coded", category="survey",
+          answers=(("doctor", _sct("158965000", "Medical practitioner")),
+                   ("midwife", _sct("309453006", "Registered midwife")),
+                   ("nurse", _sct("224535009", "Registered nurse")),
+                   ("traditional", Coding(DELIVERY_ATTENDANT, "traditional", "Dukun bayi")),
+                   ("family", Coding(DELIVERY_ATTENDANT, "family", "Keluarga")),
+                   ("none", Coding(DELIVERY_ATTENDANT, "none", "Tanpa penolong"))),
+          note="health workers as the ANC participant's SNOMED occupations; the others in a Jejaring system"),
     # -- pregnancy --------------------------------------------------------------------------------
     Field((*P, "gestational_weeks"), "Observation", _loinc("18185-9", "Gestational age"), "integer", "wk",
           units=(("d", 1 / 7),), category="exam",

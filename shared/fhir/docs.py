@@ -121,7 +121,8 @@ def mapping_table() -> str:
     for row in codes.FIELDS:
         coding = row.coding
         also = [f"{c.system.rsplit('/', 1)[-1]} `{c.code}`" for c in row.also]
-        also += [f"LOINC `{v.coding.code}`" + (f" ({'.'.join(v.implies[0][-1:])}={v.implies[1]})" if v.implies else "")
+        also += [("LOINC" if v.coding.system == codes.LOINC else v.coding.system.rsplit('/', 1)[-1])
+                 + f" `{v.coding.code}`" + (f" ({'.'.join(v.implies[0][-1:])}={v.implies[1]})" if v.implies else "")
                  for v in row.variants]
         answers = ", ".join(f"`{v}`: `{c.code}`" for v, c in row.answers)
         note = "; ".join(x for x in (row.element, row.note, f"also {', '.join(also)}" if also else "",

@@ -135,6 +135,39 @@ def _bp_screened(e: VisitScreened) -> bool | None:
     return True if facts is not None and facts.pws.hypertension is not None else None
 
 
+SpmFact = Literal["spm_productive_screened", "spm_elderly_screened", "spm_hypertension_care", "spm_diabetes_care"]
+
+
+def _happened(name: SpmFact) -> Callable[[VisitScreened], bool | None]:
+    """True when screening's SPM verdict (``facts.pws``) is True, else no observation: a person counts in the
+    period the qualifying service happened, and once in the year to date, whatever their later visits."""
+
+    def judge(e: VisitScreened) -> bool | None:
+        facts = e.facts
+        return True if facts is not None and getattr(facts.pws, name) else None
+
+    judge.__name__ = f"happened_{name}"
+    return judge
+
+
+def _ttd_adolescent_girl(e: VisitScreened) -> bool | None:
+    """A girl 10-17 y given iron-folic acid tablets (screening's ``facts.services.ttd_adolescent_girl``)."""
+    facts = e.facts
+    return True if facts is not None and facts.services.ttd_adolescent_girl else None
+
+
+def _delivery_facility(e: VisitScreened) -> bool | None:
+    """A delivery first reported at this visit took place at a health facility (``facts.services``)."""
+    facts = e.facts
+    return True if facts is not None and facts.services.delivery_facility else None
+
+
+def _tb_examined(e: VisitScreened) -> bool | None:
+    """Presumptive (False) or examined (True): screening's ``facts.pws.tb_examined``; the latest counts."""
+    facts = e.facts
+    return None if facts is None else facts.pws.tb_examined
+
+
 def _status(status: str) -> Callable[[ReferralUpdated], bool]:
     return lambda e: e.status == status
 
@@ -197,6 +230,51 @@ REGISTRY: tuple[Indicator, ...] = (
               _bp_screened, numerator="penduduk ≥ 15 th diukur TD", denominator="sasaran usia 15–59 th dan lansia",
               base="target:adult_15_59+elderly", target=100, ytd="prorata",
               source="SPM usia produktif/hipertensi, Permenkes 4/2019 [KEB-ILP]"),
+    Indicator("ttd_adolescent_girls", "Remaja putri mendapat tablet tambah darah (TTD)", "TTD rematri", "person",
+              VisitScreened, _ttd_adolescent_girl,
+              numerator="remaja putri 10–17 th (tidak hamil) yang diberi TTD",
+              denominator="sasaran remaja putri 10–17 th", base="target:adolescent_girl", ytd="prorata",
+              source="ILP dashboard klaster 2 (remaja putri minum TTD) [ILP-T 08-pencatatan/02-pelaporan]; "
+              "TTD 60 mg besi + 400 µg asam folat [ILP-T 03-anak-sekolah-remaja/01-skrining-anemia]; "
+              "no national target set here [UNCONFIRMED]"),
+    Indicator("spm_productive_screened", "Usia produktif (15–59 th) mendapat skrining kesehatan sesuai standar",
+              "SPM usia produktif", "person", VisitScreened, _happened("spm_productive_screened"),
+              numerator="penduduk 15–59 th yang diukur BB, TB, lingkar perut, tekanan darah dan gula darah",
+              denominator="sasaran usia 15–59 th", base="target:adult_15_59", target=100, ytd="prorata",
+              source="SPM usia produktif, Permenkes 4/2019 [PMK4-2019] [KEB-ILP]; target 100 %"),
+    Indicator("spm_elderly_screened", "Lansia (≥ 60 th) mendapat skrining kesehatan sesuai standar", "SPM lansia",
+              "person", VisitScreened, _happened("spm_elderly_screened"),
+              numerator="penduduk ≥ 60 th yang diukur BB, TB/LiLA, lingkar perut, tekanan darah, gula darah, "
+              "kolesterol, ADL, dan diskrining SKILAS (atau AMT/Mini-Cog dan GDS-4)",
+              denominator="sasaran lansia ≥ 60 th", base="target:elderly", target=100, ytd="prorata",
+              source="SPM lansia, Permenkes 4/2019 [PMK4-2019] [KEB-ILP]; SKILAS/ADL [ILP-T 03-lansia/01-skrining-geriatri]; "
+              "target 100 %"),
+    Indicator("spm_hypertension_care", "Penderita hipertensi (≥ 15 th) mendapat pelayanan sesuai standar",
+              "SPM hipertensi", "person", VisitScreened, _happened("spm_hypertension_care"),
+              numerator="penduduk ≥ 15 th diukur TD di fasyankes (Pustu, Puskesmas, RS) dengan TD ≥ 140/90 "
+              "atau diagnosis hipertensi (I10–I15)",
+              denominator="estimasi penderita hipertensi ≥ 15 th", base="target:hypertension_estimated", target=100,
+              ytd="prorata", source="SPM penderita hipertensi, Permenkes 4/2019 [PMK4-2019] [KEB-ILP]; "
+              "[ILP-T 02-skrining-hipertensi]; target 100 %"),
+    Indicator("spm_diabetes_care", "Penderita diabetes melitus (≥ 15 th) mendapat pelayanan sesuai standar",
+              "SPM DM", "person", VisitScreened, _happened("spm_diabetes_care"),
+              numerator="penduduk ≥ 15 th diperiksa gula darah di fasyankes (Pustu, Puskesmas, RS) dengan GDS ≥ 200 / "
+              "GDP ≥ 126 atau diagnosis DM (E10–E14)",
+              denominator="estimasi penderita DM ≥ 15 th", base="target:diabetes_estimated", target=100,
+              ytd="prorata", source="SPM penderita DM, Permenkes 4/2019 [PMK4-2019] [KEB-ILP]; [ILP-T 03-skrining-dm]; "
+              "target 100 %"),
+    Indicator("tb_examined", "Terduga TBC diperiksa (TCM, BTA atau rontgen)", "TBC diperiksa", "person",
+              VisitScreened, _tb_examined,
+              numerator="orang terduga TBC dengan pemeriksaan TBC tercatat",
+              denominator="orang terduga TBC (dan orang dengan pemeriksaan TBC tercatat)", base="measured",
+              target=100, source="SPM orang terduga TBC, Permenkes 4/2019 [PMK4-2019] [KEB-ILP]; "
+              "alur TCM [ILP-T 10-skrining-tb]; target 100 %"),
+    Indicator("delivery_facility", "Persalinan di fasilitas pelayanan kesehatan", "Persalinan fasyankes", "person",
+              VisitScreened, _delivery_facility,
+              numerator="ibu bersalin di RS, Puskesmas, Pustu, klinik atau praktik mandiri bidan (dilaporkan pada "
+              "kunjungan nifas)", denominator="sasaran ibu bersalin", base="target:maternal", target=100,
+              ytd="prorata", source="SPM ibu bersalin, Permenkes 4/2019 [PMK4-2019] [KEB-ILP]; ILP dashboard klaster 2 "
+              "(persalinan di fasyankes) [ILP-T 08-pencatatan/02-pelaporan]; target 100 %"),
     Indicator("data_quality_warnings", "Kunjungan dengan peringatan kualitas data (NIK)", "Kualitas data", "count",
               VisitRecorded, _has_data_quality_warning,
               numerator="kunjungan yang NIK-nya tidak cocok dengan tanggal lahir/jenis kelamin", unit="kunjungan",

@@ -13,11 +13,38 @@ differ on purpose from screening's clinical rules:
 * ``tb_presumptive``: screening's own TB criteria (contract correction), ``None`` without a TB input.
 * ``underweight`` / ``stunting`` / ``wasting``: WHO prevalence rules (implausible z-scores not counted; oedema
   counts < -3 SD in the weight-based two), under-five stage only.
+
+The SPM verdicts (Permenkes 4/2019, Standar Pelayanan Minimal bidang kesehatan; docs/dashboard.md, "SPM"):
+
+* ``spm_productive_screened``: 15 to 59 years (15 x 365.25 <= age < 60 x 365.25 days); True when the screening
+  components the SPM usia produktif lists that an intake field records were measured: weight, height and waist
+  (deteksi obesitas), both pressures, blood glucose. False: in the age range, a component missing.
+* ``spm_elderly_screened``: >= 60 years; True when the SPM lansia components were recorded: weight, waist and
+  height (or MUAC where height cannot be measured, ILP juknis), both pressures, glucose, total cholesterol, ADL
+  (kemandirian), and the mental and cognitive screen: SKILAS (its cognition and depression domains), else AMT or
+  Mini-Cog together with GDS-4. False: a component missing.
+* ``spm_hypertension_care`` / ``spm_diabetes_care``: >= 15 years, BP (glucose) measured at a health facility
+  (Pustu, Puskesmas, RS; the SPM counts the measurement "di fasilitas pelayanan kesehatan"); True when the reading
+  is in the v1 range (140/90; random 200 / fasting 126 mg/dL) or the visit codes the disease (ICD-10 I10-I15;
+  E10-E14), i.e. a sufferer whose standard monitoring took place. A proxy: no intake field records education or
+  therapy.
+* ``tb_examined``: True when the visit records a TB examination (``measurements.tb_test``), or screening finds the
+  person presumptive and an examination was recorded in the 30 days before (the sputum sent at the first visit
+  answers a follow-up visit's cough; 30 days is a design choice); False when presumptive without one; None
+  otherwise (SPM orang terduga TBC).
+* ``services.delivery_facility``: a delivery (``measurements.delivery``) first reported at this visit (no delivery
+  recorded on or in the 42 days before, the nifas period: a KF2 repeating the KF1's answer is the same delivery); True
+  when its place is a health facility (RS, Puskesmas, Pustu, klinik, praktik mandiri bidan), False at home or
+  elsewhere (SPM ibu bersalin: persalinan di fasilitas pelayanan kesehatan).
+* ``services.ttd_adolescent_girl``: a girl of 10 to 17 years (10 x 365.25 <= age < 18 x 365.25 days, remaja, ILP
+  juknis), not pregnant, with ``ttd_tablets`` recorded: True when > 0.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from shared.contracts.intake import FACILITY_DELIVERY_PLACES
 
 from . import anc
 from .growth import first_weighing, monthly_trend
@@ -35,6 +62,51 @@ DIABETES_MG_DL = (126.0, 200.0)  # fasting, random: at or above [ILP-T 03-skrini
 ANAEMIA_PREGNANCY_HB = 11.0  # g/dL, below [WHO-HB] (WHO 2011)
 KEK_MUAC_CM = 23.5  # below [ILP-T 03-pmt-ibu-hamil-kek]
 Z_BELOW = -2.0  # underweight, stunting, wasting: z below [PMK2-FLIP]
+
+# The SPM definitions (Permenkes 4/2019 [PMK4-2019]; ILP juknis [ILP-T]).
+PRODUCTIVE_DAYS = (15 * 365.25, 60 * 365.25)  # usia produktif 15-59 y: from 15, below 60 [PMK4-2019]
+ELDERLY_DAYS = 60 * 365.25  # lansia: 60 y and older [PMK4-2019; ILP-T 03-klaster-3/index]
+ADOLESCENT_DAYS = (10 * 365.25, 18 * 365.25)  # remaja 10 to < 18 y [ILP-T 03-anak-sekolah-remaja/index]
+HEALTH_FACILITY = frozenset({"pustu", "puskesmas", "rs"})  # "di fasilitas pelayanan kesehatan" [PMK4-2019]
+HYPERTENSION_ICD10 = frozenset({"I10", "I11", "I12", "I13", "I15"})  # hypertensive diseases (ICD-10 I10-I15)
+DIABETES_ICD10 = frozenset({"E10", "E11", "E12", "E13", "E14"})  # diabetes mellitus (ICD-10 E10-E14)
+NIFAS_DAYS = 42  # postpartum period: a delivery reported again within it is the same delivery [ILP-T 01-ibu-hamil-nifas]
+TB_TEST_ANSWERS_DAYS = 30  # an earlier TB examination this recent answers a presumptive visit [design choice]
+
+
+def _coded(c: Ctx, categories: frozenset[str]) -> bool:
+    return any(code[:3] in categories for code in c.visit.diagnoses)
+
+
+def _examined_before(c: Ctx) -> bool:
+    on = c.visit.occurred_on
+    return any(r.kind == "tb_test" and 0 <= (on - r.occurred_on).days <= TB_TEST_ANSWERS_DAYS
+               for r in c.history.services)
+
+
+def spm(c: Ctx, hypertensive: bool | None, diabetic: bool | None, tb_presumptive: bool | None) -> dict[str, Any]:
+    """The SPM verdicts of this visit (module docstring); ``None`` where the visit does not count."""
+    m, age = c.m, c.age_days
+    bp = m.systolic_mmhg is not None and m.diastolic_mmhg is not None
+    glucose = m.glucose_mg_dl is not None
+    productive = elderly = hypertension_care = diabetes_care = None
+    if PRODUCTIVE_DAYS[0] <= age < PRODUCTIVE_DAYS[1]:
+        productive = bp and glucose and m.weight_kg is not None and m.height_cm is not None and m.waist_cm is not None
+    elif age >= ELDERLY_DAYS:
+        skilas = m.skilas_positive_domains is not None or m.skilas is not None
+        mental = skilas or ((m.amt_score is not None or m.mini_cog_score is not None) and m.gds4_score is not None)
+        anthropometry = m.weight_kg is not None and m.waist_cm is not None and (
+            m.height_cm is not None or m.muac_cm is not None)
+        elderly = (bp and glucose and anthropometry and m.cholesterol_total_mg_dl is not None
+                   and m.adl_barthel is not None and mental)
+    if age >= ADULT_DAYS and c.visit.service_point in HEALTH_FACILITY:
+        if bp:
+            hypertension_care = bool(hypertensive) or _coded(c, HYPERTENSION_ICD10)
+        if glucose:
+            diabetes_care = bool(diabetic) or _coded(c, DIABETES_ICD10)
+    examined = True if m.tb_test is not None else (_examined_before(c) if tb_presumptive else None)
+    return {"spm_productive_screened": productive, "spm_elderly_screened": elderly,
+            "spm_hypertension_care": hypertension_care, "spm_diabetes_care": diabetes_care, "tb_examined": examined}
 
 
 def pws(c: Ctx) -> dict[str, Any]:
@@ -65,14 +137,17 @@ def pws(c: Ctx) -> dict[str, Any]:
         lhfa = c.lhfa
         if lhfa is not None and "BIV_LHFA" not in flags:
             stunting = lhfa < Z_BELOW
+    hypertension = (sbp >= HYPERTENSION_MMHG[0] or dbp >= HYPERTENSION_MMHG[1]) \
+        if adult and sbp is not None and dbp is not None else None
+    diabetes = glucose >= DIABETES_MG_DL[0 if m.glucose_fasting else 1] if adult and glucose is not None else None
+    presumptive = tb.presumptive if tb.screened else None
     return {
-        "hypertension": (sbp >= HYPERTENSION_MMHG[0] or dbp >= HYPERTENSION_MMHG[1])
-        if adult and sbp is not None and dbp is not None else None,
-        "diabetes": glucose >= DIABETES_MG_DL[0 if m.glucose_fasting else 1] if adult and glucose is not None else None,
+        "hypertension": hypertension, "diabetes": diabetes,
         "anemia_pregnancy": anemia, "kek_pregnancy": kek,
-        "tb_presumptive": tb.presumptive if tb.screened else None,
+        "tb_presumptive": presumptive,
         "tb_close_contact": tb.close_contact if m.tb_contact is not None else None,
         "underweight": underweight, "stunting": stunting, "wasting": wasting,
+        **spm(c, hypertension, diabetes, presumptive),
     }
 
 
@@ -132,14 +207,35 @@ def immunization(c: Ctx) -> dict[str, Any] | None:
             "next_due": list(s.next_due), "next_due_on": s.next_due_on.isoformat() if s.next_due_on else None}
 
 
+def delivery_facility(c: Ctx) -> bool | None:
+    """A delivery first reported at this visit: at a health facility? (module docstring)."""
+    delivery = c.m.delivery
+    if delivery is None or c.visit.sex != "F":
+        return None
+    on = c.visit.occurred_on
+    if any(r.kind == "delivery" and 0 <= (on - r.occurred_on).days <= NIFAS_DAYS for r in c.history.services):
+        return None
+    return delivery.place in FACILITY_DELIVERY_PLACES
+
+
+def ttd_adolescent_girl(c: Ctx) -> bool | None:
+    """Remaja putri given iron-folic acid tablets (module docstring); None unless a girl 10-17 y, not pregnant,
+    with ``ttd_tablets`` recorded."""
+    tablets = c.m.ttd_tablets
+    if tablets is None or c.visit.sex != "F" or c.preg is not None or c.visit.stage == "pregnancy":
+        return None
+    return tablets > 0 if ADOLESCENT_DAYS[0] <= c.age_days < ADOLESCENT_DAYS[1] else None
+
+
 def services(c: Ctx) -> dict[str, Any]:
     m, visit = c.m, c.visit
     dev, preg = visit.development, visit.pregnancy
     return {
         "vitamin_a": m.vitamin_a_given, "deworming": m.deworming_given, "kpsp": dev.kpsp if dev is not None else None,
-        "ttd_tablets": m.ttd_tablets, "hb_tested": m.hb_g_dl is not None,
+        "ttd_tablets": m.ttd_tablets, "ttd_adolescent_girl": ttd_adolescent_girl(c), "hb_tested": m.hb_g_dl is not None,
         "triple_elimination_tested": triple_tested(c) if preg is not None and preg.labs is not None else [],
         "td_given": "td" in visit.immunizations if visit.immunizations else False,
+        "delivery_facility": delivery_facility(c),
         "postpartum_visit": kf_number(c) if m.postpartum_days is not None or m.postpartum_visit is not None else None,
     }
 

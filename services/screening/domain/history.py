@@ -48,6 +48,10 @@ def records_of(visit: ScreeningVisit, result: Screening, kn_windows, kf_windows)
         services.append(ServiceRecord("ttd", on, str(m.ttd_tablets)))
     if m.hb_g_dl is not None:
         services.append(ServiceRecord("hb", on, f"{m.hb_g_dl:g}"))
+    if m.delivery is not None and visit.sex == "F":
+        services.append(ServiceRecord("delivery", on, m.delivery.place))
+    if m.tb_test is not None:
+        services.append(ServiceRecord("tb_test", on, f"{m.tb_test.method}:{m.tb_test.result}"))
     if visit.development is not None and visit.development.kpsp is not None:
         services.append(ServiceRecord("kpsp", on, visit.development.kpsp))
     if visit.newborn is not None:

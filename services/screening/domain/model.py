@@ -108,6 +108,8 @@ class ScreeningVisit:
     development: Development | None = None
     person_id: str = ""
     order: float = 0.0  # UTC timestamp of the visit
+    diagnoses: tuple[str, ...] = ()  # ICD-10 codes coded at this visit (known sufferers, for the SPM facts)
+    service_point: str | None = None  # where the visit took place (SPM care counts at a health facility)
 
 
 def _order(moment: datetime) -> float:
@@ -129,6 +131,8 @@ def from_recorded(event: VisitRecorded) -> ScreeningVisit:
         development=event.development,
         person_id=event.person_id,
         order=_order(event.occurred_at),
+        diagnoses=tuple(event.diagnoses or ()),
+        service_point=event.service_point,
     )
 
 
@@ -149,6 +153,8 @@ def from_intake(visit: IntakeVisit, person_id: str = "") -> ScreeningVisit:
         development=visit.development,
         person_id=person_id,
         order=_order(visit.occurred_at),
+        diagnoses=tuple(visit.diagnoses or ()),
+        service_point=visit.service_point,
     )
 
 
