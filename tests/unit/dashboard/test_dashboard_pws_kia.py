@@ -239,3 +239,21 @@ def test_a_ytd_denominator_must_name_a_person_indicator() -> None:
     others = [i for i in registry.REGISTRY if i.id != "skdn_d_k"]
     with pytest.raises(ValueError, match="no person-level"):
         registry.validate_registry([*others, bad])
+
+
+def test_semester_year_to_date_equals_recomputation_from_the_rounds_months() -> None:
+    """Summing the deltas from January to M gives each person once by their latest state since the round began."""
+    import random
+
+    rng = random.Random(7)
+    for _ in range(300):
+        rows = {f"2026-{m:02d}": (rng.choice("ab"), rng.random() < 0.5)
+                for m in rng.sample(range(1, 13), rng.randint(1, 6))}
+        out = arithmetic.contributions(rows, resets=(7,))
+        for month in range(1, 13):
+            start = 7 if month >= 7 else 1
+            held = [rows[p] for p in sorted(rows) if start <= int(p[5:]) <= month]
+            for village in "ab":
+                got = [sum(t[i] for (v, p), t in out.items() if v == village and int(p[5:]) <= month) for i in (2, 3)]
+                want = [int(held[-1][1]), 1] if held and held[-1][0] == village else [0, 0]
+                assert got == want, (rows, month, village)
