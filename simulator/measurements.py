@@ -100,6 +100,8 @@ class Measurements:
         gauss = self._gauss
         woman.anc += 1
         preg: dict = {"gestational_weeks": ga, "anc_visit_number": woman.anc}
+        if point in ("puskesmas", "pustu"):  # a standard ANC contact by a health worker (contracts.md, pregnancy.anc)
+            preg["anc"] = {"by": "doctor" if point == "puskesmas" else "midwife"}
         if woman.anc == 1:
             preg["gravida"] = woman.gravida
             preg["living_children"] = woman.living

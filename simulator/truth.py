@@ -14,7 +14,8 @@ kek_pregnancy, tb_presumptive (a count of persons: the juknis criteria as the co
 states them — cough >= 2 weeks at any age; under 6 years also fever >= 2 weeks, weight loss or no gain
 (2T over the child's monthly weighings sent before the visit), lethargy, enlarged lymph nodes; from 6
 years a shorter cough with another TB symptom), and the two coverage indicators the dashboard adds —
-pregnant_served (pregnant women seen / pregnant target) and bp_screened (people >= 15 y with BP measured
+pregnant_served (pregnant women with a standard ANC contact — ``pregnancy.anc`` present; a kader's
+visit is none — / pregnant target) and bp_screened (people >= 15 y with BP measured
 / adult_15_59 + elderly targets). Stunting, wasting and underweight need WHO z-scores: computed here with
 ``pygrowup``'s own code under WHO's prevalence rules (:mod:`simulator.anthropometry`), never with the
 screening service's; ``zscores=None`` leaves them out (``"zscore_source": null``).
@@ -173,7 +174,7 @@ class Truth:
         weight = m.get("weight_kg")
         if stage == "under_five" and weight is not None:
             judged.append(("children_weighed", True))
-        if pregnant:
+        if pregnant and (v.get("pregnancy") or {}).get("anc") is not None:  # a standard ANC contact only
             judged.append(("pregnant_served", True))
         if age_days >= ADULT_AGE_DAYS:
             if m.get("systolic_mmhg") is not None and m.get("diastolic_mmhg") is not None:

@@ -129,7 +129,8 @@ async def get_pws(grant: Viewer, ctx: Context, service: ServiceDep, region: Regi
     """The PWS table of a region (or a Puskesmas catchment: ``region=<facility id>``) for a month.
 
     Contract shape (``region``, ``period``, ``total.indicators``, ``rows``) plus, additively: each
-    cell's ``target`` and ``colour``; ``ytd.indicators`` (January up to the month) on the total and
+    cell's ``target`` and ``colour``; ``ytd.indicators`` (January up to the month; all null for a
+    monthly-only ratio, the round for a semester one, see ``/v1/indicators`` ``ytd``) on the total and
     every row; ``last_event_at``, ``villages``, ``silent_villages`` and ``referrals`` per row;
     ``path`` (breadcrumb), ``by`` and the per-village ``freshness`` list. ``by=puskesmas`` lists the
     Puskesmas of a kabupaten/kecamatan as rows instead of the next administrative level.

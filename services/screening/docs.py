@@ -154,7 +154,8 @@ def _facts() -> list[str]:
         "without a TB input), `tb_close_contact`, and `underweight` / `stunting` / `wasting` (under-five stage, "
         "z < -2, implausible z not counted, oedema counted < -3 SD for the weight-based two). Intended differences "
         "from the clinical rules: blood pressure (contract 140/90 from 15 y vs adolescent table to 17 y), WHO 2024 "
-        "or adjusted Hb (rules only), GDM in pregnancy (rules only).",
+        "or adjusted Hb (rules only), GDM in pregnancy (rules only). `severe_wasting` (gizi buruk): under-five stage, "
+        "weight-for-length/height z < -3 or oedema [PMK2-FLIP], implausible z not counted.",
         "- `pws`, SPM verdicts (Permenkes 4/2019; `None` = the visit does not count; docs/dashboard.md, \"SPM and ILP "
         "coverage indicators\"): `spm_productive_screened` (15 to < 60 y: weight, height, waist, both pressures and "
         "glucose measured), `spm_elderly_screened` (>= 60 y: weight, waist, height or MUAC, both pressures, glucose, "
@@ -167,13 +168,23 @@ def _facts() -> list[str]:
         "- `anc` (pregnancy visits): `pregnancy_id`, `gestational_weeks`, `trimester` (contract: 1 <= 13, 2 = 14-27, "
         "3 = 28+), `contact`, `contact_number`, `by`, `ultrasound`, `contacts`, `contacts_by_trimester`, "
         "`doctor_contacts`, and `k1`, `k1_murni`, `k4`, `k6` reached at this visit (once per pregnancy).",
-        "- `newborn`: `birth_weight_g`, `low_birth_weight` (< 2,500 g), `neonatal_visit` (KN), `shk`.",
+        "- `newborn`: `birth_weight_g`, `low_birth_weight` (< 2,500 g), `neonatal_visit` (KN), `shk`, `kn_complete` "
+        "(KN lengkap reached at this visit: KN1, KN2 and KN3 all recorded for the baby, the last now [ILP-T "
+        "01-neonatal]).",
         "- `immunization` (under-fives with a dose known): `given`, `idl_complete` (IDL completed at this visit "
         "before the first birthday), `idl_complete_late`, `due`, `overdue`, `drop_out`, `next_due`, `next_due_on`.",
         "- `services`: `vitamin_a`, `deworming`, `kpsp`, `ttd_tablets`, `hb_tested`, `triple_elimination_tested`, "
         "`td_given`, `postpartum_visit` (KF), `delivery_facility` (a delivery first reported at this visit, none in "
         "the 42 days before: at a health facility?), `ttd_adolescent_girl` (a girl 10 to < 18 y, not pregnant, "
-        "`ttd_tablets` recorded: > 0?).", "",
+        "`ttd_tablets` recorded: > 0?), "
+        "`triple_elimination_complete` (the third of HIV, syphilis and HBsAg "
+        "of this pregnancy has its result at this visit), `kf_complete` (KF lengkap reached at this visit: KF1-KF4 "
+        "since this delivery, `postpartum_days` before the visit or else the 42 days of the nifas period [ILP-T "
+        "05-pelayanan-nifas], Permenkes 21/2021), `vitamin_a_6_59` (vitamin A recorded for a child of 6-59 completed "
+        "months [ILP-T 07-vitamin-a]).",
+        "- Milestones (`k1` ... `k6`, `idl_complete`, `kn_complete`, `kf_complete`, `triple_elimination_complete`) "
+        "are true only at the visit that reaches them, judged against the history of earlier dates (same-day "
+        "records included, later-dated ones not): the dashboard counts each in the month it is reached.", "",
     ]
 
 

@@ -32,8 +32,10 @@ Stage = Literal["pregnancy", "under_five", "preschool", "school_age", "adult", "
 FacilityType = Literal["posyandu", "pustu", "puskesmas", "rs"]
 Severity = Literal["low", "moderate", "high", "emergency"]  # ascending: consumers rank by position
 ReferralStatus = Literal["made", "received", "attended", "completed", "cancelled", "overdue"]
+# ``maternal``: ibu bersalin/nifas (1.05 x CBR x population), ``newborn``: bayi baru lahir (live births, CBR x
+# population) [PWS-SCRIBD-1] [PWS-SCRIBD-2] (ilp-domain §3.2): the denominators of KF and KN lengkap.
 TargetGroup = Literal["pregnant", "under_five", "adolescent", "adult_15_59", "elderly", "infant", "maternal",
-                      "adolescent_girl", "hypertension_estimated", "diabetes_estimated"]
+                      "newborn", "adolescent_girl", "hypertension_estimated", "diabetes_estimated"]
 TokenKind = Literal["facility", "viewer", "admin"]
 SignalStatus = Literal["signalled", "escalated", "verified", "closed"]
 SignalOutcome = Literal["outbreak", "false_alarm"]
@@ -138,6 +140,10 @@ class PwsFacts(_Facts):
     spm_hypertension_care: bool | None = None  # >= 15 y, BP measured at a health facility: hypertensive or I10-I15
     spm_diabetes_care: bool | None = None  # >= 15 y, glucose measured at a health facility: DM range or E10-E14
     tb_examined: bool | None = None  # True: a TB test recorded; False: presumptive without a test; None: neither
+    # gizi buruk: weight-for-length/height < -3 SD or bilateral oedema, under-five stage [PMK2-FLIP] (BB/PB, BB/TB
+    # "gizi buruk" < -3 SD; oedema as the WHO prevalence rules); None without a usable z and without oedema.
+    # An addition (older events: None).
+    severe_wasting: bool | None = None
 
 
 class GrowthMonitoringFacts(_Facts):
@@ -178,6 +184,9 @@ class NewbornFacts(_Facts):
     low_birth_weight: bool | None = None  # < 2,500 g; None without a birth weight
     neonatal_visit: int | None = None  # KN number: newborn.neonatal_visit, else from the age window
     shk: Literal["normal", "high_tsh", "not_done"] | None = None
+    # KN lengkap reached at this visit: KN1, KN2 and KN3 all recorded for the baby, the last of them now
+    # [ILP-T 01-neonatal] (KN lengkap = 3 visits). An addition (older events: False).
+    kn_complete: bool = False
 
 
 class ImmunizationFacts(_Facts):
@@ -206,6 +215,16 @@ class ServiceFacts(_Facts):
     td_given: bool = False
     postpartum_visit: int | None = None  # KF number: measurements.postpartum_visit, else from the day window
     delivery_facility: bool | None = None  # a delivery first reported here: at a health facility? None: no delivery
+    # Additions (older events: the defaults).
+    # The third of the triple elimination tests (HIV, syphilis, HBsAg) of this pregnancy has its result at this
+    # visit [ILP-T 01-anc-terpadu] (Permenkes 52/2017, eliminasi penularan HIV, sifilis, hepatitis B).
+    triple_elimination_complete: bool = False
+    # KF lengkap reached at this visit: KF1, KF2, KF3 and KF4 all recorded since this delivery, the last of them now
+    # [ILP-T 05-pelayanan-nifas] (Permenkes 21/2021: at least 4 postpartum visits, KF1-KF4).
+    kf_complete: bool = False
+    # Vitamin A given to a child of 6-59 completed months (the programme's age band, [ILP-T 07-vitamin-a]);
+    # None when the child is outside the band or vitamin A was not recorded.
+    vitamin_a_6_59: bool | None = None
 
 
 class VisitFacts(_Facts):

@@ -34,7 +34,7 @@ Tally = list  # [numerator, measured, ytd_numerator, ytd_measured]
 Key = tuple[str, str]  # (village_code, period)
 
 
-def contributions(rows: Mapping[str, tuple[str, bool]]) -> dict[Key, Tally]:
+def contributions(rows: Mapping[str, tuple[str, bool]], resets: Iterable[int] = ()) -> dict[Key, Tally]:
     """What one person adds to the read model for one indicator within one year.
 
     ``rows`` maps period -> (village, in numerator) of the person's latest measurement in that
@@ -42,10 +42,29 @@ def contributions(rows: Mapping[str, tuple[str, bool]]) -> dict[Key, Tally]:
     year-to-date columns hold *deltas*: summing them from January up to month M gives the person
     once, by their latest measurement up to M — +1 at the first month, then in each later month
     the new state added and the previous one taken away.
+
+    ``resets``: months at which the year-to-date value restarts (``ytd="semester"``: 7): the state held
+    before is taken away in that month, so from then on the sum counts only measurements since the reset.
     """
     out: dict[Key, Tally] = defaultdict(lambda: [0, 0, 0, 0])
     previous: tuple[str, bool] | None = None
+    last = 0
+    year = ""
+    resets = sorted(resets)
+
+    def close(upto: int) -> None:  # take the held state away at the first reset month in (last, upto]
+        nonlocal previous
+        for month in resets:
+            if previous is not None and last < month <= upto:
+                before = out[(previous[0], f"{year}-{month:02d}")]
+                before[2] -= int(previous[1])
+                before[3] -= 1
+                previous = None
+
     for period in sorted(rows):
+        year, month = period[:4], month_number(period)
+        close(month)
+        last = month
         village, positive = rows[period]
         here = out[(village, period)]
         here[0] += int(positive)
@@ -57,15 +76,17 @@ def contributions(rows: Mapping[str, tuple[str, bool]]) -> dict[Key, Tally]:
             before[2] -= int(previous[1])
             before[3] -= 1
         previous = (village, positive)
+    close(12)
     return dict(out)
 
 
-def delta(old: Mapping[str, tuple[str, bool]], new: Mapping[str, tuple[str, bool]]) -> dict[Key, Tally]:
+def delta(old: Mapping[str, tuple[str, bool]], new: Mapping[str, tuple[str, bool]],
+          resets: Iterable[int] = ()) -> dict[Key, Tally]:
     """``contributions(new) - contributions(old)``, without zero entries."""
     out: dict[Key, Tally] = defaultdict(lambda: [0, 0, 0, 0])
-    for key, tally in contributions(new).items():
+    for key, tally in contributions(new, resets).items():
         out[key] = list(tally)
-    for key, tally in contributions(old).items():
+    for key, tally in contributions(old, resets).items():
         current = out[key]
         for i in range(4):
             current[i] -= tally[i]
@@ -135,7 +156,7 @@ def cell(indicator: Indicator, numerator: int, measured: int, population: int | 
     """The contract's ``{"numerator", "denominator", "value"}`` plus ``target`` and ``colour``."""
     if indicator.base is None:
         return {"numerator": numerator, "denominator": None, "value": numerator, "target": None, "colour": None}
-    denominator = population if indicator.target_groups else measured
+    denominator = population if indicator.target_groups or indicator.ytd_of else measured
     value = percentage(numerator, denominator)
     target = target_for(indicator, period, cumulative)
     return {"numerator": numerator, "denominator": denominator, "value": value, "target": target,
@@ -152,9 +173,19 @@ def area_cells(registry: Iterable[Indicator], tallies: Mapping[str, Tally], popu
         population = sum(populations[g] for g in groups if g in populations) if groups else None
         if groups and not any(g in populations for g in groups):
             population = None
+        if indicator.ytd_of is not None:  # e.g. D/K: K is another indicator's year-to-date numerator
+            population = tallies.get(indicator.ytd_of, (0, 0, 0, 0))[2]
+        if indicator.ytd == "cumulative":  # cumulative by definition: the month shows January up to it
+            n, m = yn, ym
         monthly[indicator.id] = cell(indicator, n, m, population, period=period)
-        ytd[indicator.id] = cell(indicator, yn, ym, population, period=period, cumulative=True)
+        if indicator.ytd == "monthly":  # a monthly ratio: no year-to-date value
+            ytd[indicator.id] = dict(NO_YTD)
+        else:
+            ytd[indicator.id] = cell(indicator, yn, ym, population, period=period, cumulative=True)
     return monthly, ytd
+
+
+NO_YTD = {"numerator": None, "denominator": None, "value": None, "target": None, "colour": None}
 
 
 REFERRAL_STATUSES = get_args(ReferralStatus)

@@ -35,6 +35,10 @@ Kind = Literal["count", "person"]
 Direction = Literal["up", "down"]
 
 
+Ytd = Literal["flat", "prorata", "monthly", "semester", "cumulative"]
+YTD_RESETS: dict[str, tuple[int, ...]] = {"semester": (7,)}  # months at which the year-to-date value restarts
+
+
 @dataclass(frozen=True)
 class Indicator:
     """One PWS indicator.
@@ -43,11 +47,17 @@ class Indicator:
     e.g. the risks listed on a screened visit); for ``person``, None when the event says nothing
     about this indicator, else whether the person is in the numerator.
     ``base``: what the percentage is of — None (a plain count), ``"measured"`` (the persons
-    judged), or ``"target:<group>[+<group>]"`` (the annual target population, *sasaran*).
+    judged), ``"target:<group>[+<group>]"`` (the annual target population, *sasaran*), or
+    ``"ytd:<indicator>"`` (another person-level indicator's year-to-date numerator in the same area, e.g.
+    D/K: K is the children known since January).
     ``target``: percent; ``direction``: ``"up"`` when higher is better (coverage), ``"down"`` when
     lower is better (prevalence). ``ytd``: how the target applies to the year-to-date value —
     ``"flat"`` (the same target every month) or ``"prorata"`` (an annual coverage target that
-    accrues: target/12 for one month, target × month/12 cumulatively, the PWS-KIA way).
+    accrues: target/12 for one month, target × month/12 cumulatively, the PWS-KIA way), ``"monthly"``
+    (a monthly ratio such as the SKDN ones: no year-to-date value, its year-to-date cell is empty),
+    ``"semester"`` (the year-to-date value restarts in July: January–June and July–December, the vitamin A
+    rounds of February and August) or ``"cumulative"`` (the indicator is cumulative by definition, e.g. K:
+    the monthly cell shows the year-to-date value too).
     """
 
     id: str
@@ -63,14 +73,16 @@ class Indicator:
     target: float | None = None
     direction: Direction = "up"
     yellow_ratio: float = 0.8
-    ytd: Literal["flat", "prorata"] = "flat"
+    ytd: Ytd = "flat"
     source: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in ("count", "person"):
             raise ValueError(f"{self.id}: kind must be count or person")
-        if self.base is not None and self.base != "measured" and not self.base.startswith("target:"):
-            raise ValueError(f"{self.id}: base must be None, 'measured' or 'target:<group>'")
+        if self.base is not None and self.base != "measured" and not self.base.startswith(("target:", "ytd:")):
+            raise ValueError(f"{self.id}: base must be None, 'measured', 'target:<group>' or 'ytd:<indicator>'")
+        if self.ytd not in YTD_RESETS and self.ytd not in ("flat", "prorata", "monthly", "cumulative"):
+            raise ValueError(f"{self.id}: unknown ytd {self.ytd!r}")
         if self.kind == "count" and self.base is not None:
             raise ValueError(f"{self.id}: a count indicator has no denominator")
         for group in self.target_groups:
@@ -82,6 +94,18 @@ class Indicator:
             raise ValueError(f"{self.id}: a target needs a percentage (a denominator)")
         if not 0 < self.yellow_ratio <= 1:
             raise ValueError(f"{self.id}: yellow_ratio must be in (0, 1]")
+
+    @property
+    def ytd_of(self) -> str | None:
+        """The indicator whose year-to-date numerator is the denominator (``base="ytd:<id>"``), else None."""
+        if self.base and self.base.startswith("ytd:"):
+            return self.base.split(":", 1)[1]
+        return None
+
+    @property
+    def ytd_resets(self) -> tuple[int, ...]:
+        """Months at which the year-to-date value restarts (none but January for most)."""
+        return YTD_RESETS.get(self.ytd, ())
 
     @property
     def target_groups(self) -> tuple[str, ...]:
@@ -101,8 +125,63 @@ class Indicator:
         }
 
 
-def _pregnant_served(e: VisitRecorded) -> bool | None:
-    return True if e.pregnancy is not None else None
+def _anc_contact(e: VisitScreened) -> bool | None:
+    """A standard ANC contact by a health worker (``facts.anc.contact``): a kader's visit is not one."""
+    anc = e.facts.anc if e.facts is not None else None
+    return True if anc is not None and anc.contact else None
+
+
+def _anc(milestone: Literal["k1", "k1_murni", "k4", "k6"]) -> Callable[[VisitScreened], bool | None]:
+    """True at the visit where screening says the pregnancy reached ``milestone``, else no observation: the
+    woman counts in the period the milestone is reached, once, and stays counted in that year's cumulative."""
+
+    def judge(e: VisitScreened) -> bool | None:
+        anc = e.facts.anc if e.facts is not None else None
+        return True if anc is not None and getattr(anc, milestone) else None
+
+    judge.__name__ = f"anc_{milestone}"
+    return judge
+
+
+def _reached(path: str) -> Callable[[VisitScreened], bool | None]:
+    """True at the visit where screening's milestone ``block.field`` is reached, else no observation."""
+    block, name = path.split(".")
+
+    def judge(e: VisitScreened) -> bool | None:
+        facts = e.facts
+        part = getattr(facts, block) if facts is not None else None
+        return True if part is not None and getattr(part, name) else None
+
+    judge.__name__ = f"reached_{block}_{name}"
+    return judge
+
+
+def _low_birth_weight(e: VisitScreened) -> bool | None:
+    nb = e.facts.newborn if e.facts is not None else None
+    return None if nb is None else nb.low_birth_weight
+
+
+def _growth(test: Callable[[Any], bool]) -> Callable[[VisitScreened], bool | None]:
+    """An SKDN ratio over D: None unless the child was weighed (``facts.growth``), else ``test(growth)``."""
+
+    def judge(e: VisitScreened) -> bool | None:
+        g = e.facts.growth if e.facts is not None else None
+        return None if g is None or not g.weighed else bool(test(g))
+
+    return judge
+
+
+def _known_under_five(e: VisitRecorded) -> bool | None:
+    """K (proxy): an under-five seen by the system (any visit, weighed or not)."""
+    return True if e.stage == "under_five" else None
+
+
+def _vitamin_a(e: VisitScreened) -> bool | None:
+    return True if e.facts is not None and e.facts.services.vitamin_a_6_59 else None
+
+
+def _kpsp(e: VisitScreened) -> bool | None:
+    return True if e.stage == "under_five" and e.facts is not None and e.facts.services.kpsp is not None else None
 
 
 def _weighed(e: VisitRecorded) -> bool | None:
@@ -110,7 +189,7 @@ def _weighed(e: VisitRecorded) -> bool | None:
 
 
 PwsFact = Literal["hypertension", "diabetes", "anemia_pregnancy", "kek_pregnancy", "tb_presumptive", "underweight",
-                  "stunting", "wasting"]
+                  "stunting", "wasting", "severe_wasting"]
 
 
 def _fact(name: PwsFact) -> Callable[[VisitScreened], bool | None]:
@@ -190,7 +269,8 @@ REGISTRY: tuple[Indicator, ...] = (
               numerator="kunjungan tercatat", unit="kunjungan", source="contracts.md"),
     Indicator("children_weighed", "Balita ditimbang (D/S)", "D/S", "person", VisitRecorded, _weighed,
               numerator="balita ditimbang (D)", denominator="sasaran balita (S)", base="target:under_five",
-              target=80, source="SKDN D/S [SKDN-SCRIBD]; target 80 % [UNCONFIRMED]"),
+              target=80, ytd="monthly",
+              source="SKDN D/S, a monthly ratio [SKDN-SCRIBD] (ilp-domain §3.2, §9.4); target 80 % [UNCONFIRMED]"),
     Indicator("underweight", "Balita berat badan kurang (BB/U < −2 SD)", "BB kurang", "person", VisitScreened,
               _fact("underweight"), numerator="balita BB/U < −2 SD", denominator="balita ditimbang",
               base="measured", direction="down",
@@ -210,6 +290,106 @@ REGISTRY: tuple[Indicator, ...] = (
               _fact("kek_pregnancy"),
               numerator="ibu hamil LiLA < 23,5 cm", denominator="ibu hamil diukur LiLA", base="measured",
               direction="down", source="[ILP-T 03-pmt-ibu-hamil-kek]"),
+    # -- pregnancy, newborns, under-fives (ILP klaster 2, PWS KIA / PWS Gizi) --
+    Indicator("anc_k1", "Cakupan K1 (akses) ibu hamil", "K1", "person", VisitScreened, _anc("k1"),
+              numerator="ibu hamil yang kontak ANC standar pertamanya (K1) dalam kehamilan ini jatuh pada periode",
+              denominator="sasaran ibu hamil", base="target:pregnant", target=100, ytd="prorata",
+              source="contracts.md Extensions (2026-12); K1 akses ilp-domain §9.3 [S24][S25]; rumus PWS KIA §3.2 "
+              "[PWS-SCRIBD-2]; target 100 % SPM ibu hamil, Permenkes 4/2019 [KEB-ILP] [UNCONFIRMED for K1]"),
+    Indicator("anc_k1_murni", "Cakupan K1 murni (K1 pada trimester 1)", "K1 murni", "person", VisitScreened,
+              _anc("k1_murni"),
+              numerator="ibu hamil yang K1-nya jatuh pada periode dan pada trimester 1 (≤ 13 minggu)",
+              denominator="sasaran ibu hamil", base="target:pregnant", ytd="prorata",
+              source="K1 murni = kontak pertama di trimester 1, ilp-domain §9.3 [S24][S25]; SATUSEHAT K1M [ANC-IG]; "
+              "target tidak ditemukan"),
+    Indicator("anc_k4", "Cakupan K4 ibu hamil", "K4", "person", VisitScreened, _anc("k4"),
+              numerator="ibu hamil yang mencapai kontak ke-4 pada periode dengan ≥ 1 di trimester 1, ≥ 1 di "
+              "trimester 2 dan ≥ 2 di trimester 3 (atau anc_visit_number 4 dari fasilitas)",
+              denominator="sasaran ibu hamil", base="target:pregnant", target=100, ytd="prorata",
+              source="contracts.md Extensions (2026-12); K4 1-1-2 ilp-domain §9.3 [S26]; SPM ibu hamil, Permenkes "
+              "4/2019 [KEB-ILP], target 100 %"),
+    Indicator("anc_k6", "Cakupan K6 ibu hamil", "K6", "person", VisitScreened, _anc("k6"),
+              numerator="ibu hamil yang mencapai kontak ke-6 pada periode dengan ≥ 1, ≥ 2, ≥ 3 kontak di trimester "
+              "1, 2, 3 dan ≥ 2 oleh dokter (atau anc_visit_number 6 dari fasilitas)",
+              denominator="sasaran ibu hamil", base="target:pregnant", target=100, ytd="prorata",
+              source="contracts.md Extensions (2026-12); ANC 6 kali [ILP-T 01-anc-terpadu]; ilp-domain §9.3 "
+              "[UNCONFIRMED in PMK 21/2021]; target 100 % revisi SPM [S22] [UNCONFIRMED]"),
+    Indicator("triple_elimination_tested", "Ibu hamil diperiksa HIV, sifilis dan hepatitis B", "Triple eliminasi",
+              "person", VisitScreened, _reached("services.triple_elimination_complete"),
+              numerator="ibu hamil yang ketiga pemeriksaannya (HIV, sifilis, HBsAg) lengkap dalam kehamilan ini, "
+              "dihitung pada periode pemeriksaan ketiga",
+              denominator="sasaran ibu hamil", base="target:pregnant", target=100, ytd="prorata",
+              source="triple eliminasi pada ANC [ILP-T 01-anc-terpadu]; Permenkes 52/2017 (eliminasi penularan HIV, "
+              "sifilis, hepatitis B dari ibu ke anak); target 100 % [UNCONFIRMED]"),
+    Indicator("kf_complete", "Kunjungan nifas lengkap (KF lengkap)", "KF lengkap", "person", VisitScreened,
+              _reached("services.kf_complete"),
+              numerator="ibu nifas yang mendapat KF1, KF2, KF3 dan KF4 sejak persalinan, dihitung pada periode KF "
+              "terakhirnya",
+              denominator="sasaran ibu bersalin/nifas", base="target:maternal", target=100, ytd="prorata",
+              source="KF1 6 jam–2 hari, KF2 3–7, KF3 8–28, KF4 29–42 hari [ILP-T 05-pelayanan-nifas]; Permenkes "
+              "21/2021; sasaran 1,05 × CBR × penduduk (ilp-domain §3.2) [PWS-SCRIBD-1]; target 100 % [UNCONFIRMED]"),
+    Indicator("kn_complete", "Kunjungan neonatal lengkap (KN lengkap)", "KN lengkap", "person", VisitScreened,
+              _reached("newborn.kn_complete"),
+              numerator="bayi baru lahir yang mendapat KN1, KN2 dan KN3, dihitung pada periode KN terakhirnya",
+              denominator="sasaran bayi baru lahir", base="target:newborn", target=100, ytd="prorata",
+              source="KN lengkap = 3 kunjungan [ILP-T 01-neonatal]; SPM bayi baru lahir, Permenkes 4/2019 "
+              "[KEB-ILP], target 100 %; sasaran = CBR × penduduk (ilp-domain §3.2) [PWS-SCRIBD-1]"),
+    Indicator("low_birth_weight", "Bayi berat badan lahir rendah (BBLR < 2.500 g)", "BBLR", "person", VisitScreened,
+              _low_birth_weight, numerator="bayi baru lahir dengan berat lahir < 2.500 g",
+              denominator="bayi baru lahir dengan berat lahir tercatat", base="measured", direction="down",
+              source="contracts.md Extensions (2026-12); [ILP-T 03-bblr]"),
+    Indicator("immunization_complete", "Imunisasi dasar lengkap (IDL) bayi", "IDL", "person", VisitScreened,
+              _reached("immunization.idl_complete"),
+              numerator="bayi yang melengkapi imunisasi dasar (HB0, BCG, OPV1–4, DPT-HB-Hib1–3, IPV1, MR1) "
+              "sebelum ulang tahun pertama, dihitung pada periode dosis terakhir",
+              denominator="sasaran bayi (surviving infant)", base="target:infant", target=90, ytd="prorata",
+              source="contracts.md Extensions (2026-12); IDL sebelum usia 1 tahun, Permenkes 42/2013 ilp-domain §9.2 "
+              "[S21]; target 90 % (Renstra Kemenkes 2020–2024) [UNCONFIRMED]"),
+    Indicator("skdn_k_s", "Liputan program (K/S)", "K/S", "person", VisitRecorded, _known_under_five,
+              numerator="balita yang dikenal sistem tahun ini (K: pernah ditimbang atau berkunjung sejak Januari; "
+              "proksi balita ber-KMS/Buku KIA)", denominator="sasaran balita (S)", base="target:under_five",
+              target=80, ytd="cumulative",
+              source="SKDN K/S [SKDN-SCRIBD] (ilp-domain §3.2, §9.4); K = proksi: tidak ada input KMS/Buku KIA; "
+              "target 80 % Indonesia Sehat 2010 [SKDN-SCRIBD] [S]"),
+    Indicator("skdn_d_k", "Kelangsungan penimbangan (D/K)", "D/K", "person", VisitRecorded, _weighed,
+              numerator="balita ditimbang bulan ini (D)", denominator="balita yang dikenal sistem sejak Januari (K)",
+              base="ytd:skdn_k_s", ytd="monthly",
+              source="SKDN D/K [SKDN-SCRIBD] [S33] (ilp-domain §3.2, §9.4); K = proksi (lihat K/S)"),
+    Indicator("skdn_n_d", "Balita naik berat badan (N/D)", "N/D", "person", VisitScreened, _growth(lambda g: g.trend == "N"),
+              numerator="balita ditimbang yang berat badannya naik (N) dibanding penimbangan bulan lalu",
+              denominator="balita ditimbang bulan ini (D)", base="measured", ytd="monthly",
+              source="SKDN N/D [SKDN-SCRIBD] [S33]; N/T Buku KIA 2023 [KIA2023] (ilp-domain §9.4), dinilai screening"),
+    Indicator("skdn_t", "Balita tidak naik berat badan (T/D)", "T/D", "person", VisitScreened,
+              _growth(lambda g: g.trend == "T"),
+              numerator="balita ditimbang yang berat badannya tidak naik (T)", denominator="balita ditimbang bulan ini (D)",
+              base="measured", direction="down", ytd="monthly",
+              source="Dashboard Klaster 2 (T) [ILP-T 08-pencatatan/02-pelaporan]; N/T Buku KIA 2023 [KIA2023]"),
+    Indicator("skdn_2t", "Balita 2 kali tidak naik (2T/D)", "2T/D", "person", VisitScreened,
+              _growth(lambda g: g.two_t),
+              numerator="balita ditimbang yang tidak naik (T) pada penimbangan ini dan penimbangan bulan sebelumnya",
+              denominator="balita ditimbang bulan ini (D)", base="measured", direction="down", ytd="monthly",
+              source="2T → rujuk Puskesmas [S31] (ilp-domain §2.2, §9.4) [UNCONFIRMED wording]"),
+    Indicator("bgm", "Balita di bawah garis merah (BGM/D)", "BGM/D", "person", VisitScreened,
+              _growth(lambda g: g.bgm is True),
+              numerator="balita ditimbang dengan BB/U di bawah garis merah (< −3 SD)",
+              denominator="balita ditimbang bulan ini (D)", base="measured", direction="down", ytd="monthly",
+              source="SKDN BGM/D [SKDN-SCRIBD]; BGM Buku KIA 2023 [KIA2023] [S32] (ilp-domain §9.4)"),
+    Indicator("vitamin_a", "Balita 6–59 bulan mendapat vitamin A", "Vitamin A", "person", VisitScreened, _vitamin_a,
+              numerator="anak 6–59 bulan yang mendapat kapsul vitamin A (kumulatif per putaran: Januari–Juni untuk "
+              "Februari, Juli–Desember untuk Agustus)",
+              denominator="sasaran balita (S; termasuk 0–5 bulan)", base="target:under_five", ytd="semester",
+              source="vitamin A 6–11 dan 12–59 bulan, Februari dan Agustus [ILP-T 07-vitamin-a]; target tidak "
+              "ditemukan (dapat dikonfigurasi)"),
+    Indicator("development_screened", "Balita dipantau perkembangan (KPSP)", "KPSP", "person", VisitScreened, _kpsp,
+              numerator="balita dengan hasil KPSP (sesuai, meragukan atau penyimpangan)",
+              denominator="sasaran balita (S)", base="target:under_five", target=100, ytd="prorata",
+              source="KPSP ilp-domain §9.5 [S34][S36]; pemantauan perkembangan dalam SPM balita, Permenkes 4/2019 "
+              "[KEB-ILP], target 100 %"),
+    Indicator("severe_wasting", "Balita gizi buruk (BB/TB < −3 SD atau edema)", "Gizi buruk", "person", VisitScreened,
+              _fact("severe_wasting"), numerator="balita BB/PB atau BB/TB < −3 SD, atau dengan edema",
+              denominator="balita diukur BB dan PB/TB (atau dengan edema)", base="measured", direction="down",
+              source="PMK 2/2020 gizi buruk < −3 SD [PMK2-FLIP]; edema (WHO prevalence rules); [ILP-T "
+              "08-balita-masalah-gizi]"),
     Indicator("hypertension", "Hipertensi usia ≥ 15 th (≥ 140/90 mmHg)", "Hipertensi", "person", VisitScreened,
               _fact("hypertension"), numerator="penduduk ≥ 15 th dengan TD ≥ 140/90",
               denominator="penduduk ≥ 15 th diukur TD", base="measured", direction="down",
@@ -222,10 +402,13 @@ REGISTRY: tuple[Indicator, ...] = (
               numerator="orang terduga TBC menurut kriteria skrining (batuk ≥ 2 minggu; anak: juga demam ≥ 2 minggu, "
               "BB turun/tidak naik, lesu)", unit="orang",
               source="[ILP-T 10-skrining-tb; remaja 02-skrining-tb]; contracts.md Corrections to v1"),
-    Indicator("pregnant_served", "Ibu hamil mendapat pelayanan (≈ K1 akses)", "Bumil dilayani", "person",
-              VisitRecorded, _pregnant_served, numerator="ibu hamil dilayani", denominator="sasaran ibu hamil",
-              base="target:pregnant", target=100, ytd="prorata",
-              source="SPM ibu hamil, Permenkes 4/2019 [KEB-ILP]; proxy of K1 akses [UNCONFIRMED]"),
+    Indicator("pregnant_served", "Ibu hamil mendapat kontak ANC standar", "Bumil ANC", "person",
+              VisitScreened, _anc_contact,
+              numerator="ibu hamil dengan ≥ 1 kontak ANC standar oleh tenaga kesehatan dalam periode (kunjungan kader "
+              "tidak dihitung; kumulatif: sejak Januari, kehamilan lintas tahun terhitung di kedua tahun)",
+              denominator="sasaran ibu hamil", base="target:pregnant",
+              source="kontak ANC standar [ILP-T 01-anc-terpadu]; ilp-domain §9.3 [S24] (kunjungan = kontak dengan "
+              "nakes); volume layanan, bukan cakupan: cakupan = anc_k1 / anc_k4 / anc_k6"),
     Indicator("bp_screened", "Penduduk ≥ 15 th diukur tekanan darah", "Skrining TD", "person", VisitScreened,
               _bp_screened, numerator="penduduk ≥ 15 th diukur TD", denominator="sasaran usia 15–59 th dan lansia",
               base="target:adult_15_59+elderly", target=100, ytd="prorata",
@@ -294,12 +477,17 @@ BY_ID: dict[str, Indicator] = {i.id: i for i in REGISTRY}
 
 
 def validate_registry(registry: Iterable[Indicator]) -> None:
-    """Raise ValueError if ids repeat."""
+    """Raise ValueError if ids repeat, or a ``ytd:`` denominator names no person-level indicator of the registry."""
+    registry = list(registry)
     seen: set[str] = set()
     for indicator in registry:
         if indicator.id in seen:
             raise ValueError(f"duplicate indicator id {indicator.id!r}")
         seen.add(indicator.id)
+    kinds = {i.id: i.kind for i in registry}
+    for indicator in registry:
+        if indicator.ytd_of is not None and kinds.get(indicator.ytd_of) != "person":
+            raise ValueError(f"{indicator.id}: denominator {indicator.ytd_of!r} is no person-level indicator")
 
 
 def with_targets(registry: tuple[Indicator, ...], overrides: Mapping[str, float | None]) -> tuple[Indicator, ...]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from services.dashboard import models
 from services.dashboard.domain import arithmetic
+from services.dashboard.domain.registry import BY_ID
 from services.dashboard.readmodel.staging import (
     CHUNK,
     Link,
@@ -105,6 +106,12 @@ def _load_persons(session: Session, ops: list[Observation | Link]) -> State:
     return state
 
 
+def _resets(indicator: str) -> tuple[int, ...]:
+    """Months at which the indicator's year-to-date value restarts (``ytd="semester"``)."""
+    found = BY_ID.get(indicator)
+    return found.ytd_resets if found is not None else ()
+
+
 def _persons(session: Session, dialect: str, ops: list[Observation | Link],
              deltas: dict[tuple[str, str, str], list[int]]) -> None:
     state = _load_persons(session, ops)
@@ -133,7 +140,8 @@ def _persons(session: Session, dialect: str, ops: list[Observation | Link],
         person, indicator = key
         for year in sorted({p[:4] for p in old} | {p[:4] for p in new}):
             change = arithmetic.delta({p: (v[1], v[2]) for p, v in old.items() if p.startswith(year)},
-                                  {p: (v[1], v[2]) for p, v in new.items() if p.startswith(year)})
+                                      {p: (v[1], v[2]) for p, v in new.items() if p.startswith(year)},
+                                      _resets(indicator))
             for (village, period), tally in change.items():
                 d = deltas[(village, period, indicator)]
                 for i in range(4):

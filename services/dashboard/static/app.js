@@ -52,6 +52,13 @@ function shown(cell, ind) {
 }
 function ratio(cell, ind) {
   if (!cell) return "";
+  // a monthly ratio (SKDN) has no year-to-date value; a cumulative one (K/S) shows January up to the month
+  if (state.span === "ytd" && ind.ytd === "monthly") return "hanya bulanan (tidak ada nilai kumulatif)";
+  if (ind.ytd === "semester" && state.span === "ytd") return `${ratioText(cell, ind)} · putaran (Jan–Jun / Jul–Des)`;
+  if (ind.ytd === "cumulative" && state.span !== "ytd") return `${ratioText(cell, ind)} · kumulatif sejak Januari`;
+  return ratioText(cell, ind);
+}
+function ratioText(cell, ind) {
   if (ind.base && ind.base.startsWith("target:") && (cell.denominator === null || cell.denominator === undefined)) return `${number(cell.numerator)} orang · sasaran belum diimpor`;
   if (cell.denominator === null || cell.denominator === undefined) return `${number(cell.numerator)} ${ind.unit}`;
   const t = cell.target === null ? "" : ` · target ${nf.format(cell.target)} %`;

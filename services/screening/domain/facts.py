@@ -38,10 +38,16 @@ The SPM verdicts (Permenkes 4/2019, Standar Pelayanan Minimal bidang kesehatan; 
   elsewhere (SPM ibu bersalin: persalinan di fasilitas pelayanan kesehatan).
 * ``services.ttd_adolescent_girl``: a girl of 10 to 17 years (10 x 365.25 <= age < 18 x 365.25 days, remaja, ILP
   juknis), not pregnant, with ``ttd_tablets`` recorded: True when > 0.
+* ``severe_wasting`` (gizi buruk): weight-for-length/height < -3 SD or oedema, same prevalence rules.
+
+Milestones the dashboard counts "in the period reached" are ``True`` only at the visit that reaches them, judged
+against the person's history of earlier dates (``kn_complete``, ``kf_complete``, ``triple_elimination_complete``;
+the ANC K-milestones and ``idl_complete`` likewise).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from shared.contracts.intake import FACILITY_DELIVERY_PLACES
@@ -49,7 +55,7 @@ from shared.contracts.intake import FACILITY_DELIVERY_PLACES
 from . import anc
 from .growth import first_weighing, monthly_trend
 from .registry import UNSET, Ctx
-from .rules_anc import anc_state, triple_tested
+from .rules_anc import TRIPLE, anc_state, triple_tested
 from .rules_child_services import imm_status
 from .rules_newborn import kn_number
 from .rules_postpartum import kf_number
@@ -62,6 +68,11 @@ DIABETES_MG_DL = (126.0, 200.0)  # fasting, random: at or above [ILP-T 03-skrini
 ANAEMIA_PREGNANCY_HB = 11.0  # g/dL, below [WHO-HB] (WHO 2011)
 KEK_MUAC_CM = 23.5  # below [ILP-T 03-pmt-ibu-hamil-kek]
 Z_BELOW = -2.0  # underweight, stunting, wasting: z below [PMK2-FLIP]
+Z_SEVERE = -3.0  # gizi buruk (severe wasting): weight-for-length/height z below [PMK2-FLIP]
+KN_LENGKAP = frozenset({1, 2, 3})  # KN lengkap: KN1, KN2, KN3 [ILP-T 01-neonatal]
+KF_LENGKAP = frozenset({1, 2, 3, 4})  # KF lengkap: KF1-KF4 [ILP-T 05-pelayanan-nifas], Permenkes 21/2021
+NIFAS_DAYS = 42  # the postpartum period (KF4 29-42 days) [ILP-T 05-pelayanan-nifas]
+VITAMIN_A_MONTHS = (6, 59)  # completed months, both included [ILP-T 07-vitamin-a]
 
 # The SPM definitions (Permenkes 4/2019 [PMK4-2019]; ILP juknis [ILP-T]).
 PRODUCTIVE_DAYS = (15 * 365.25, 60 * 365.25)  # usia produktif 15-59 y: from 15, below 60 [PMK4-2019]
@@ -123,17 +134,18 @@ def pws(c: Ctx) -> dict[str, Any]:
         hb, muac = m.hb_g_dl, m.muac_cm
         anemia = hb < ANAEMIA_PREGNANCY_HB if hb is not None else None
         kek = muac < KEK_MUAC_CM if muac is not None else None
-    underweight = stunting = wasting = None
+    underweight = stunting = wasting = severe = None
     if c.visit.stage == "under_five":
         flags = c.flags
         if m.oedema:
-            underweight = wasting = True
+            underweight = wasting = severe = True
         else:
             wfa, wflh = c.wfa, c.wflh
             if wfa is not None and "BIV_WFA" not in flags:
                 underweight = wfa < Z_BELOW
             if wflh is not None and "BIV_WFLH" not in flags:
                 wasting = wflh < Z_BELOW
+                severe = wflh < Z_SEVERE
         lhfa = c.lhfa
         if lhfa is not None and "BIV_LHFA" not in flags:
             stunting = lhfa < Z_BELOW
@@ -146,7 +158,7 @@ def pws(c: Ctx) -> dict[str, Any]:
         "anemia_pregnancy": anemia, "kek_pregnancy": kek,
         "tb_presumptive": presumptive,
         "tb_close_contact": tb.close_contact if m.tb_contact is not None else None,
-        "underweight": underweight, "stunting": stunting, "wasting": wasting,
+        "underweight": underweight, "stunting": stunting, "wasting": wasting, "severe_wasting": severe,
         **spm(c, hypertension, diabetes, presumptive),
     }
 
@@ -192,8 +204,53 @@ def newborn(c: Ctx) -> dict[str, Any] | None:
     if nb is None:
         return None
     bw = nb.birth_weight_g
+    kn = kn_number(c)
     return {"birth_weight_g": bw, "low_birth_weight": (bw < 2500) if bw is not None else None,
-            "neonatal_visit": kn_number(c), "shk": nb.shk}
+            "neonatal_visit": kn, "shk": nb.shk,
+            "kn_complete": _reached(c, "kn", {kn} if kn is not None else set(), KN_LENGKAP, None)}
+
+
+def _reached(c: Ctx, kind: str, now: set, needed: frozenset, since) -> bool:  # noqa: ANN001
+    """Whether this visit completes ``needed``: the values of ``kind`` recorded from ``since`` (a date, or None for
+    the whole history) up to this visit's date, this visit's ``now`` included, hold them all, and those of earlier
+    dates did not."""
+    on = c.visit.occurred_on
+    before: set = set()
+    upto: set = set(now)
+    for r in c.history.services:
+        if r.kind != kind or (since is not None and r.occurred_on < since) or r.occurred_on > on:
+            continue
+        value = int(r.value) if r.value.isdigit() else r.value
+        upto.add(value)
+        if r.occurred_on < on:
+            before.add(value)
+    return bool(now) and upto >= needed and not before >= needed
+
+
+def _triple_complete(c: Ctx, tested: list[str]) -> bool:
+    """The third triple elimination test of this pregnancy has its result now (history since conception)."""
+    if not tested:
+        return False
+    s = anc_state(c)
+    if s is None:
+        return False
+    on = c.visit.occurred_on
+    before = {r.kind for r in c.history.services
+              if r.kind in TRIPLE and s.conception_on <= r.occurred_on < on}
+    upto = before | set(tested) | {r.kind for r in c.history.services
+                                    if r.kind in TRIPLE and r.occurred_on == on}
+    return upto >= set(TRIPLE) and not before >= set(TRIPLE)
+
+
+def _kf_complete(c: Ctx) -> bool:
+    """KF lengkap reached now: KF1-KF4 recorded since this delivery (``postpartum_days`` before the visit, else
+    the 42 days of the nifas period), the last now."""
+    kf = kf_number(c)
+    if kf is None:
+        return False
+    days = c.m.postpartum_days
+    since = c.visit.occurred_on - timedelta(days=days if days is not None else NIFAS_DAYS)
+    return _reached(c, "kf", {kf}, KF_LENGKAP, since)
 
 
 def immunization(c: Ctx) -> dict[str, Any] | None:
@@ -230,13 +287,19 @@ def ttd_adolescent_girl(c: Ctx) -> bool | None:
 def services(c: Ctx) -> dict[str, Any]:
     m, visit = c.m, c.visit
     dev, preg = visit.development, visit.pregnancy
+    tested = triple_tested(c) if preg is not None and preg.labs is not None else []
+    low, high = VITAMIN_A_MONTHS
+    in_band = visit.stage == "under_five" and low <= c.age_months <= high
     return {
         "vitamin_a": m.vitamin_a_given, "deworming": m.deworming_given, "kpsp": dev.kpsp if dev is not None else None,
         "ttd_tablets": m.ttd_tablets, "ttd_adolescent_girl": ttd_adolescent_girl(c), "hb_tested": m.hb_g_dl is not None,
-        "triple_elimination_tested": triple_tested(c) if preg is not None and preg.labs is not None else [],
+        "triple_elimination_tested": tested,
         "td_given": "td" in visit.immunizations if visit.immunizations else False,
         "delivery_facility": delivery_facility(c),
         "postpartum_visit": kf_number(c) if m.postpartum_days is not None or m.postpartum_visit is not None else None,
+        "triple_elimination_complete": _triple_complete(c, tested),
+        "kf_complete": _kf_complete(c) if m.postpartum_days is not None or m.postpartum_visit is not None else False,
+        "vitamin_a_6_59": m.vitamin_a_given if in_band else None,
     }
 
 

@@ -53,7 +53,7 @@ def test_no_target_no_colour() -> None:
 
 
 def test_prorata_targets_accrue_over_the_year_flat_ones_do_not() -> None:
-    served = IND["pregnant_served"]  # annual coverage target 100 %, the PWS-KIA way
+    served = IND["anc_k1"]  # annual coverage target 100 %, the PWS-KIA way
     assert arithmetic.target_for(served, "2026-03", cumulative=False) == 8.3
     assert arithmetic.target_for(served, "2026-03", cumulative=True) == 25.0
     assert arithmetic.target_for(served, "2026-12", cumulative=True) == 100.0

@@ -77,7 +77,10 @@ def test_pregnancy_indicators() -> None:
     assert verdict("anemia_pregnancy", pregnant("m", at(11), hb_g_dl=11.0)) is False
     assert verdict("kek_pregnancy", pregnant("m", at(11), muac_cm=23.4)) is True
     assert verdict("kek_pregnancy", pregnant("m", at(11), muac_cm=23.5)) is False
-    assert verdict("pregnant_served", pregnant("m", at(11))) is True
+    assert verdict("pregnant_served", pregnant("m", at(11))) is None  # no `anc`: a kader visit, not a contact
+    kader = pregnant("m", at(11)).model_dump()
+    contact = VisitRecorded.model_validate({**kader, "pregnancy": {**kader["pregnancy"], "anc": {"by": "midwife"}}})
+    assert verdict("pregnant_served", contact) is True and verdict("anc_k1", contact) is True  # through screening
     # not pregnant: says nothing about pregnancy indicators
     assert verdict("anemia_pregnancy", adult("p", at(11), hb_g_dl=9.0)) is None
 

@@ -171,6 +171,13 @@ def test_targets_csv_validation() -> None:
     assert {(e["line"], e["field"]) for e in info.value.errors} == {(3, "target"), (3, "count")}
 
 
+def test_targets_csv_accepts_the_maternal_newborn_and_infant_groups() -> None:
+    rows = "village_code,year,target,count\n" + "".join(
+        f"18.01.06.2001,2026,{group},{n}\n" for group, n in (("maternal", 42), ("newborn", 40), ("infant", 39)))
+    parsed = imports.parse_targets_csv(rows, load_regions())
+    assert [(t.target, t.count) for t in parsed] == [("maternal", 42), ("newborn", 40), ("infant", 39)]
+
+
 async def test_record_many_answers_per_item_in_order(seeded) -> None:
     reg = registrar()
     first = visit()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -155,3 +155,84 @@ def test_services_facts(h):
     child = h.make_visit("under_five", 700, "F", vitamin_a_given=True, deworming_given=False, kpsp="appropriate")
     services = evaluate(child).facts["services"]
     assert (services["vitamin_a"], services["deworming"], services["kpsp"]) == (True, False, "appropriate")
+
+
+# --- additions: gizi buruk, KN/KF lengkap, triple elimination complete, vitamin A 6-59 months ---------------------
+
+@pytest.mark.parametrize("z,expected", [(-3.01, True), (-3.0, False), (-2.99, False)])
+def test_severe_wasting_is_weight_for_length_below_minus_3(h, z, expected):
+    facts = _z(h, "wflh", z)
+    assert facts.severe_wasting is expected
+    assert facts.wasting is True  # all three are < -2
+
+
+def test_severe_wasting_with_oedema_and_not_measured(h):
+    oedema = PwsFacts.model_validate(evaluate(h.make_visit("under_five", 500, "M", oedema=True)).facts["pws"])
+    assert oedema.severe_wasting is True
+    assert _z(h, "wfa", -3.5).severe_wasting is None  # weight only: no weight-for-length
+    assert _z(h, "wflh", 5.01).severe_wasting is None  # implausible: not counted
+
+
+def _services(h, visit, services=()):
+    return evaluate(visit, History(services=tuple(services))).facts
+
+
+def test_kn_complete_only_at_the_visit_that_completes_kn1_to_kn3(h):
+    from services.screening.domain.model import ServiceRecord
+
+    on = h.ON
+    kn1, kn2 = ServiceRecord("kn", on - timedelta(days=10), "1"), ServiceRecord("kn", on - timedelta(days=6), "2")
+    third = h.make_visit("under_five", 14, "M", newborn={"neonatal_visit": 3})
+    assert _services(h, third, [kn1, kn2])["newborn"]["kn_complete"] is True
+    assert _services(h, third, [kn1])["newborn"]["kn_complete"] is False  # KN2 missing
+    # already complete before this visit (a repeat KN3): not reached now
+    earlier3 = ServiceRecord("kn", on - timedelta(days=2), "3")
+    assert _services(h, third, [kn1, kn2, earlier3])["newborn"]["kn_complete"] is False
+    # a later-dated record (a late report of a later visit) does not complete this one
+    later = h.make_visit("under_five", 14, "M", newborn={"neonatal_visit": 2})
+    assert _services(h, later, [kn1, ServiceRecord("kn", on + timedelta(days=5), "3")])["newborn"]["kn_complete"] is False
+
+
+def test_kf_complete_needs_kf1_to_kf4_since_this_delivery(h):
+    from services.screening.domain.model import ServiceRecord
+
+    on = h.ON
+    kf = [ServiceRecord("kf", on - timedelta(days=d), str(n)) for n, d in ((1, 34), (2, 30), (3, 20))]
+    fourth = h.make_visit("adult", 10000, "F", postpartum_days=35)
+    assert _services(h, fourth, kf)["services"]["kf_complete"] is True
+    assert _services(h, fourth, kf[1:])["services"]["kf_complete"] is False  # KF1 missing
+    # KF1 of an earlier delivery (before this one's day 0) does not count
+    old = [ServiceRecord("kf", on - timedelta(days=400), "1"), *kf[1:]]
+    assert _services(h, fourth, old)["services"]["kf_complete"] is False
+    # without postpartum_days: the 42 days before the visit
+    given = h.make_visit("adult", 10000, "F", postpartum_visit=4)
+    assert _services(h, given, kf)["services"]["kf_complete"] is True
+    assert _services(h, h.make_visit("adult", 10000, "F"), kf)["services"]["kf_complete"] is False
+
+
+def test_triple_elimination_complete_at_the_third_test_of_the_pregnancy(h):
+    from services.screening.domain.model import ServiceRecord
+
+    on = h.ON
+    preg = {"gestational_weeks": 20, "anc": {"by": "midwife"}, "labs": {"hbsag": "non_reactive"}}
+    visit = h.make_visit("pregnancy", 9000, "F", pregnancy=preg)
+    two = [ServiceRecord("hiv", on - timedelta(weeks=4), "non_reactive"),
+           ServiceRecord("syphilis", on - timedelta(weeks=4), "non_reactive")]
+    assert _services(h, visit, two)["services"]["triple_elimination_complete"] is True
+    assert _services(h, visit, two[:1])["services"]["triple_elimination_complete"] is False
+    # tests of an earlier pregnancy (before this conception, 20 weeks ago) do not count
+    old = [ServiceRecord(r.kind, on - timedelta(weeks=60), r.value) for r in two]
+    assert _services(h, visit, old)["services"]["triple_elimination_complete"] is False
+    # all three at once
+    all3 = {**preg, "labs": {"hiv": "reactive", "syphilis": "non_reactive", "hbsag": "non_reactive"}}
+    assert _services(h, h.make_visit("pregnancy", 9000, "F", pregnancy=all3))["services"][
+        "triple_elimination_complete"] is True
+    # a visit without a test completes nothing
+    none = h.make_visit("pregnancy", 9000, "F", pregnancy={"gestational_weeks": 20, "anc": {"by": "midwife"}})
+    assert _services(h, none, two)["services"]["triple_elimination_complete"] is False
+
+
+@pytest.mark.parametrize("months,days,expected", [(5, 28, None), (6, 0, True), (59, 20, True), (60, 0, None)])
+def test_vitamin_a_6_59_months(h, months, days, expected):
+    visit = h.make_visit("under_five", h.age_days(months=months, days=days), "F", vitamin_a_given=True)
+    assert evaluate(visit).facts["services"]["vitamin_a_6_59"] is expected

@@ -59,9 +59,9 @@ def tiny_truth() -> Truth:
                                                           "cough_weeks": 1}),
         visit("v7", "2026-10-07T10:05:00+07:00", teen, {"systolic_mmhg": 150, "diastolic_mmhg": 95}),  # < 15 y
         visit("v8", "2026-10-08T09:00:00+07:00", mother, {"hb_g_dl": 10.5, "muac_cm": 23.0, "cough_weeks": 3},
-              {"gestational_weeks": 20}),
+              {"gestational_weeks": 20, "anc": {"by": "midwife"}}),
         visit("v9", "2026-10-09T09:00:00+07:00", mother, {"hb_g_dl": 11.0, "cough_weeks": 2},
-              {"gestational_weeks": 21}),
+              {"gestational_weeks": 21}),  # no ``anc``: a kader's visit, no ANC contact
         visit("v2", "2026-10-20T09:00:00+07:00", child1, {"weight_kg": 9.2, "height_cm": 75.0,
                                                           "measured_lying": True}),
         # 05:00 WIB on 1 November is still 31 October in UTC: it belongs to November
