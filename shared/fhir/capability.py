@@ -19,7 +19,8 @@ IN_BUNDLE = {
     "Encounter": "one visit: subject (a Patient in the Bundle), period.start, serviceProvider "
                  "(Organization/<facility_id> or Organization/<satusehat_org_id>), class, identifier",
     "Observation": "measurements by LOINC (and SATUSEHAT's own codes), pointing to their Encounter",
-    "QuestionnaireResponse": "screening instruments (TB symptoms, PUMA, SRQ-20, Barthel ADL, SKILAS, KPSP)",
+    "QuestionnaireResponse": "screening instruments (TB screening, PUMA, SRQ-20, Barthel ADL, SKILAS, KPSP, SDQ, "
+                             "AMT, Mini-Cog, GDS-4, MNA-SF, pre-pregnancy screening, danger signs, obstetric history)",
     "Immunization": "antigens of the national schedule (CVX or KFA vaccine code and dose number)",
     "Condition": "ICD-10 diagnoses and SKDR syndromes",
     "EpisodeOfCare": "type ANC (SATUSEHAT): the Encounter is a standard antenatal contact",

@@ -52,6 +52,10 @@ KPSP = f"{JEJARING}/CodeSystem/kpsp"
 SKILAS = f"{JEJARING}/CodeSystem/skilas-domain"
 DELIVERY_PLACE = f"{JEJARING}/CodeSystem/delivery-place"
 DELIVERY_ATTENDANT = f"{JEJARING}/CodeSystem/delivery-attendant"
+IVA = f"{JEJARING}/CodeSystem/iva"
+PRE_PREGNANCY = f"{JEJARING}/CodeSystem/pre-pregnancy-status"
+DANGER_SIGN = f"{JEJARING}/CodeSystem/danger-sign"
+OBSTETRIC_HISTORY = f"{JEJARING}/CodeSystem/obstetric-history"
 RISK_CODE = f"{JEJARING}/CodeSystem/risk"
 REFERRAL_ID = f"{JEJARING}/sid/referral"
 QUESTIONNAIRE = f"{JEJARING}/Questionnaire/"
@@ -92,7 +96,8 @@ class Field:
 
     Observation rows: ``coding`` is ``Observation.code``; ``value`` one of ``decimal``, ``integer``
     (``valueQuantity`` in ``unit`` when a unit is given, else ``valueInteger``), ``boolean``
-    (``valueBoolean``) or ``coded`` (``valueCodeableConcept`` from ``answers``).
+    (``valueBoolean``), ``string`` (``valueString``) or ``coded`` (``valueCodeableConcept`` from
+    ``answers``; several answers may carry one value, the first is sent).
     QuestionnaireResponse rows: ``coding.system`` is the Questionnaire's canonical URL and
     ``coding.code`` the item's ``linkId``; ``codes`` is a list of ``valueCoding`` answers (an item
     without answers is an empty list). Other rows document ``element`` only.
@@ -134,6 +139,12 @@ def _q(name: str, link_id: str, text: str) -> Coding:
 
 REACTIVE = (("reactive", _sct("11214006", "Reactive")), ("non_reactive", _sct("131194007", "Non-reactive")))
 M, P, MS = ("measurements",), ("pregnancy",), ("person",)
+PP, SK = (*M, "pre_pregnancy"), (*M, "skilas")
+SEIZURE, FEVER, HEADACHE = (_sct("91175000", "Seizure"), _sct("386661006", "Fever"), _sct("25064002", "Headache"))
+
+
+def _sign(code: str, display: str) -> Coding:
+    return Coding(DANGER_SIGN, code, display)
 
 FIELDS: tuple[Field, ...] = (
     # -- visit and person: structural (inbound/outbound implement these) --------------------------
@@ -242,6 +253,119 @@ FIELDS: tuple[Field, ...] = (
                    ("family", Coding(DELIVERY_ATTENDANT, "family", "Keluarga")),
                    ("none", Coding(DELIVERY_ATTENDANT, "none", "Tanpa penolong"))),
           note="health workers as the ANC participant's SNOMED occupations; the others in a Jejaring system"),
+    Field((*M, "glucose_ogtt_2h_mg_dl"), "Observation",
+          _loinc("1518-0", "Glucose [Mass/volume] in Serum or Plasma --2 hours post 75 g glucose PO"), "decimal",
+          "mg/dL", units=(("mmol/L", 18.016),), category="laboratory",
+          variants=(Variant(_loinc("14995-5", "Glucose [Moles/volume] in Serum or Plasma --2 hours post 75 g glucose "
+                                              "PO")),),
+          note="2-hour glucose of a 75 g oral glucose tolerance test"),
+    Field((*M, "cholesterol_total_mg_dl"), "Observation", _loinc("2093-3", "Cholesterol [Mass/volume] in Serum or Plasma"),
+          "decimal", "mg/dL", units=(("mmol/L", 38.67),), category="laboratory",
+          variants=(Variant(_loinc("14647-2", "Cholesterol [Moles/volume] in Serum or Plasma")),)),
+    Field((*M, "cvd_risk_percent"), "Observation",
+          Coding(JEJARING_OBS, "cvd-risk-10y", "10-year cardiovascular risk (juknis chart)"), "decimal", "%",
+          category="survey", note="read from the juknis risk chart (WHO/ISH); no published code for that chart's risk"),
+    Field((*M, "fever_weeks"), "QuestionnaireResponse", _q("tb-screening", "fever-weeks", "Fever for how many weeks"),
+          "decimal"),
+    Field((*M, "tb_contact"), "QuestionnaireResponse",
+          _q("tb-screening", "contact", "Close or household contact of a TB case"), "boolean"),
+    Field((*M, "smoker"), "Observation", _loinc("72166-2", "Tobacco smoking status"), "coded", category="social-history",
+          answers=((True, _sct("77176002", "Smoker")), (False, _sct("8392000", "Non-smoker")),
+                   (True, _sct("449868002", "Smokes tobacco daily")),
+                   (True, _sct("428041000124106", "Occasional tobacco smoker")),
+                   (False, _sct("8517006", "Ex-smoker")), (False, _sct("266919005", "Never smoked tobacco"))),
+          note="current smoker: sent as Smoker or Non-smoker; the other smoking-status codes are read too"),
+    Field((*M, "cigarettes_per_day"), "Observation", _loinc("64218-1", "How many cigarettes do you smoke per day now"),
+          "integer", category="social-history"),
+    Field((*M, "elevation_m"), "Observation", Coding(JEJARING_OBS, "residence-elevation", "Elevation of residence"),
+          "integer", "m", units=(("km", 1000.0),), category="social-history",
+          note="for the Hb altitude adjustment; no published code"),
+    Field((*M, "school_grade"), "Observation", Coding(JEJARING_OBS, "school-grade", "School grade (kelas)"), "integer",
+          category="social-history", note="grade 1-12; no published code"),
+    Field((*M, "ttd_tablets"), "Observation",
+          Coding(JEJARING_OBS, "ttd-tablets", "Iron-folic acid tablets given (tablet tambah darah)"), "integer",
+          category="survey", note="tablets given at this visit; no published code"),
+    Field((*M, "vitamin_a_given"), "Observation", Coding(JEJARING_OBS, "vitamin-a-given", "Vitamin A given"), "boolean",
+          category="survey", note="false: due but not given; no published code"),
+    Field((*M, "deworming_given"), "Observation", Coding(JEJARING_OBS, "deworming-given", "Deworming medicine given"),
+          "boolean", category="survey", note="no published code"),
+    Field((*M, "sdq_score"), "QuestionnaireResponse",
+          _q("sdq", "total-difficulties", "SDQ total difficulties score (0-40)"), "integer"),
+    Field((*M, "visual_acuity"), "Observation", _sct("251739003", "Distance visual acuity"), "string", category="exam",
+          note="presenting acuity of the better eye as a Snellen fraction, e.g. 6/18"),
+    Field((*M, "finger_count_passed"), "Observation",
+          Coding(JEJARING_OBS, "finger-count-test", "Finger count test at 6 m passed"), "boolean", category="exam",
+          note="no published code"),
+    Field((*M, "colour_vision_passed"), "Observation",
+          Coding(JEJARING_OBS, "colour-vision-test", "Colour vision plates passed"), "boolean", category="exam",
+          note="no published code"),
+    Field((*M, "whisper_test_passed"), "Observation",
+          Coding(JEJARING_OBS, "whisper-test", "Whisper test passed"), "boolean", category="exam",
+          note="80 % of words or more repeated; no published code"),
+    Field((*M, "iva_result"), "Observation",
+          Coding(JEJARING_OBS, "iva", "Cervical visual inspection with acetic acid (IVA)"), "coded", category="exam",
+          answers=(("negative", Coding(IVA, "negative", "IVA negative")),
+                   ("positive", Coding(IVA, "positive", "IVA positive")),
+                   ("suspect_cancer", Coding(IVA, "suspect_cancer", "Suspected cervical cancer"))),
+          note="no published code for the IVA (VIA) result"),
+    Field((*M, "sadanis_result"), "Observation",
+          Coding(JEJARING_OBS, "sadanis", "Clinical breast examination (SADANIS)"), "coded", category="exam",
+          answers=(("normal", _sct("17621005", "Normal")), ("abnormal", _sct("263654008", "Abnormal"))),
+          note="no published code for the examination; SNOMED CT answers"),
+    Field((*M, "td_status"), "Observation", Coding(JEJARING_OBS, "td-status", "Tetanus immunisation status (T0-T5)"),
+          "integer", category="survey", note="the national T status; no published code"),
+    Field((*PP, "status"), "QuestionnaireResponse", _q("pre-pregnancy", "status", "Catin or PUS"), "coded",
+          answers=(("catin", Coding(PRE_PREGNANCY, "catin", "Calon pengantin (catin)")),
+                   ("pus", Coding(PRE_PREGNANCY, "pus", "Pasangan usia subur (PUS)"))),
+          note="required in a pre_pregnancy block; no published code"),
+    Field((*PP, "living_children"), "QuestionnaireResponse", _q("pre-pregnancy", "living-children", "Living children"),
+          "integer"),
+    Field((*PP, "months_since_last_birth"), "QuestionnaireResponse",
+          _q("pre-pregnancy", "months-since-last-birth", "Months since the last birth"), "integer"),
+    Field((*PP, "previous_complication"), "QuestionnaireResponse",
+          _q("pre-pregnancy", "previous-complication", "A past pregnancy with complications"), "boolean"),
+    Field((*PP, "chronic_disease"), "QuestionnaireResponse",
+          _q("pre-pregnancy", "chronic-disease", "Uncontrolled or chronic disease"), "boolean"),
+    Field((*PP, "sti"), "QuestionnaireResponse",
+          _q("pre-pregnancy", "sti", "A sexually transmitted infection"), "boolean"),
+    Field((*M, "postpartum_days"), "Observation", Coding(JEJARING_OBS, "postpartum-days", "Days since delivery"),
+          "integer", "d", units=(("wk", 7.0),), category="survey", note="nifas, 0-42 days; no published code"),
+    Field((*M, "postpartum_visit"), "Observation", Coding(JEJARING_OBS, "postpartum-visit", "Postpartum visit (KF)"),
+          "integer", category="survey", note="KF1-KF4; no published code"),
+    Field((*M, "postpartum_danger_signs"), "QuestionnaireResponse",
+          _q("postpartum-danger-signs", "signs", "Postpartum danger signs present"), "codes",
+          answers=(("bleeding", _sct("47821001", "Postpartum hemorrhage")), ("seizures", SEIZURE), ("fever", FEVER),
+                   ("foul_discharge", _sign("foul_discharge", "Foul-smelling vaginal discharge")),
+                   ("severe_headache", HEADACHE), ("breathlessness", _sct("267036007", "Dyspnea")),
+                   ("breast_swelling", _sign("breast_swelling", "Swollen, red or painful breast")),
+                   ("sadness", _sct("366979004", "Depressed mood"))),
+          note="Buku KIA danger signs; foul_discharge and breast_swelling: Jejaring codes (no SNOMED CT code "
+               "confirmed)"),
+    Field((*SK, "recall_words"), "QuestionnaireResponse", _q("skilas", "recall-words", "Words recalled of three (0-3)"),
+          "integer"),
+    Field((*SK, "orientation_correct"), "QuestionnaireResponse",
+          _q("skilas", "orientation-correct", "Date and place answered correctly"), "boolean"),
+    Field((*SK, "chair_rise_seconds"), "QuestionnaireResponse",
+          _q("skilas", "chair-rise-seconds", "Seconds for 5 chair rises"), "decimal"),
+    Field((*SK, "chair_rise_unable"), "QuestionnaireResponse",
+          _q("skilas", "chair-rise-unable", "Unable to do 5 chair rises"), "boolean"),
+    Field((*SK, "weight_loss_3kg"), "QuestionnaireResponse",
+          _q("skilas", "weight-loss-3kg", "Lost more than 3 kg in 3 months, or looser clothes"), "boolean"),
+    Field((*SK, "appetite_loss"), "QuestionnaireResponse",
+          _q("skilas", "appetite-loss", "Appetite loss or feeding difficulty"), "boolean"),
+    Field((*SK, "eye_problem"), "QuestionnaireResponse",
+          _q("skilas", "eye-problem", "Difficulty seeing, eye disease or treatment"), "boolean"),
+    Field((*SK, "sad_or_hopeless"), "QuestionnaireResponse",
+          _q("skilas", "sad-or-hopeless", "Past 2 weeks: sad, depressed or hopeless"), "boolean"),
+    Field((*SK, "anhedonia"), "QuestionnaireResponse",
+          _q("skilas", "anhedonia", "Past 2 weeks: little interest or pleasure"), "boolean"),
+    Field((*M, "amt_score"), "QuestionnaireResponse", _q("amt", "score", "Abbreviated Mental Test score (0-10)"),
+          "integer"),
+    Field((*M, "mini_cog_score"), "QuestionnaireResponse", _q("mini-cog", "score", "Mini-Cog score (0-5)"), "integer"),
+    Field((*M, "gds4_score"), "QuestionnaireResponse", _q("gds-4", "score", "Geriatric Depression Scale, 4 items (0-4)"),
+          "integer"),
+    Field((*M, "mna_sf_score"), "QuestionnaireResponse",
+          _q("mna-sf", "score", "Mini Nutritional Assessment short form screening score (0-14)"), "integer"),
     # -- pregnancy --------------------------------------------------------------------------------
     Field((*P, "gestational_weeks"), "Observation", _loinc("18185-9", "Gestational age"), "integer", "wk",
           units=(("d", 1 / 7),), category="exam",
@@ -277,6 +401,29 @@ FIELDS: tuple[Field, ...] = (
     Field((*P, "labs", "hbsag"), "Observation",
           _loinc("75410-1", "Hepatitis B virus surface Ag [Presence] in Serum, Plasma or Blood by Rapid immunoassay"),
           "coded", category="laboratory", answers=REACTIVE),
+    Field((*P, "parity"), "Observation", _loinc("11977-6", "[#] Parity"), "integer", category="survey",
+          note="previous births, live or still"),
+    Field((*P, "obstetric_history"), "QuestionnaireResponse",
+          _q("obstetric-history", "history", "Past pregnancies: complications"), "codes",
+          answers=(("previous_caesarean", _sct("161805006", "History of cesarean section")),
+                   ("stillbirth", _sct("161743003", "History of stillbirth")),
+                   ("recurrent_miscarriage", _sct("102878001", "Recurrent abortion")),
+                   ("preterm_birth", _sct("441493008", "History of premature labor")),
+                   ("postpartum_haemorrhage", _sct("161809000", "History of postpartum hemorrhage")),
+                   ("pre_eclampsia", _sct("398254007", "Pre-eclampsia")),
+                   ("low_birth_weight_baby", Coding(OBSTETRIC_HISTORY, "low_birth_weight_baby",
+                                                    "A baby born with low birth weight")),
+                   ("obstructed_labour", Coding(OBSTETRIC_HISTORY, "obstructed_labour", "Obstructed labour"))),
+          note="low_birth_weight_baby and obstructed_labour: Jejaring codes (no SNOMED CT code confirmed)"),
+    Field((*P, "danger_signs"), "QuestionnaireResponse",
+          _q("pregnancy-danger-signs", "signs", "Pregnancy danger signs present"), "codes",
+          answers=(("bleeding", _sct("289530006", "Vaginal bleeding")), ("seizures", SEIZURE), ("fever", FEVER),
+                   ("reduced_fetal_movement", _sct("276369006", "Reduced fetal movement")),
+                   ("ruptured_membranes", _sct("44223004", "Premature rupture of membranes")),
+                   ("persistent_vomiting", _sct("422400008", "Vomiting")), ("severe_headache", HEADACHE),
+                   ("blurred_vision", _sct("111516008", "Blurring of visual image")),
+                   ("swelling", _sct("267038008", "Edema"))),
+          note="Buku KIA danger signs; persistent vomiting and severe headache are sent as Vomiting and Headache"),
     # -- newborn, development, immunisation, diagnoses --------------------------------------------
     Field(("newborn", "birth_weight_g"), "Observation", _loinc("8339-4", "Birth weight Measured"), "integer", "g",
           units=(("kg", 1000.0),), category="vital-signs"),

@@ -81,8 +81,9 @@ resources used here are the same on the wire in R4 and R4B), entry by entry.
 - Qualifiers travel as their own Observations (`measured_lying`, `glucose_fasting`), and are also
   read from the code of their measurement: LOINC `8306-3` / `8308-9` (lying / standing height) and
   `1558-6` (fasting glucose). An empty block (`newborn: {{}}`, `development: {{}}`, `pregnancy.labs:
-  {{}}`) or empty `immunizations`, `diagnoses`, `syndromes` carries nothing and is not sent; an
-  empty `tb_symptoms` or `skilas_positive_domains` list is a questionnaire item without answers.
+  {{}}`, `measurements.skilas: {{}}`) or empty `immunizations`, `diagnoses`, `syndromes` carries
+  nothing and is not sent; an empty list of a questionnaire item (`tb_symptoms`,
+  `skilas_positive_domains`, the danger signs, `obstetric_history`) is the item without answers.
 - Pregnancy: a gestational-age Observation makes the pregnancy block (a pregnancy status
   Observation, LOINC `82810-3` = SNOMED `77386006`, or an ANC EpisodeOfCare without one is a `422`).
   An ANC contact (`pregnancy.anc`) is an Encounter in an `EpisodeOfCare` of type `ANC`

@@ -64,6 +64,10 @@ def observation_value(obs: Any, row: Field, base: str) -> tuple[Any, str]:
         if obs.valueBoolean is None:
             raise ValueError_(error("required", f"{label} needs valueBoolean", f"{base}.valueBoolean"))
         return bool(obs.valueBoolean), f"{base}.valueBoolean"
+    if row.value == "string":
+        if obs.valueString is None:
+            raise ValueError_(error("required", f"{label} needs valueString", f"{base}.valueString"))
+        return str(obs.valueString), f"{base}.valueString"
     if row.value == "coded":
         where = f"{base}.valueCodeableConcept"
         if obs.valueCodeableConcept is None:
@@ -90,9 +94,11 @@ def item_value(item: Any, row: Field, base: str) -> tuple[Any, str]:
         return number(raw, 1.0, False), f"{where}.valueDecimal"
     if row.value == "boolean" and a.valueBoolean is not None:
         return bool(a.valueBoolean), f"{where}.valueBoolean"
+    if row.value == "string" and a.valueString is not None:
+        return str(a.valueString), f"{where}.valueString"
     if row.value == "coded" and a.valueCoding is not None:
         return _coded([a.valueCoding], row, f"{where}.valueCoding"), f"{where}.valueCoding"
-    kind = {"integer": "valueInteger", "decimal": "valueDecimal", "boolean": "valueBoolean",
+    kind = {"integer": "valueInteger", "decimal": "valueDecimal", "boolean": "valueBoolean", "string": "valueString",
             "coded": "valueCoding"}[row.value]
     raise ValueError_(error("value", f"{row.name} needs an answer with {kind}", where))
 
@@ -105,6 +111,8 @@ def write_observation_value(row: Field, value: Any) -> dict[str, Any]:
         return {"valueInteger": value}
     if row.value == "boolean":
         return {"valueBoolean": value}
+    if row.value == "string":
+        return {"valueString": value}
     return {"valueCodeableConcept": {"coding": [answer_of(row, value).as_dict()]}}
 
 
@@ -115,7 +123,8 @@ def write_item(row: Field, value: Any) -> dict[str, Any]:
         if value:
             item["answer"] = [{"valueCoding": answer_of(row, v).as_dict()} for v in value]
         return item
-    key = {"integer": "valueInteger", "decimal": "valueDecimal", "boolean": "valueBoolean"}.get(row.value)
+    key = {"integer": "valueInteger", "decimal": "valueDecimal", "boolean": "valueBoolean",
+           "string": "valueString"}.get(row.value)
     item["answer"] = [{key: value}] if key else [{"valueCoding": answer_of(row, value).as_dict()}]
     return item
 

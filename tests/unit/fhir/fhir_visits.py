@@ -7,7 +7,16 @@ from typing import get_args
 
 from hypothesis import strategies as st
 
-from shared.contracts.intake import Antigen, SkilasDomain, Syndrome, TbSymptom
+from shared.contracts.intake import (
+    SNELLEN_RE,
+    Antigen,
+    ObstetricHistory,
+    PostpartumDangerSign,
+    PregnancyDangerSign,
+    SkilasDomain,
+    Syndrome,
+    TbSymptom,
+)
 
 OFFSETS = [timezone(timedelta(hours=h)) for h in (7, 8, 9, 0)]
 DIGITS = "0123456789"
@@ -32,6 +41,59 @@ def _pressure(draw: st.DrawFn) -> dict:
     return {"systolic_mmhg": systolic, "diastolic_mmhg": diastolic}
 
 
+def _signs(values: tuple) -> st.SearchStrategy[list]:
+    return st.lists(st.sampled_from(values), unique=True)
+
+
+def _present(body: dict) -> dict | None:
+    return {k: v for k, v in body.items() if v is not None} or None
+
+
+@st.composite
+def _pre_pregnancy(draw: st.DrawFn) -> dict | None:
+    body = {"status": draw(st.sampled_from(["catin", "pus"])),
+            "living_children": draw(_optional(st.integers(0, 25))),
+            "months_since_last_birth": draw(_optional(st.integers(0, 600)))}
+    body |= {k: draw(_optional(st.booleans())) for k in ("previous_complication", "chronic_disease", "sti")}
+    return _present(body)
+
+
+@st.composite
+def _skilas(draw: st.DrawFn) -> dict | None:
+    body = {"recall_words": draw(_optional(st.integers(0, 3))),
+            "chair_rise_seconds": draw(_optional(_decimal(0, 300)))}
+    body |= {k: draw(_optional(st.booleans())) for k in (
+        "orientation_correct", "chair_rise_unable", "weight_loss_3kg", "appetite_loss", "eye_problem",
+        "sad_or_hopeless", "anhedonia")}
+    return _present(body)
+
+
+@st.composite
+def _screening(draw: st.DrawFn) -> dict:
+    """The screening inputs the project added to the measurements."""
+    body = {
+        "glucose_ogtt_2h_mg_dl": draw(_optional(_decimal(20, 1000))),
+        "cholesterol_total_mg_dl": draw(_optional(_decimal(50, 1000))),
+        "cvd_risk_percent": draw(_optional(_decimal(0, 100))), "fever_weeks": draw(_optional(_decimal(0, 104))),
+        "cigarettes_per_day": draw(_optional(st.integers(0, 100))), "elevation_m": draw(_optional(st.integers(-100, 5000))),
+        "school_grade": draw(_optional(st.integers(1, 12))), "ttd_tablets": draw(_optional(st.integers(0, 200))),
+        "sdq_score": draw(_optional(st.integers(0, 40))),
+        "visual_acuity": draw(_optional(st.from_regex(SNELLEN_RE.strip("^$"), fullmatch=True))),
+        "iva_result": draw(_optional(st.sampled_from(["negative", "positive", "suspect_cancer"]))),
+        "sadanis_result": draw(_optional(st.sampled_from(["normal", "abnormal"]))),
+        "td_status": draw(_optional(st.integers(0, 5))), "pre_pregnancy": draw(_optional(_pre_pregnancy())),
+        "postpartum_days": draw(_optional(st.integers(0, 42))), "postpartum_visit": draw(_optional(st.integers(1, 4))),
+        "postpartum_danger_signs": draw(_optional(_signs(get_args(PostpartumDangerSign)))),
+        "skilas": draw(_skilas()), "amt_score": draw(_optional(st.integers(0, 10))),
+        "mini_cog_score": draw(_optional(st.integers(0, 5))), "gds4_score": draw(_optional(st.integers(0, 4))),
+        "mna_sf_score": draw(_optional(st.integers(0, 14))),
+    }
+    body |= {k: draw(_optional(st.booleans())) for k in (
+        "tb_contact", "smoker", "vitamin_a_given", "deworming_given", "finger_count_passed", "colour_vision_passed",
+        "whisper_test_passed")}
+    return body
+
+
 @st.composite
 def measurements(draw: st.DrawFn) -> dict:
     body = {
@@ -46,6 +108,7 @@ def measurements(draw: st.DrawFn) -> dict:
         "srq20_score": draw(_optional(st.integers(0, 20))), "srq20_item17": draw(_optional(st.booleans())),
         "adl_barthel": draw(_optional(st.integers(0, 20))),
         "skilas_positive_domains": draw(_optional(st.lists(st.sampled_from(get_args(SkilasDomain)), unique=True))),
+        **draw(_screening()),
     }
     return {k: v for k, v in body.items() if v is not None}
 
@@ -61,6 +124,9 @@ def pregnancy(draw: st.DrawFn) -> dict:
         "gravida": draw(_optional(st.integers(1, 25))), "living_children": draw(_optional(st.integers(0, 25))),
         "months_since_last_birth": draw(_optional(st.integers(0, 600))),
         "anc_visit_number": draw(_optional(st.integers(1, 30))), "proteinuria": draw(_optional(st.integers(0, 4))),
+        "parity": draw(_optional(st.integers(0, 25))),
+        "obstetric_history": draw(_optional(_signs(get_args(ObstetricHistory)))),
+        "danger_signs": draw(_optional(_signs(get_args(PregnancyDangerSign)))),
     }
     return {k: v for k, v in body.items() if v is not None}
 
