@@ -17,12 +17,17 @@ import time
 from datetime import date, timedelta
 from uuid import UUID
 
-from shared.contracts.intake import Development, Measurements, Newborn, Pregnancy
-
 from services.screening.domain.engine import evaluate
 from services.screening.domain.immunization import SCHEDULE
-from services.screening.domain.model import History, PregnancyRecord, ScreeningVisit, ServiceRecord, add_months
+from services.screening.domain.model import (
+    History,
+    PregnancyRecord,
+    ScreeningVisit,
+    ServiceRecord,
+    add_months,
+)
 from services.screening.domain.zscores import measurement_at_z
+from shared.contracts.intake import Development, Measurements, Newborn, Pregnancy
 
 _ON = date(2026, 11, 20)
 _KINDS = ["newborn", "child", "pregnant", "postpartum", "school", "adult", "elderly"]

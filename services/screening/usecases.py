@@ -16,8 +16,20 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.screening import domain, models
-from services.screening.domain import DEFAULT, History, PregnancyRecord, ScreeningConfig, ServiceRecord
-from shared.contracts.events import PersonLinked, RiskDetected, VisitFacts, VisitRecorded, VisitScreened
+from services.screening.domain import (
+    DEFAULT,
+    History,
+    PregnancyRecord,
+    ScreeningConfig,
+    ServiceRecord,
+)
+from shared.contracts.events import (
+    PersonLinked,
+    RiskDetected,
+    VisitFacts,
+    VisitRecorded,
+    VisitScreened,
+)
 from shared.messaging.consumer import BatchUnit
 from shared.unit import Reject, Unit
 

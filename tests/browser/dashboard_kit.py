@@ -24,8 +24,8 @@ from shared.contracts.events import (
     ReferralMade,
     ReferralUpdated,
     TargetSet,
-    VisitRecorded,
     VisitFacts,
+    VisitRecorded,
     VisitScreened,
     ZScores,
 )

@@ -34,9 +34,9 @@ from tests.dates import in_month
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 
-from tests.browser.chrome import chrome, shot, wait  # noqa: E402 (skips without Chromium)
-
 from selenium.webdriver.common.by import By  # noqa: E402, I001
+
+from tests.browser.chrome import chrome, shot, wait  # noqa: E402 (skips without Chromium)
 
 # Every event of the fixture lies in the current month (the page shows the current month by default),
 # not after now, on any date: tests/dates.py.

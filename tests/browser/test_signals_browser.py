@@ -36,9 +36,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 INTERNAL = "browser-test-internal-token"
 
-from tests.browser.chrome import chrome, shot, wait  # noqa: E402 (skips without Chromium)
-
 from selenium.webdriver.common.by import By  # noqa: E402, I001
+
+from tests.browser.chrome import chrome, shot, wait  # noqa: E402 (skips without Chromium)
 
 NOW = datetime.now(WIB)
 LAST_WEEK = week_start(NOW) - timedelta(days=3, hours=-12)  # Friday noon of the previous ISO week

@@ -7,8 +7,20 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, get_args
 from uuid import UUID
 
-from shared.contracts.events import FacilityType, Severity, Stage, VisitRecorded, ZScores
-from shared.contracts.intake import Development, IntakeVisit, Measurements, Newborn, Pregnancy
+from shared.contracts.events import (
+    FacilityType,
+    Severity,
+    Stage,
+    VisitRecorded,
+    ZScores,
+)
+from shared.contracts.intake import (
+    Development,
+    IntakeVisit,
+    Measurements,
+    Newborn,
+    Pregnancy,
+)
 from shared.lifecycle import age_days as _age_days
 from shared.lifecycle import stage_for
 

@@ -10,7 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.screening.domain import History, PregnancyRecord, evaluate
-from services.screening.domain.anc import contract_trimester, pregnancy_id, schedule_gaps, state
+from services.screening.domain.anc import (
+    contract_trimester,
+    pregnancy_id,
+    schedule_gaps,
+    state,
+)
 from services.screening.domain.config import DEFAULT
 from shared.contracts.events import AncFacts
 

@@ -12,6 +12,8 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 import pytest
 
 from services.screening import domain
+from services.screening.admin import LineEvaluator, evaluate_line
+from services.screening.docs import render_rules_markdown
 from services.screening.domain import (
     RULESET_VERSION,
     History,
@@ -22,8 +24,6 @@ from services.screening.domain import (
     from_recorded,
     risk_id,
 )
-from services.screening.admin import LineEvaluator, evaluate_line
-from services.screening.docs import render_rules_markdown
 from services.screening.domain.engine import RISK_NAMESPACE, RULES_BY_STAGE
 from services.screening.domain.model import (
     LEVELS,

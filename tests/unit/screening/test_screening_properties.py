@@ -16,7 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.screening.admin import evaluate_line
-from services.screening.domain import History, PregnancyRecord, ScreeningVisit, ServiceRecord, evaluate
+from services.screening.domain import (
+    History,
+    PregnancyRecord,
+    ScreeningVisit,
+    ServiceRecord,
+    evaluate,
+)
 from services.screening.domain.config import DEFAULT, ScreeningConfig
 from services.screening.domain.model import LEVELS, SEVERITIES, STAGES
 from shared.contracts.events import VisitFacts
