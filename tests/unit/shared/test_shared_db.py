@@ -82,6 +82,6 @@ async def test_a_write_lock_held_elsewhere_is_waited_for_without_blocking_the_lo
     running.cancel()
     assert waited >= 0.3
     if db.sqlite_inline_requested:
-        assert ticks >= 15  # the loop kept running while the transaction waited
+        assert ticks >= 5  # the loop kept running while the transaction waited (a blocked loop ticks once)
     async with db.read_session() as session:
         assert set((await session.scalars(select(items.c.name))).all()) == {"other", "mine"}
