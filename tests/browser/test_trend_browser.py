@@ -30,7 +30,7 @@ from tests.dates import in_month, period, previous_month
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 
-from tests.browser.chrome import chrome, shot, wait  # noqa: E402 (skips without Chromium)
+from tests.browser.chrome import chrome, shot, wait  # noqa: E402, I001 (skips without Chromium)
 
 from selenium.webdriver.common.by import By  # noqa: E402, I001
 from selenium.webdriver.common.keys import Keys  # noqa: E402
