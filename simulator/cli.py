@@ -335,8 +335,14 @@ def cmd_demo(args: argparse.Namespace, outbreaks: list[Outbreak] = ()) -> int:  
             n += 1
             current = chunk(n)
 
+    marker = out / "backfill.json"
+
     async def backfill(stop: asyncio.Event) -> None:
-        """The history before going live: its visits keep their event times (no restamp), sent unpaced."""
+        """The history before going live: its visits keep their event times (no restamp), sent unpaced.
+        Once per set-up directory (``backfill.json``): a restarted demo does not send a second history."""
+        if marker.exists():
+            _log(f"demo: the history was sent before ({marker}); going live")
+            return
         history = build_simulation(regions, args.district, seed=base_seed - 1, start=backfill_start, days=backfill_days,
                                    population_scale=args.backfill_scale, faults=faults, puskesmas_count=args.puskesmas,
                                    seasonal=not args.no_seasonal, syndrome_scale=args.syndrome_scale, today=today)
@@ -350,8 +356,13 @@ def cmd_demo(args: argparse.Namespace, outbreaks: list[Outbreak] = ()) -> int:  
                                              concurrency=args.concurrency, stop=stop)
         else:
             stats = await drivers.drive_kafka(history.emissions(), bootstrap=_bootstrap(args), stop=stop)
-        _log(f"demo: backfilled {history.generated:,} visits ({stats.sent:,} messages) in "
-             f"{time.perf_counter() - t0:.1f} s")
+        seconds = time.perf_counter() - t0
+        _log(f"demo: backfilled {history.generated:,} visits ({stats.sent:,} messages) in {seconds:.1f} s")
+        if not stop.is_set():
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(json.dumps({"start": backfill_start.isoformat(), "days": backfill_days,
+                                          "population_scale": args.backfill_scale, "visits": history.generated,
+                                          "seconds": round(seconds, 1)}) + "\n", encoding="utf-8")
 
     async def main() -> int:
         stop = asyncio.Event()

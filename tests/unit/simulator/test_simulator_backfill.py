@@ -44,7 +44,7 @@ def test_the_demo_sends_the_history_before_going_live(monkeypatch, tmp_path) -> 
 
     async def drive_kafka(emissions, **kw):  # noqa: ANN001, ANN003, ANN202
         sent.append(kw)
-        if len(sent) == 1:
+        if kw.get("transform") is None:  # the history (the live stream is endless: not read)
             history = list(emissions)
             assert history and all(e.occurred < time.time() for e in history)  # stamped in the past
         return drivers.SendStats()
@@ -64,6 +64,11 @@ def test_the_demo_sends_the_history_before_going_live(monkeypatch, tmp_path) -> 
     assert sent[0].get("transform") is None  # the history keeps its event times
     assert sent[0].get("rate") is None and sent[1]["transform"] is not None  # then live, restamped, paced
     assert start.year in years[0] and today.year in years[0]  # targets for the history's year too
+    assert (tmp_path / "backfill.json").exists()
+    built.clear()
+    sent.clear()
+    assert cli.cmd_demo(args) == 0  # restarted on the same set-up: no second history
+    assert len(built) == 1 and len(sent) == 1 and sent[0]["transform"] is not None
 
 
 def test_backfill_is_off_unless_asked() -> None:
