@@ -309,9 +309,11 @@ async def trend(session: AsyncSession, ctx: Context, target: str, indicator_id: 
         monthly = {p: [sum(t[i] for t in _values(rows_of, mine, p)) for i in range(4)] for p in span}
         seen = {p for p in span if _values(rows_of, mine, p)}
         cumulative = arithmetic.cumulate(monthly)
+        pops_of = {year: {g: v[0] for g, v in arithmetic.rollup(populations[year], {"a": mine})["a"].items()}
+                   for year in years}
         out = []
         for p in months:
-            pops = {g: v[0] for g, v in arithmetic.rollup(populations[int(p[:4])], {"a": mine})["a"].items()}
+            pops = pops_of[int(p[:4])]
             ytd_seen = any(q in seen for q in span if q[:4] == p[:4] and q <= p)
             out.append(arithmetic.trend_point(indicator, p, cumulative[p], pops, month_seen=p in seen, ytd_seen=ytd_seen))
         return out
