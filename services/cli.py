@@ -106,7 +106,8 @@ def cmd_up(args: argparse.Namespace) -> int:
             print(f"{service}: http://127.0.0.1:{DEFAULT_PORTS[service]}", flush=True)
         print(f"logs: {var / 'logs'}", flush=True)
         if not args.no_simulate:
-            helpers.append(_start_demo(var, args.district, outbreak=not args.no_outbreak))
+            helpers.append(_start_demo(var, args.district, outbreak=not args.no_outbreak,
+                                       backfill_months=args.backfill_months, backfill_scale=args.backfill_scale))
         print(f"\nDashboard: http://127.0.0.1:{DEFAULT_PORTS['dashboard']}/login", flush=True)
         for role, purpose in (("viewer", "to read"), ("admin", "to verify and close outbreak signals")):
             token = subprocess.run([sys.executable, "-m", "services.cli", "token", "issue", "--region", args.district,
@@ -142,15 +143,38 @@ def demo_outbreak(district: str) -> str | None:
     return f"dengue:{village.code}:now"
 
 
-def _start_demo(var: Path, district: str, *, outbreak: bool = True) -> subprocess.Popen:
-    """The demo simulator: sets the district up (facilities, targets, tokens) and streams visits,
-    with a dengue cluster injected first (``outbreak``) so the signals panel has one to show."""
-    log = open(var / "logs" / "simulator.log", "ab")  # noqa: SIM115 - owned by the child
-    print(f"demo: simulating district {district} (log: {var / 'logs' / 'simulator.log'})", flush=True)
+DEMO_BACKFILL_MONTHS = 3
+DEMO_BACKFILL_SCALE = 0.03
+
+
+def demo_command(var: Path, district: str, *, outbreak: bool = True, backfill_months: int = DEMO_BACKFILL_MONTHS,
+                 backfill_scale: float = DEMO_BACKFILL_SCALE) -> list[str]:
+    """The demo simulator's command line: set-up, then a history of ``backfill_months`` months at
+    ``backfill_scale`` of the population (sent with their event times), then the live stream, with
+    a dengue cluster injected first (``outbreak``)."""
     command = [sys.executable, "-m", "services.cli", "simulate", "--district", district, "--demo", "--dir", str(var / "demo")]
+    if backfill_months > 0:
+        command += ["--backfill-months", str(backfill_months), "--backfill-scale", f"{backfill_scale:g}"]
     cluster = demo_outbreak(district) if outbreak else None
     if cluster:
         command += ["--outbreak", cluster]
+    return command
+
+
+def _start_demo(var: Path, district: str, *, outbreak: bool = True, backfill_months: int = DEMO_BACKFILL_MONTHS,
+                backfill_scale: float = DEMO_BACKFILL_SCALE) -> subprocess.Popen:
+    """The demo simulator (:func:`demo_command`): sets the district up (facilities, targets, tokens),
+    backfills a scaled-down history, then streams visits; the dengue cluster makes the signals panel
+    have one to show."""
+    log = open(var / "logs" / "simulator.log", "ab")  # noqa: SIM115 - owned by the child
+    print(f"demo: simulating district {district} (log: {var / 'logs' / 'simulator.log'})", flush=True)
+    command = demo_command(var, district, outbreak=outbreak, backfill_months=backfill_months,
+                           backfill_scale=backfill_scale)
+    if backfill_months > 0:
+        print(f"demo: first a history of the last {backfill_months} months at {backfill_scale:g} of the population "
+              "(about a minute), then live visits", flush=True)
+    if "--outbreak" in command:
+        cluster = command[command.index("--outbreak") + 1]
         print(f"demo: a suspected dengue cluster ({cluster}) is sent first; its signal shows on the dashboard", flush=True)
     return subprocess.Popen(command, stdout=log, stderr=log)
 
@@ -328,6 +352,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--no-simulate", action="store_true", help="do not start the demo simulator")
     s.add_argument("--no-outbreak", action="store_true", help="no injected dengue cluster in the demo")
     s.add_argument("--district", default="18.01", help="seed district of the demo (default: 18.01)")
+    s.add_argument("--backfill-months", type=int, default=DEMO_BACKFILL_MONTHS, metavar="N",
+                   help="the demo first sends the N months before this one and this month so far "
+                        "(0: none; default: %(default)s)")
+    s.add_argument("--backfill-scale", type=float, default=DEMO_BACKFILL_SCALE,
+                   help="population scale of that history (default: %(default)s)")
     s.set_defaults(fn=cmd_up)
     s = sub.add_parser("run", help="run one service")
     s.add_argument("service", choices=SERVICES)

@@ -6,6 +6,7 @@
     jejaring simulate --district 18.01 --mode kafka --bootstrap 127.0.0.1:9092
     jejaring simulate --district 18.01 --demo
     jejaring simulate --district 18.01 --demo --outbreak dengue:18.01.06.2001:now
+    jejaring simulate --district 18.01 --demo --backfill-months 3 --backfill-scale 0.03
 
 ``main(argv)`` is the entry point (``python -m simulator`` works too).
 
@@ -36,6 +37,7 @@ DEFAULT_REGISTRATION_URL = "http://127.0.0.1:8001"
 DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
 DEMO_RATE = 2.0
 DEMO_CHUNK_DAYS = 14  # the demo restarts its population every 14 simulated days, bounding memory
+DEFAULT_BACKFILL_SCALE = 0.03
 
 
 def _share(text: str) -> float:
@@ -100,6 +102,12 @@ def run_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true",
                    help="set the district up if needed and keep a gentle live stream going (visits stamped now)")
     p.add_argument("--dir", help="set-up directory for --demo (default: var/simulator/<district>)")
+    p.add_argument("--backfill-months", type=int, default=0, metavar="N",
+                   help="with --demo: first send a history — the N calendar months before this one and this "
+                        "month up to yesterday, with their own event times, as fast as the services take them — "
+                        "then go live (default: %(default)s, none)")
+    p.add_argument("--backfill-scale", type=_positive, default=DEFAULT_BACKFILL_SCALE,
+                   help="population scale of the --backfill-months history (default: %(default)s)")
     p.add_argument("--quiet", action="store_true", help="no summary on standard error")
     return p
 
@@ -154,6 +162,18 @@ def cmd_setup(args: argparse.Namespace) -> int:
         _log(f"error: {exc}")
         return 1
     return 0
+
+
+def backfill_window(today: date, months: int) -> tuple[date, int]:
+    """(first day, number of days) of a demo's history: from the 1st of the calendar month ``months``
+    before ``today``'s up to yesterday — the ``months`` whole months before this one plus this month
+    so far. On the 1st that is exactly the ``months`` previous months; on 1 January they lie in the
+    previous year. ``months`` 0: (today, 0)."""
+    if months <= 0:
+        return today, 0
+    index = today.year * 12 + today.month - 1 - months
+    start = date(index // 12, index % 12 + 1, 1)
+    return start, (today - start).days
 
 
 def _years(start: date, days: int) -> list[int]:
@@ -288,6 +308,8 @@ def cmd_demo(args: argparse.Namespace, outbreaks: list[Outbreak] = ()) -> int:  
     base_seed = args.seed * 1_000_003 + int(time.time())  # a restarted demo must not resend old visit_ids
 
     rate = args.rate or DEMO_RATE
+    backfill_start, backfill_days = backfill_window(today, args.backfill_months)
+    setup_years = sorted(set(_years(today, 366)) | {backfill_start.year})
 
     def chunk(n: int):  # noqa: ANN202
         start = datetime.now(timezone(timedelta(hours=offset))).date()
@@ -312,6 +334,35 @@ def cmd_demo(args: argparse.Namespace, outbreaks: list[Outbreak] = ()) -> int:  
             yield from current.emissions()
             n += 1
             current = chunk(n)
+
+    marker = out / "backfill.json"
+
+    async def backfill(stop: asyncio.Event) -> None:
+        """The history before going live: its visits keep their event times (no restamp), sent unpaced.
+        Once per set-up directory (``backfill.json``): a restarted demo does not send a second history."""
+        if marker.exists():
+            _log(f"demo: the history was sent before ({marker}); going live")
+            return
+        history = build_simulation(regions, args.district, seed=base_seed - 1, start=backfill_start, days=backfill_days,
+                                   population_scale=args.backfill_scale, faults=faults, puskesmas_count=args.puskesmas,
+                                   seasonal=not args.no_seasonal, syndrome_scale=args.syndrome_scale, today=today)
+        last = backfill_start + timedelta(days=backfill_days - 1)
+        _log(f"demo: backfilling {backfill_start.isoformat()}..{last.isoformat()} at population scale "
+             f"{args.backfill_scale} ({sum(history.net.populations):,} people) before going live")
+        t0 = time.perf_counter()
+        if mode == "http":
+            stats = await drivers.drive_http(history.emissions(), url=args.registration_url,
+                                             tokens=drivers.load_tokens(tokens_file), batch_size=args.batch_size,
+                                             concurrency=args.concurrency, stop=stop)
+        else:
+            stats = await drivers.drive_kafka(history.emissions(), bootstrap=_bootstrap(args), stop=stop)
+        seconds = time.perf_counter() - t0
+        _log(f"demo: backfilled {history.generated:,} visits ({stats.sent:,} messages) in {seconds:.1f} s")
+        if not stop.is_set():
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(json.dumps({"start": backfill_start.isoformat(), "days": backfill_days,
+                                          "population_scale": args.backfill_scale, "visits": history.generated,
+                                          "seconds": round(seconds, 1)}) + "\n", encoding="utf-8")
 
     async def main() -> int:
         stop = asyncio.Event()
@@ -343,15 +394,19 @@ def cmd_demo(args: argparse.Namespace, outbreaks: list[Outbreak] = ()) -> int:  
                         args.registration_url, drivers.load_tokens(tokens_file))
                     if not tokens_file.exists() or stale:
                         _log(f"demo: setting up {sim.net.district.name} in {out}")
-                        await asyncio.to_thread(drivers.setup, sim.net, out, _years(today, 366), log=_log)
+                        await asyncio.to_thread(drivers.setup, sim.net, out, setup_years, log=_log)
                 elif not (out / "facilities.csv").exists():
-                    await asyncio.to_thread(drivers.setup, sim.net, out, _years(today, 366), issue_tokens=False,
+                    await asyncio.to_thread(drivers.setup, sim.net, out, setup_years, issue_tokens=False,
                                             log=_log)
                 break
             except (RuntimeError, OSError, ValueError) as exc:
                 _log(f"demo: set-up failed ({exc}); retrying in 30 s")
                 if await stopped_during(30):
                     return 0
+        if backfill_days and not stop.is_set():
+            await backfill(stop)
+        if stop.is_set():
+            return 0
         _log(f"demo: streaming {mode} visits for {args.district} at ~{rate}/s (Ctrl-C stops)")
         skews = sim._skew  # the first chunk's device clocks are kept for the whole demo
 

@@ -27,6 +27,7 @@ from fastapi.responses import (
 from services.dashboard import export
 from services.dashboard.app import Dashboard
 from services.dashboard.domain.access import may_view
+from services.dashboard.domain.definitions import definition
 from services.dashboard.usecases import access, queries
 from shared.auth import bearer
 from shared.regions import covers, is_region_code
@@ -163,10 +164,36 @@ async def get_freshness_csv(grant: Viewer, ctx: Context, service: ServiceDep, re
     return csv_response(export.freshness_csv(data), f"kesegaran-data-{region}.csv")
 
 
+@router.get("/v1/pws/trend", tags=["pws"], responses={**TOKEN_ERRORS, 404: {"description": "unknown area or indicator"}})
+async def get_trend(grant: Viewer, ctx: Context, service: ServiceDep, region: RegionQuery,
+                    indicator: Annotated[str, Query(max_length=64)], period: PeriodQuery = None,
+                    by: ByQuery = None) -> Response:
+    """One indicator over the 12 months ending at ``period`` (default: this month), for the area
+    (``total.series``) and each row of ``/v1/pws`` (``rows[].series``).
+
+    Each point: ``period``, the monthly ``numerator``, ``denominator``, ``value``, ``target``,
+    ``colour``, and ``ytd`` — the same cell year-to-date (January of the point's own year up to it),
+    whose ``target`` is the target's monthly path (``target_path``: prorated × month/12 for annual
+    coverage targets, flat otherwise). A month without data has null numbers.
+    """
+    await permitted(grant, region, ctx, service)
+    try:
+        async with service.db.read_session() as session:
+            data = await queries.trend(session, ctx.query, region, indicator, period or default_period(ctx),
+                                       scope=grant.scope, by=by)
+    except queries.UnknownIndicator as exc:
+        raise HTTPError(404, ["query", "indicator"], str(exc), headers=NO_STORE) from None
+    except queries.NotFound as exc:
+        raise HTTPError(404, ["query", "region"], str(exc), headers=NO_STORE) from None
+    return JSONResponse(data, headers=NO_STORE)
+
+
 @router.get("/v1/indicators", tags=["pws"])
 async def indicators(ctx: Context) -> list[dict]:
-    """The indicator registry (labels in Bahasa Indonesia, targets, colour rule, sources)."""
-    return [i.meta() for i in ctx.query.registry]
+    """The indicator registry (labels in Bahasa Indonesia, targets, colour rule, sources), each with
+    its definition for the page: ``counting``, ``denominator_text``, ``target_text``, ``applies``,
+    ``monthly_target`` and ``target_path`` (the year-to-date target of months 1–12)."""
+    return [{**i.meta(), **definition(i)} for i in ctx.query.registry]
 
 
 @router.get("/v1/stream", tags=["pws"], responses=TOKEN_ERRORS)

@@ -28,6 +28,29 @@ def month_number(period: str) -> int:
     return int(period[5:7])
 
 
+def months_ending(period: str, count: int = 12) -> list[str]:
+    """The ``count`` calendar months ending at ``period``, oldest first, across year boundaries:
+    ``months_ending("2026-02", 3)`` -> ``["2025-12", "2026-01", "2026-02"]``."""
+    year, month = int(period[:4]), month_number(period)
+    index = year * 12 + month - 1
+    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - count + 1, index + 1)]
+
+
+def cumulate(monthly: Mapping[str, Tally]) -> dict[str, Tally]:
+    """Per month ``[numerator, measured, ytd numerator, ytd measured]`` whose year-to-date columns
+    hold the read model's *deltas*, into the same with the year-to-date columns summed from January
+    of each month's own year (the running sum restarts every January). Months are ``YYYY-MM``."""
+    out: dict[str, Tally] = {}
+    running: dict[str, list[int]] = {}
+    for period in sorted(monthly):
+        tally = monthly[period]
+        year = running.setdefault(period[:4], [0, 0])
+        year[0] += tally[2]
+        year[1] += tally[3]
+        out[period] = [tally[0], tally[1], year[0], year[1]]
+    return out
+
+
 Tally = list  # [numerator, measured, ytd_numerator, ytd_measured]
 
 
@@ -163,29 +186,63 @@ def cell(indicator: Indicator, numerator: int, measured: int, population: int | 
             "colour": colour(value, target, indicator.direction, indicator.yellow_ratio)}
 
 
+def population_of(indicator: Indicator, populations: Mapping[str, int]) -> int | None:
+    """The target population (sasaran) an indicator's percentage is of: the sum of its target groups
+    that were imported; None when it has none or none of them was imported."""
+    groups = indicator.target_groups
+    if not groups or not any(g in populations for g in groups):
+        return None
+    return sum(populations[g] for g in groups if g in populations)
+
+
+def indicator_cells(indicator: Indicator, tally: Tally, population: int | None, period: str, *,
+                    of_ytd: int | None = None) -> tuple[dict, dict]:
+    """(monthly cell, year-to-date cell) of one indicator in one area, by its ``ytd`` rule.
+
+    ``population``: its target population (:func:`population_of`); ``of_ytd``: for an indicator whose
+    denominator is another indicator's year-to-date count (``ytd_of``, e.g. D/K's K), that count.
+    ``ytd="cumulative"``: the month shows January up to it; ``"monthly"``: no year-to-date value."""
+    n, m, yn, ym = tally
+    if indicator.ytd_of is not None:
+        population = of_ytd or 0
+    if indicator.ytd == "cumulative":
+        n, m = yn, ym
+    monthly = cell(indicator, n, m, population, period=period)
+    if indicator.ytd == "monthly":
+        return monthly, dict(NO_YTD)
+    return monthly, cell(indicator, yn, ym, population, period=period, cumulative=True)
+
+
 def area_cells(registry: Iterable[Indicator], tallies: Mapping[str, Tally], populations: Mapping[str, int],
                period: str) -> tuple[dict, dict]:
     """(monthly cells, year-to-date cells) of one area from its tallies and target populations."""
     monthly, ytd = {}, {}
     for indicator in registry:
-        n, m, yn, ym = tallies.get(indicator.id, (0, 0, 0, 0))
-        groups = indicator.target_groups
-        population = sum(populations[g] for g in groups if g in populations) if groups else None
-        if groups and not any(g in populations for g in groups):
-            population = None
-        if indicator.ytd_of is not None:  # e.g. D/K: K is another indicator's year-to-date numerator
-            population = tallies.get(indicator.ytd_of, (0, 0, 0, 0))[2]
-        if indicator.ytd == "cumulative":  # cumulative by definition: the month shows January up to it
-            n, m = yn, ym
-        monthly[indicator.id] = cell(indicator, n, m, population, period=period)
-        if indicator.ytd == "monthly":  # a monthly ratio: no year-to-date value
-            ytd[indicator.id] = dict(NO_YTD)
-        else:
-            ytd[indicator.id] = cell(indicator, yn, ym, population, period=period, cumulative=True)
+        tally = tallies.get(indicator.id, (0, 0, 0, 0))
+        of_ytd = tallies.get(indicator.ytd_of, (0, 0, 0, 0))[2] if indicator.ytd_of else None
+        monthly[indicator.id], ytd[indicator.id] = indicator_cells(
+            indicator, tally, population_of(indicator, populations), period, of_ytd=of_ytd)
     return monthly, ytd
 
 
 NO_YTD = {"numerator": None, "denominator": None, "value": None, "target": None, "colour": None}
+
+
+def trend_point(indicator: Indicator, period: str, tally: Tally, populations: Mapping[str, int], *,
+                month_seen: bool, ytd_seen: bool, of_ytd: int | None = None) -> dict:
+    """One month of a trend: the monthly cell (numerator, denominator, value, target, colour) and
+    ``ytd``, the year-to-date cell, whose ``target`` is the target's monthly path. ``tally`` is the
+    month's ``[numerator, measured, ytd numerator, ytd measured]`` (year-to-date already summed,
+    :func:`cumulate`); ``month_seen``: whether the area has data that month, ``ytd_seen``: whether it
+    has any from January up to the month; ``of_ytd`` as :func:`indicator_cells`. Without data the
+    numbers are None and the target stays."""
+    month, ytd = indicator_cells(indicator, tally, population_of(indicator, populations), period, of_ytd=of_ytd)
+    blank = {"numerator": None, "denominator": None, "value": None, "colour": None}
+    if not month_seen:
+        month.update(blank)
+    if not ytd_seen:
+        ytd.update(blank)
+    return {"period": period, **month, "ytd": ytd}
 
 
 REFERRAL_STATUSES = get_args(ReferralStatus)

@@ -187,7 +187,7 @@ function tiles(d) {
   for (const ind of state.indicators) {
     const cell = c[ind.id];
     box.append(el("div", { className: "tile " + (cell.colour || ""), title: ind.label + (ind.source ? ` — sumber: ${ind.source}` : "") },
-      el("div", { className: "k", text: ind.label }),
+      el("div", { className: "k" }, defButton(ind, ind.label)),
       el("div", { className: "v", dataIndicator: ind.id, text: shown(cell, ind) }),
       el("div", { className: "s", text: ratio(cell, ind) })));
   }
@@ -209,7 +209,7 @@ function charts(d) {
     items.sort((x, y) => (y.cell.value ?? -1) - (x.cell.value ?? -1) || x.name.localeCompare(y.name));
     const target = cells(d.total)[ind.id].target;
     const sub = ind.denominator ? `${ind.numerator} / ${ind.denominator}` : ind.numerator;
-    const fig = el("figure", { className: "chart", dataIndicator: ind.id }, el("h3", { text: ind.label }), el("p", { className: "sub", text: sub }));
+    const fig = el("figure", { className: "chart", dataIndicator: ind.id }, el("h3", {}, defButton(ind, ind.label)), el("p", { className: "sub", text: sub }));
     box.append(fig);
     // Drawn at the figure's own width, so text keeps its size on any screen.
     fig.append(items.length ? chart(ind, items, target, Math.max(260, fig.clientWidth - 20)) : el("p", { className: "empty", text: "Belum ada wilayah." }));
@@ -249,7 +249,8 @@ function truncate(s, n) { return s.length > n ? s.slice(0, n - 1) + "…" : s; }
 function table(d) {
   const t = $("#pws");
   const head = el("tr", {}, el("th", { text: CHILD[d.region.level] && d.rows.length ? (d.by === "puskesmas" ? "Puskesmas" : CHILD[d.region.level]) : "Wilayah" }),
-    state.indicators.map((ind) => el("th", { title: `${ind.label}${ind.target !== null ? ` · target ${nf.format(ind.target)} %` : ""}`, text: ind.short + (ind.unit === "%" ? " (%)" : "") })),
+    state.indicators.map((ind) => el("th", { title: `${ind.label}${ind.target !== null ? ` · target ${nf.format(ind.target)} %` : ""}` },
+      defButton(ind, ind.short + (ind.unit === "%" ? " (%)" : "")))),
     el("th", { text: "Data terakhir" }), el("th", { text: "Desa senyap" }));
   t.tHead.replaceChildren(head);
   const seen = new Map();
@@ -261,7 +262,7 @@ function table(d) {
       const key = `${state.span}|${area.code}|${ind.id}`;
       seen.set(key, text);
       const changed = state.previous.has(key) && state.previous.get(key) !== text;
-      return el("td", { className: [cell.colour || "", changed ? "flash" : ""].join(" ").trim() || null, dataArea: area.code, dataIndicator: ind.id, title: ratio(cell, ind), text });
+      return el("td", { className: [cell.colour || "", changed ? "flash" : ""].join(" ").trim() || null, dataArea: area.code, dataIndicator: ind.id, title: ratio(cell, ind) + " · ketuk untuk tren", tabindex: "0", text });
     }),
     el("td", { title: stamp(area.last_event_at), text: ago(area.last_event_at) }),
     el("td", { text: `${area.silent_villages} / ${area.villages}` }));
@@ -293,6 +294,135 @@ function freshness(d) {
     el("td", {}, el("span", { className: "badge " + f.status, text: STATUS[f.status] })))));
 }
 
+// -- definition and trend (one dialog) ---------------------------------------------------------
+
+function defButton(ind, text) {
+  const b = el("button", { type: "button", className: "def", dataDef: ind.id, "aria-haspopup": "dialog", title: `Definisi dan tren: ${ind.label}`, text });
+  b.addEventListener("click", (e) => { e.stopPropagation(); openInfo(ind.id, null); });
+  return b;
+}
+
+const info = { indicator: null, area: null, data: null, seq: 0 };
+
+function openInfo(id, area) {
+  const ind = state.indicators.find((i) => i.id === id);
+  if (!ind) return;
+  info.indicator = ind;
+  info.area = area && area !== state.region ? area : "";
+  info.data = null;
+  $("#info-title").textContent = ind.label;
+  $("#def-numerator").textContent = ind.numerator;
+  $("#def-denominator").textContent = ind.denominator_text || ind.denominator || "—";
+  $("#def-target").textContent = ind.target_text || (ind.target === null ? "—" : `${nf.format(ind.target)} %`);
+  $("#def-applies").textContent = ind.applies || "";
+  $("#def-counting").textContent = ind.counting || "";
+  $("#def-source").textContent = ind.source || "—";
+  $("#trend-plot").replaceChildren(el("p", { className: "empty", text: "memuat tren…" }));
+  $("#trend-area").replaceChildren();
+  $("#trend-sub").textContent = "";
+  const dialog = $("#info");
+  if (!dialog.open) dialog.showModal();
+  dialog.scrollTop = 0;
+  loadTrend().then(() => { if (area && info.data) $("#trend-title").scrollIntoView({ block: "start" }); });
+}
+
+async function loadTrend() {
+  if (!info.indicator) return;
+  const seq = ++info.seq;
+  try {
+    const r = await fetch("/v1/pws/trend?" + query({ indicator: info.indicator.id }), { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (seq !== info.seq) return;
+    if (r.status === 401) { location.href = "/login"; return; }
+    if (!r.ok) { $("#trend-plot").replaceChildren(el("p", { className: "empty", text: `Gagal memuat tren (${r.status}).` })); return; }
+    info.data = await r.json();
+    if (seq !== info.seq) return;
+    renderTrend();
+  } catch (e) {
+    $("#trend-plot").replaceChildren(el("p", { className: "empty", text: "Tidak dapat menghubungi server." }));
+  }
+}
+
+function renderTrend() {
+  const d = info.data, ind = info.indicator;
+  const pick = $("#trend-area");
+  const options = [el("option", { value: "", text: `Total ${d.region.name}` }), ...d.rows.map((r) => el("option", { value: r.code, text: r.name }))];
+  pick.replaceChildren(...options);
+  if (!d.rows.some((r) => r.code === info.area)) info.area = "";
+  pick.value = info.area;
+  pick.disabled = !d.rows.length;
+  const area = info.area ? d.rows.find((r) => r.code === info.area) : { ...d.total, name: d.region.name };
+  const last = area.series[area.series.length - 1];
+  const parts = [`${area.name} · ${monthName(d.months[0])} – ${monthName(d.period)}`];
+  if (last.value !== null) parts.push(`bulan ini ${shown(last, ind)}`);
+  if (last.ytd.value !== null) parts.push(`kumulatif ${shown(last.ytd, ind)}`);
+  if (last.ytd.target !== null) parts.push(`target s.d. bulan ini ${nf.format(last.ytd.target)} %`);
+  $("#trend-sub").textContent = parts.join(" · ");
+  const plot = $("#trend-plot");
+  plot.replaceChildren(trendChart(ind, d.months, area.series, Math.max(260, plot.clientWidth || 320)));
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"];
+
+function trendChart(ind, months, series, W) {
+  const left = 40, right = 8, top = 14, bottom = 34, H = 220;
+  const plotW = W - left - right, plotH = H - top - bottom, step = plotW / months.length;
+  const numbers = series.flatMap((p) => [p.value, p.ytd.value, p.ytd.target, p.target]).filter((v) => v !== null && v !== undefined);
+  const max = niceMax(Math.max(0, ...numbers));
+  const y = (v) => top + plotH - (v / max) * plotH;
+  const x = (i) => left + step * i + step / 2;
+  const pct = ind.unit === "%";
+  const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img", class: "trend-svg", "data-indicator": ind.id,
+    "aria-label": `Tren 12 bulan ${ind.label}: batang bulanan, garis kumulatif${ind.target !== null ? " dan garis target" : ""}` });
+  for (const f of [0, 0.5, 1]) {
+    const v = max * f;
+    root.append(svg("line", { class: "grid-l", x1: left, x2: W - right, y1: y(v), y2: y(v) }),
+      svg("text", { class: "ax", x: left - 4, y: y(v) + 4, "text-anchor": "end" }, nf.format(v) + (pct ? "%" : "")));
+  }
+  series.forEach((p, i) => {
+    const [yy, mm] = p.period.split("-").map(Number);
+    const g = svg("g", { "data-month": p.period, class: "month" });
+    if (p.value !== null) {
+      const h = Math.max(p.value > 0 ? 1.5 : 0, (p.value / max) * plotH);
+      g.append(svg("rect", { class: "bar " + (p.colour || "none"), x: (left + step * i + step * 0.18).toFixed(1), y: (top + plotH - h).toFixed(1), width: (step * 0.64).toFixed(1), height: h.toFixed(1), rx: 1.5 }));
+    }
+    const tip = [`${MONTHS[mm - 1]} ${yy}`, `bulanan: ${p.value === null ? "tidak ada data" : shown(p, ind) + " (" + ratio(p, ind) + ")"}`,
+      `kumulatif: ${p.ytd.value === null ? "tidak ada data" : shown(p.ytd, ind) + " (" + ratio(p.ytd, ind) + ")"}`];
+    if (p.ytd.target !== null) tip.push(`target kumulatif: ${nf.format(p.ytd.target)} %`);
+    g.append(svg("rect", { class: "hit", x: (left + step * i).toFixed(1), y: top, width: step.toFixed(1), height: plotH }), svg("title", {}, tip.join("\n")));
+    g.append(svg("text", { class: "ax", x: x(i), y: H - bottom + 14, "text-anchor": "middle" }, step < 30 ? MONTHS[mm - 1][0] : MONTHS[mm - 1]));
+    if (mm === 1 || i === 0) g.append(svg("text", { class: "ax yr", x: x(i), y: H - bottom + 27, "text-anchor": "middle" }, String(yy)));
+    root.append(g);
+  });
+  // Year-to-date lines restart every January: one segment per calendar year (and per run of data).
+  const segments = (pick) => {
+    const out = []; let cur = [];
+    series.forEach((p, i) => {
+      const v = pick(p);
+      if (v === null || v === undefined || (p.period.endsWith("-01") && cur.length)) { if (cur.length) out.push(cur); cur = []; }
+      if (v !== null && v !== undefined) cur.push([x(i), y(v)]);
+    });
+    if (cur.length) out.push(cur);
+    return out;
+  };
+  for (const seg of segments((p) => p.ytd.target)) {
+    root.append(svg("polyline", { class: "tpath", points: seg.map((q) => q.map((n) => n.toFixed(1)).join(",")).join(" ") }));
+  }
+  for (const seg of segments((p) => p.ytd.value)) {
+    root.append(svg("polyline", { class: "cum", points: seg.map((q) => q.map((n) => n.toFixed(1)).join(",")).join(" ") }));
+    for (const [cx, cy] of seg) root.append(svg("circle", { class: "cum-p", cx: cx.toFixed(1), cy: cy.toFixed(1), r: 2.6 }));
+  }
+  root.append(svg("line", { class: "axis", x1: left, x2: W - right, y1: top + plotH, y2: top + plotH }));
+  return root;
+}
+
+function cellTrend(e) {
+  const td = e.target.closest("td[data-indicator]");
+  if (!td) return;
+  if (e.type === "keydown" && e.key !== "Enter" && e.key !== " ") return;
+  if (e.type === "keydown") e.preventDefault();
+  openInfo(td.dataset.indicator, td.dataset.area);
+}
+
 // -- live updates ----------------------------------------------------------------------------
 
 function connect() {
@@ -302,7 +432,7 @@ function connect() {
   const source = new EventSource("/v1/stream?" + new URLSearchParams({ region: state.region }).toString());
   state.source = source;
   source.addEventListener("ready", () => { live.className = "live on"; live.textContent = "Langsung"; });
-  source.addEventListener("change", () => { load().then(() => { live.textContent = "Langsung · diperbarui " + new Date().toLocaleTimeString("id-ID"); document.dispatchEvent(new CustomEvent("jejaring:change")); }); });
+  source.addEventListener("change", () => { load().then(() => { if ($("#info").open) loadTrend(); live.textContent = "Langsung · diperbarui " + new Date().toLocaleTimeString("id-ID"); document.dispatchEvent(new CustomEvent("jejaring:change")); }); });
   source.addEventListener("expired", () => { source.close(); location.href = "/login"; });
   source.onerror = () => { live.className = "live off"; live.textContent = "Terputus — mencoba lagi…"; };
 }
@@ -320,6 +450,14 @@ async function start() {
   $("#period").addEventListener("change", (e) => { if (e.target.value) { state.period = e.target.value; writeUrl(true); load(); } });
   for (const b of document.querySelectorAll("[data-span]")) b.addEventListener("click", () => { state.span = b.dataset.span; writeUrl(false); if (state.data) render(); });
   for (const b of document.querySelectorAll("[data-by]")) b.addEventListener("click", () => { state.by = b.dataset.by; writeUrl(false); load(); });
+  const pws = $("#pws");
+  pws.addEventListener("click", cellTrend);
+  pws.addEventListener("keydown", cellTrend);
+  const dialog = $("#info");
+  $("#info-close").addEventListener("click", () => dialog.close());
+  dialog.addEventListener("click", (e) => { if (e.target === dialog) dialog.close(); });  // the backdrop
+  dialog.addEventListener("close", () => { info.indicator = null; info.seq++; });
+  $("#trend-area").addEventListener("change", (e) => { info.area = e.target.value; if (info.data) renderTrend(); });
   window.addEventListener("popstate", () => { readUrl(); connect(); load(); });
   connect();
   await load();

@@ -258,3 +258,85 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
         "freshness": freshness,
         "generated_at": now.isoformat(),
     }
+
+
+TREND_MONTHS = 12
+
+
+async def village_months(session: AsyncSession, area: Area, indicator: str, first: str,
+                         last: str) -> dict[str, dict[str, list[int]]]:
+    """Per village and month from ``first`` to ``last``: the ``cells`` row of one indicator,
+    ``[numerator, measured, ytd numerator delta, ytd measured delta]``."""
+    c = models.cells
+    query = (select(c.c.village_code, c.c.period, c.c.numerator, c.c.measured, c.c.ytd_numerator, c.c.ytd_measured)
+             .where(_filter(c.c.village_code, area), c.c.indicator == indicator, c.c.period >= first,
+                    c.c.period <= last))
+    out: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    for village, period, n, m, yn, ym in await session.execute(query):
+        out[village][period] = [int(n or 0), int(m or 0), int(yn or 0), int(ym or 0)]
+    return out
+
+
+async def trend(session: AsyncSession, ctx: Context, target: str, indicator_id: str, period: str, *, scope: str,
+                by: str | None = None) -> dict:
+    """The last 12 months of one indicator ending at ``period``, for the area and each of its rows:
+    per month the monthly cell and the year-to-date cell (its ``target`` the target's monthly path),
+    from ``cells`` through :mod:`arithmetic` as :func:`pws` computes them. A month without data has
+    None numbers (the target stays)."""
+    indicator = next((i for i in ctx.registry if i.id == indicator_id), None)
+    if indicator is None:
+        raise UnknownIndicator(f"unknown indicator {indicator_id}")
+    directory = await ctx.directory.get(session)
+    view = resolve(ctx.regions, directory, target, scope, by)
+    area = view.area
+    months = arithmetic.months_ending(period, TREND_MONTHS)
+    first = arithmetic.year_start(months[0])  # the year-to-date of the window's first month starts in its January
+    span = arithmetic.months_ending(period, 12 * (int(period[:4]) - int(first[:4])) + arithmetic.month_number(period))
+    rows_of = await village_months(session, area, indicator.id, first, period)
+    # an indicator whose denominator is another's year-to-date count (D/K: K) reads that one too
+    base_of = await village_months(session, area, indicator.ytd_of, first, period) if indicator.ytd_of else {}
+    years = sorted({int(m[:4]) for m in months})
+    populations = {year: await village_targets(session, area, year) for year in years}
+    villages = set(rows_of) | {v for p in populations.values() for v in p}
+    if area.villages is not None:
+        villages &= area.villages
+
+    def members(a: Area) -> list[str]:
+        if a.villages is not None:
+            return sorted(v for v in villages if v in a.villages)
+        return sorted(v for v in villages if covers(a.code, v))
+
+    def series(a: Area) -> list[dict]:
+        mine = members(a)
+        monthly = {p: [sum(t[i] for t in _values(rows_of, mine, p)) for i in range(4)] for p in span}
+        seen = {p for p in span if _values(rows_of, mine, p)}
+        cumulative = arithmetic.cumulate(monthly)
+        base = arithmetic.cumulate({p: [sum(t[i] for t in _values(base_of, mine, p)) for i in range(4)] for p in span})
+        pops_of = {year: {g: v[0] for g, v in arithmetic.rollup(populations[year], {"a": mine})["a"].items()}
+                   for year in years}
+        out = []
+        for p in months:
+            pops = pops_of[int(p[:4])]
+            ytd_seen = any(q in seen for q in span if q[:4] == p[:4] and q <= p)
+            out.append(arithmetic.trend_point(indicator, p, cumulative[p], pops, month_seen=p in seen, ytd_seen=ytd_seen,
+                                              of_ytd=base[p][2] if indicator.ytd_of else None))
+        return out
+
+    return {
+        "region": {"code": area.code, "name": area.name, "level": area.level},
+        "indicator": indicator.meta(),
+        "period": period,
+        "months": months,
+        "by": view.by,
+        "target_path": [arithmetic.target_for(indicator, p, cumulative=True) for p in months],
+        "total": {"series": series(area)},
+        "rows": [{"code": a.code, "name": a.name, "level": a.level, "series": series(a)} for a in view.rows],
+    }
+
+
+def _values(rows_of: dict[str, dict[str, list[int]]], villages: list[str], period: str) -> list[list[int]]:
+    return [rows_of[v][period] for v in villages if period in rows_of.get(v, {})]
+
+
+class UnknownIndicator(LookupError):
+    """An indicator id the registry does not hold."""
