@@ -317,6 +317,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of a process, from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb(pid: int) -> int:
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -338,8 +345,10 @@ def views(regions: list[tuple[str, str, str, str]]) -> dict[str, tuple[str, dict
     return out
 
 
-async def measure_views(base: str, token: str, regions: list, requests: int) -> tuple[dict, dict]:
-    """p50/p95 ms per view over ``requests`` sequential requests (after 2 untimed), and a check of each answer."""
+async def measure_views(base: str, token: str, regions: list, requests: int, pid: int) -> tuple[dict, dict]:
+    """p50/p95 ms per view over ``requests`` sequential requests (after 2 untimed), the server's CPU ms
+    per request (process ``pid``: what the answer costs whatever else the machine runs), and a check
+    of each answer."""
     results, checks = {}, {}
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as client:
@@ -348,12 +357,14 @@ async def measure_views(base: str, token: str, regions: list, requests: int) -> 
                 response = await client.get(path, params=params)
                 response.raise_for_status()
             timings = []
+            cpu = cpu_seconds(pid)
             for _ in range(requests):
                 started = time.perf_counter()
                 response = await client.get(path, params=params)
                 response.raise_for_status()
                 timings.append((time.perf_counter() - started) * 1000)
             results[name] = {"p50_ms": percentile(timings, 50), "p95_ms": percentile(timings, 95),
+                             "server_cpu_ms": round((cpu_seconds(pid) - cpu) * 1000 / requests, 1),
                              "bytes": len(response.content)}
             if path == "/v1/pws":
                 data = response.json()
@@ -384,7 +395,7 @@ def page_render_ms(base: str, token: str, samples: int = 5) -> dict | None:
                  "--window-size=1280,900"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=ChromeService("/usr/bin/chromedriver"), options=options)
-    timings = []
+    timings, fetches = [], []
     try:
         driver.get(base + "/login")
         driver.add_cookie({"name": "jejaring_session", "value": sid, "path": "/"})
@@ -394,11 +405,15 @@ def page_render_ms(base: str, token: str, samples: int = 5) -> dict | None:
             WebDriverWait(driver, 60, poll_frequency=0.01).until(
                 lambda d: d.execute_script("return document.body && document.body.dataset.loaded || 0"))
             timings.append((time.perf_counter() - started) * 1000)
+            fetches.append(driver.execute_script(
+                "const e = performance.getEntriesByType('resource').find(r => r.name.includes('/v1/pws?'));"
+                "return e ? e.responseEnd - e.startTime : null"))
         title = driver.execute_script("return document.getElementById('title').textContent")
     finally:
         driver.quit()
-    timings = timings[1:]  # the first one warms the browser's cache of the scripts
+    timings, fetches = timings[1:], [f for f in fetches[1:] if f is not None]  # the first warms the cache
     return {"samples_ms": [round(t) for t in timings], "p50_ms": percentile(timings, 50),
+            "pws_fetch_p50_ms": percentile(fetches, 50),
             "max_ms": round(max(timings), 1), "title": title, "until": "body[data-loaded] (table and charts drawn)"}
 
 
@@ -458,6 +473,7 @@ async def apply_rate(url: str, var: Path, villages: list[str], n: int, batch: in
     cpu = time.process_time() - cpu
     await service.db.dispose()
     return {"events": len(events), "batch": batch, "events_per_s": round(len(events) / elapsed, 1),
+            "events_per_cpu_s": round(len(events) / cpu, 1),
             "stage_s": round(stage_s, 2), "flush_s": round(flush_s, 2), "process_cpu_s": round(cpu, 2),
             "what": "staging.stage + Pending.merge + flush (one transaction per batch) on stored events, one process"}
 
@@ -505,7 +521,7 @@ def one_database(database: str, scale: float, persons: int, requests: int, event
         base = f"http://127.0.0.1:{port}"
         asyncio.run(wait_ready(base, server))
         result["server"] = "uvicorn, one process, lifespan off, HTTP/1.1 keep-alive from the bench process"
-        result["dashboard"], result["answers"] = asyncio.run(measure_views(base, token, regions, requests))
+        result["dashboard"], result["answers"] = asyncio.run(measure_views(base, token, regions, requests, server.pid))
         result["dashboard_p95_ms"] = {name: v["p95_ms"] for name, v in result["dashboard"].items()}
         result["page_render"] = page_render_ms(base, token) if browser else None
         result["peak_rss_mb"] = peak_rss_mb(server.pid)
