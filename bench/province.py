@@ -142,7 +142,7 @@ def _cell_deltas(villages: list[str], rng: random.Random) -> dict[tuple[str, str
             first = max(0.15, 1 - month / 12)  # the share of this month's persons not measured before this year
             for ind in REGISTRY:
                 if ind.kind == "count":
-                    n = rng.randint(0, size) if ind.id == "visits" else rng.randint(0, size // 10)
+                    n = rng.randint(1, size) if ind.id == "visits" else rng.randint(1, size // 10)
                     deltas[(village, period, ind.id)] = [n, 0, n, 0]
                 else:
                     measured = rng.randint(size // 4, size)
@@ -176,7 +176,7 @@ def _facilities(regions: list[tuple[str, str, str, str]]) -> list:
 
 async def load(url: str, var: Path, regions: list[tuple[str, str, str, str]], persons: int, seed: int = 18) -> dict:
     """Migrate a fresh dashboard database at ``url`` and write the province's year into it."""
-    from sqlalchemy import insert
+    from sqlalchemy import func, insert, select
 
     from services.dashboard import models
     from services.dashboard.app import build_service
@@ -195,10 +195,8 @@ async def load(url: str, var: Path, regions: list[tuple[str, str, str, str]], pe
             await session.run_sync(lambda sync: fn(sync, sync.get_bind().dialect.name))
 
     started = time.perf_counter()
-    cells = 0
     for start in range(0, len(villages), 100):  # one transaction per 100 villages (20,400 cells)
         deltas = _cell_deltas(villages[start:start + 100], rng)
-        cells += len(deltas)
         await write(lambda s, d, deltas=deltas: flush._cells(s, d, deltas))
     timings["cells_s"] = round(time.perf_counter() - started, 1)
 
@@ -260,6 +258,9 @@ async def load(url: str, var: Path, regions: list[tuple[str, str, str, str]], pe
         await put(batch)
         rows += len(batch)
     timings["person_status_s"] = round(time.perf_counter() - started, 1)
+    async with service.db.read_session() as session:  # what is stored, counted by the database
+        cells = await session.scalar(select(func.count()).select_from(models.cells))
+        rows = await session.scalar(select(func.count()).select_from(t))
     await service.db.dispose()
     return {"rows": {"cells": cells, "person_status": rows, "targets": len(targets), "facilities": len(facilities),
                      "referrals": len(patches), "villages": len(villages),

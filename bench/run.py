@@ -9,7 +9,11 @@ Measures, in one run, on this machine:
 - outbreak-signal latency: from sending the visit that tips a dengue cluster over its village
   threshold to the signal on the dashboard's ``/v1/signals`` (registration -> surveillance ->
   ilp.outbreak.signal.v1 -> dashboard);
-- CPU seconds and peak RSS per service.
+- CPU seconds and peak RSS per service;
+- then, without the pipeline, a province's year in the dashboard's read model (``bench/province.py``:
+  Lampung, ~2,650 villages): the PWS views' p50/p95 over HTTP, the page's first render, database size,
+  the server's peak RSS, and the read model's apply path in events/s (``dashboard_p95_ms``,
+  ``rebuild_events_per_s``, ``province``).
 Writes a table to stdout and JSON to ``bench/results/<timestamp>.json``.
 
 Latency is measured by counting: the dashboard's count of applied visits — recorded *and*
