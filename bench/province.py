@@ -325,6 +325,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def database_cpu_seconds(data_dir: Path | None) -> float:
+    """CPU seconds of a PostgreSQL cluster's processes (the postmaster and its children); 0 without one."""
+    if data_dir is None:
+        return 0.0
+    postmaster = int((data_dir / "postmaster.pid").read_text().split()[0])
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(entry.name) == postmaster or int(fields[1]) == postmaster:
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 def peak_rss_mb(pid: int) -> int:
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -346,7 +364,8 @@ def views(regions: list[tuple[str, str, str, str]]) -> dict[str, tuple[str, dict
     return out
 
 
-async def measure_views(base: str, token: str, regions: list, requests: int, pid: int) -> tuple[dict, dict]:
+async def measure_views(base: str, token: str, regions: list, requests: int, pid: int,
+                        database: Path | None = None) -> tuple[dict, dict]:
     """p50/p95 ms per view over ``requests`` sequential requests (after 2 untimed), the server's CPU ms
     per request (process ``pid``: what the answer costs whatever else the machine runs), and a check
     of each answer."""
@@ -358,7 +377,7 @@ async def measure_views(base: str, token: str, regions: list, requests: int, pid
                 response = await client.get(path, params=params)
                 response.raise_for_status()
             timings = []
-            cpu = cpu_seconds(pid)
+            cpu, db_cpu = cpu_seconds(pid), database_cpu_seconds(database)
             for _ in range(requests):
                 started = time.perf_counter()
                 response = await client.get(path, params=params)
@@ -366,6 +385,7 @@ async def measure_views(base: str, token: str, regions: list, requests: int, pid
                 timings.append((time.perf_counter() - started) * 1000)
             results[name] = {"p50_ms": percentile(timings, 50), "p95_ms": percentile(timings, 95),
                              "server_cpu_ms": round((cpu_seconds(pid) - cpu) * 1000 / requests, 1),
+                             "database_cpu_ms": round((database_cpu_seconds(database) - db_cpu) * 1000 / requests, 1),
                              "bytes": len(response.content)}
             if path == "/v1/pws":
                 data = response.json()
@@ -449,7 +469,8 @@ def apply_events(villages: list[str], n: int, seed: int = 5) -> list:
     return events
 
 
-async def apply_rate(url: str, var: Path, villages: list[str], n: int, batch: int) -> dict:
+async def apply_rate(url: str, var: Path, villages: list[str], n: int, batch: int,
+                     database: Path | None = None) -> dict:
     """Events/s of stage + merge + flush, one transaction per ``batch`` events, in this process (one core)."""
     from services.dashboard.app import build_service
     from services.dashboard.domain.registry import REGISTRY
@@ -458,7 +479,7 @@ async def apply_rate(url: str, var: Path, villages: list[str], n: int, batch: in
     events = apply_events(villages, n)
     service = build_service(dashboard_settings(url, var))
     stage_s = flush_s = 0.0
-    cpu = time.process_time()
+    cpu, db_cpu = time.process_time(), database_cpu_seconds(database)
     started = time.perf_counter()
     for start in range(0, len(events), batch):
         t0 = time.perf_counter()
@@ -471,11 +492,12 @@ async def apply_rate(url: str, var: Path, villages: list[str], n: int, batch: in
         stage_s += t1 - t0
         flush_s += time.perf_counter() - t1
     elapsed = time.perf_counter() - started
-    cpu = time.process_time() - cpu
+    cpu, db_cpu = time.process_time() - cpu, database_cpu_seconds(database) - db_cpu
     await service.db.dispose()
     return {"events": len(events), "batch": batch, "events_per_s": round(len(events) / elapsed, 1),
             "events_per_cpu_s": round(len(events) / cpu, 1),
             "stage_s": round(stage_s, 2), "flush_s": round(flush_s, 2), "process_cpu_s": round(cpu, 2),
+            "database_cpu_s": round(db_cpu, 2),
             "what": "staging.stage + Pending.merge + flush (one transaction per batch) on stored events, one process"}
 
 
@@ -522,7 +544,8 @@ def one_database(database: str, scale: float, persons: int, requests: int, event
         base = f"http://127.0.0.1:{port}"
         asyncio.run(wait_ready(base, server))
         result["server"] = "uvicorn, one process, lifespan off, HTTP/1.1 keep-alive from the bench process"
-        result["dashboard"], result["answers"] = asyncio.run(measure_views(base, token, regions, requests, server.pid))
+        result["dashboard"], result["answers"] = asyncio.run(measure_views(
+            base, token, regions, requests, server.pid, postgres.dir / "data" if postgres else None))
         result["dashboard_p95_ms"] = {name: v["p95_ms"] for name, v in result["dashboard"].items()}
         result["page_render"] = page_render_ms(base, token) if browser else None
         result["peak_rss_mb"] = peak_rss_mb(server.pid)
@@ -530,7 +553,8 @@ def one_database(database: str, scale: float, persons: int, requests: int, event
         server.wait(timeout=30)
         server = None
         villages = [r[0] for r in regions if r[2] == "desa"]
-        result["apply"] = asyncio.run(apply_rate(url, var, villages, events, batch))
+        result["apply"] = asyncio.run(apply_rate(url, var, villages, events, batch,
+                                                 postgres.dir / "data" if postgres else None))
         result["rebuild_events_per_s"] = result["apply"]["events_per_s"]
         result["database_mb_after_apply"] = asyncio.run(database_mb(url))
         return result
