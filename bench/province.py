@@ -239,7 +239,13 @@ async def load(url: str, var: Path, regions: list[tuple[str, str, str, str]], pe
 
     async def put(chunk: list[dict]) -> None:
         async with service.db.session() as session, session.begin():
-            await session.execute(insert(t), chunk)
+            if service.db.is_sqlite:
+                await session.execute(insert(t), chunk)
+                return
+            raw = await (await session.connection()).get_raw_connection()  # COPY: 3-4x faster than INSERTs
+            columns = [c.name for c in t.columns]
+            await raw.driver_connection.copy_records_to_table(
+                t.name, records=[tuple(row[c] for c in columns) for row in chunk], columns=columns)
 
     base = datetime(YEAR, 1, 1, 9, tzinfo=timezone.utc)
     for p in range(persons):
