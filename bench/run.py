@@ -9,7 +9,11 @@ Measures, in one run, on this machine:
 - outbreak-signal latency: from sending the visit that tips a dengue cluster over its village
   threshold to the signal on the dashboard's ``/v1/signals`` (registration -> surveillance ->
   ilp.outbreak.signal.v1 -> dashboard);
-- CPU seconds and peak RSS per service.
+- CPU seconds and peak RSS per service;
+- then, without the pipeline, a province's year in the dashboard's read model (``bench/province.py``:
+  Lampung, ~2,650 villages): the PWS views' p50/p95 over HTTP, the page's first render, database size,
+  the server's peak RSS, and the read model's apply path in events/s (``dashboard_p95_ms``,
+  ``rebuild_events_per_s``, ``province``).
 Writes a table to stdout and JSON to ``bench/results/<timestamp>.json``.
 
 Latency is measured by counting: the dashboard's count of applied visits — recorded *and*
@@ -399,11 +403,18 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--clients", type=int, default=32, help="concurrent single-visit clients")
     parser.add_argument("--databases", nargs="*", default=["sqlite", "postgresql"])
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results", help="folder for the JSON report")
+    parser.add_argument("--province-scale", type=float, default=1.0,
+                        help="share of Lampung's ~2,650 villages in the province read model (bench/province.py)")
+    parser.add_argument("--province-persons", type=int, default=1_000_000, help="persons with person_status rows")
+    parser.add_argument("--province-requests", type=int, default=50, help="timed requests per PWS view")
+    parser.add_argument("--province-events", type=int, default=40_000, help="events for the apply-path rate")
+    parser.add_argument("--no-browser", action="store_true", help="skip the page's first render in Chromium")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments().parse_args(argv)
+    from bench import province
     from bench.fhir_intake import bundle_vs_json
     from services.screening.bench import bench_evaluate
 
@@ -423,6 +434,8 @@ def main(argv: list[str] | None = None) -> int:
                 continue
         runs.append(asyncio.run(bench_backend(database, args)))
     first = runs[0]
+    lampung = province.run(args.databases, scale=args.province_scale, persons=args.province_persons,
+                           requests=args.province_requests, events=args.province_events, browser=not args.no_browser)
     report = {
         "timestamp": datetime.now(timezone.utc).isoformat(),
         "machine": {"cores": os.cpu_count(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
@@ -434,6 +447,9 @@ def main(argv: list[str] | None = None) -> int:
                                  "signal_latency_ms")},
         "screening_rules_visits_per_s": rules_per_s,
         "fhir_bundle_vs_json": fhir,
+        "dashboard_p95_ms": lampung["dashboard_p95_ms"],
+        "rebuild_events_per_s": lampung["rebuild_events_per_s"],
+        "province": lampung,
         "runs": runs,
     }
     out = args.out
@@ -452,6 +468,15 @@ def main(argv: list[str] | None = None) -> int:
               " (tipping visit sent -> signal on the dashboard)")
         for name, stats in run["services"].items():
             print(f"  {name:<13} cpu {stats['cpu_seconds']:>7} s   peak rss {stats['peak_rss_mb']:>5} MB")
+    for run in lampung["runs"]:
+        rows = run["rows"]
+        print(f"\n== province {run['database']}: {rows['villages']} villages, {rows['cells']} cells, "
+              f"{rows['person_status']} person_status, {run['database_mb']} MB, server peak rss {run['peak_rss_mb']} MB ==")
+        for name, view in run["dashboard"].items():
+            print(f"  {name:<18} p50 {view['p50_ms']!s:>8} ms   p95 {view['p95_ms']!s:>8} ms")
+        if run["page_render"]:
+            print(f"  page first render  p50 {run['page_render']['p50_ms']} ms, max {run['page_render']['max_ms']} ms")
+        print(f"  apply path         {run['rebuild_events_per_s']:>10} events/s (stage + flush, one process)")
     print(f"\nwritten: {path}")
     return 0
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from services.dashboard.domain.registry import REGISTRY
 from shared.settings import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +28,7 @@ def test_make_bench_defaults_cover_the_rates_and_both_databases():
     assert args.rates == [100, 1000, 5000]
     assert args.databases == ["sqlite", "postgresql"]
     assert args.out == ROOT / "bench" / "results"
+    assert args.province_scale == 1.0 and args.province_persons == 1_000_000 and args.province_requests == 50
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +36,9 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("bench-results")
     subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--databases", "sqlite", "--sustained", "400",
-         "--rates", "100", "300", "--seconds", "1", "--clients", "4", "--out", str(out)],
+         "--rates", "100", "300", "--seconds", "1", "--clients", "4", "--out", str(out),
+         "--province-scale", "0.05", "--province-persons", "20000", "--province-requests", "5",
+         "--province-events", "2000", "--no-browser"],
         check=True, cwd=ROOT, timeout=600, stdout=subprocess.DEVNULL,
     )
     [path] = out.glob("*.json")
@@ -71,3 +75,27 @@ def test_report_values_are_consistent(report):
     assert report["ratio_to_raw"] == pytest.approx(
         report["max_throughput_visits_per_s"] / report["raw_broker_msgs_per_s"], abs=1e-4)
     assert run["single_visit"]["non_2xx"] == 0 and report["single_visit_requests_per_s"] > 0
+
+
+def test_report_has_the_province_read_model(report):
+    """A (small) Lampung in the read model: every view's p95, the apply path's rate, sizes and rows."""
+    views = {f"{level}_{month}" for level in ("province", "kabupaten", "kecamatan", "desa") for month in ("dec", "jun")}
+    assert set(report["dashboard_p95_ms"]) == views | {"province_csv_dec"}
+    assert all(0 < ms < 60_000 for ms in report["dashboard_p95_ms"].values())
+    assert report["rebuild_events_per_s"] > 0
+    province = report["province"]
+    assert province["database"] == "sqlite" and province["scale"] == 0.05
+    assert province["database_mb"] > 0 and province["peak_rss_mb"] > 0
+    [run] = province["runs"]
+    rows = run["rows"]
+    assert rows["kabupaten"] == 15 and rows["kecamatan"] >= 15
+    assert province["rows"]["cells"] == rows["villages"] * 12 * len(REGISTRY)  # every village, month, indicator
+    assert province["rows"]["person_status"] == 20_000 * 3
+    answers = run["answers"]
+    assert answers["province_dec"]["rows"] == 15 and answers["province_dec"]["villages"] == rows["villages"]
+    assert answers["desa_dec"]["villages"] == 1 and answers["desa_dec"]["rows"] == 0
+    for name, answer in answers.items():  # the year-to-date comes in the same answer
+        assert 0 < answer["visits"] <= answer["visits_ytd"], name
+    for view in run["dashboard"].values():
+        assert 0 < view["p50_ms"] <= view["p95_ms"] and view["bytes"] > 0
+    assert run["apply"]["events"] == 2000 and run["apply"]["events_per_s"] == report["rebuild_events_per_s"]
