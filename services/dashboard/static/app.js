@@ -16,7 +16,7 @@ const body = document.body;
 const state = {
   scope: body.dataset.scope,
   region: null, period: null, span: "month", by: "wilayah", chart: "",
-  indicators: [], data: null, source: null, previous: new Map(), loading: null, again: false,
+  indicators: [], data: null, source: null, previous: new Map(), flashing: new Map(), loading: null, again: false,
 };
 
 const $ = (sel) => document.querySelector(sel);
@@ -103,6 +103,7 @@ function go(region, by) {
   state.region = region;
   state.by = by || "wilayah";
   state.previous = new Map();
+  state.flashing = new Map();
   writeUrl(true);
   connect();
   load();
@@ -261,7 +262,9 @@ function table(d) {
       const text = shown(cell, ind);
       const key = `${state.span}|${area.code}|${ind.id}`;
       seen.set(key, text);
-      const changed = state.previous.has(key) && state.previous.get(key) !== text;
+      // a changed cell flashes for the animation's length, whatever re-renders follow (a visit and its screening)
+      if (state.previous.has(key) && state.previous.get(key) !== text) state.flashing.set(key, Date.now() + FLASH_MS);
+      const changed = (state.flashing.get(key) || 0) > Date.now();
       return el("td", { className: [cell.colour || "", changed ? "flash" : ""].join(" ").trim() || null, dataArea: area.code, dataIndicator: ind.id, title: ratio(cell, ind) + " · ketuk untuk tren", tabindex: "0", text });
     }),
     el("td", { title: stamp(area.last_event_at), text: ago(area.last_event_at) }),
@@ -270,6 +273,8 @@ function table(d) {
   t.tFoot.replaceChildren(row({ ...d.total, code: d.region.code }, `Total ${d.region.name}`));
   state.previous = seen;
 }
+
+const FLASH_MS = 1600; // app.css .grid td.flash
 
 function referrals(d) {
   const t = $("#referrals");
