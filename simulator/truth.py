@@ -16,7 +16,10 @@ states them — cough >= 2 weeks at any age; under 6 years also fever >= 2 weeks
 years a shorter cough with another TB symptom), and the two coverage indicators the dashboard adds —
 pregnant_served (pregnant women with a standard ANC contact — ``pregnancy.anc`` present; a kader's
 visit is none — / pregnant target) and bp_screened (people >= 15 y with BP measured
-/ adult_15_59 + elderly targets). Stunting, wasting and underweight need WHO z-scores: computed here with
+/ adult_15_59 + elderly targets); low_birth_weight (under-fives whose visit carries ``newborn.birth_weight_g``:
+< 2,500 g / those with one), development_screened (under-fives with a ``development.kpsp`` result / under-five
+target) and vitamin_a (under-fives 6-59 completed months with ``measurements.vitamin_a_given`` true /
+under-five target) — each person once a month, the monthly cell only. Stunting, wasting and underweight need WHO z-scores: computed here with
 ``pygrowup``'s own code under WHO's prevalence rules (:mod:`simulator.anthropometry`), never with the
 screening service's; ``zscores=None`` leaves them out (``"zscore_source": null``).
 
@@ -40,7 +43,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from shared.lifecycle import stage_for
+from shared.lifecycle import age_months, stage_for
 from simulator import anthropometry
 from simulator.faults import SCHEMA_DEFECTS, SEMANTIC_DEFECTS, Emission
 from simulator.population import village_targets
@@ -48,11 +51,16 @@ from simulator.skdr import ExpectedSignals
 
 ADULT_AGE_DAYS = 15 * 365.25
 INDICATORS = ("visits", "children_weighed", "underweight", "stunting", "wasting", "anemia_pregnancy",
-              "kek_pregnancy", "hypertension", "diabetes", "tb_presumptive", "pregnant_served", "bp_screened")
-MEASURED = ("underweight", "stunting", "wasting", "anemia_pregnancy", "kek_pregnancy", "hypertension", "diabetes")
+              "kek_pregnancy", "hypertension", "diabetes", "tb_presumptive", "pregnant_served", "bp_screened",
+              "low_birth_weight", "vitamin_a", "development_screened")
+MEASURED = ("underweight", "stunting", "wasting", "anemia_pregnancy", "kek_pregnancy", "hypertension", "diabetes",
+            "low_birth_weight")
 # indicator -> target groups whose sum is its denominator (sasaran)
 TARGET_BASE = {"children_weighed": ("under_five",), "pregnant_served": ("pregnant",),
-               "bp_screened": ("adult_15_59", "elderly")}
+               "bp_screened": ("adult_15_59", "elderly"), "vitamin_a": ("under_five",),
+               "development_screened": ("under_five",)}
+LOW_BIRTH_WEIGHT_G = 2500  # BBLR: birth weight < 2,500 g [ILP-T 03-bblr]
+VITAMIN_A_BAND = (6, 59)  # completed months, both included [ILP-T 07-vitamin-a]
 ZSCORE_INDICATORS = {"underweight": 0, "stunting": 1, "wasting": 2}  # index in the z-score function's result
 CHILD_TB_STAGES = ("under_five", "preschool")  # under 6 years: the children's TB criteria [ILP-T 10-skrining-tb]
 CHILD_TB_SYMPTOMS = {"weight_loss", "fever", "malaise", "lymph_node"}
@@ -174,6 +182,14 @@ class Truth:
         weight = m.get("weight_kg")
         if stage == "under_five" and weight is not None:
             judged.append(("children_weighed", True))
+        if stage == "under_five":
+            bw = (v.get("newborn") or {}).get("birth_weight_g")
+            if bw is not None:
+                judged.append(("low_birth_weight", bw < LOW_BIRTH_WEIGHT_G))
+            if (v.get("development") or {}).get("kpsp") is not None:
+                judged.append(("development_screened", True))
+            if m.get("vitamin_a_given") and VITAMIN_A_BAND[0] <= age_months(born, on) <= VITAMIN_A_BAND[1]:
+                judged.append(("vitamin_a", True))
         if pregnant and (v.get("pregnancy") or {}).get("anc") is not None:  # a standard ANC contact only
             judged.append(("pregnant_served", True))
         if age_days >= ADULT_AGE_DAYS:

@@ -93,6 +93,8 @@ class Simulation(Measurements):
         self.days = days
         self.params = params or Params()
         self.rng = random.Random(f"visits:{seed}")
+        self.services_rng = random.Random(f"child-services:{seed}")
+        self.vitamin_a_given: set = set()
         self._random = self.rng.random
         self.offset_h = utc_offset_hours(network.district.code)
         sign = "+" if self.offset_h >= 0 else "-"
@@ -194,7 +196,8 @@ class Simulation(Measurements):
             if age < 0 or age >= UNDER_FIVE_DAYS or rng.random() >= child.attend:
                 continue
             m = self._child(ctx, child, age, weigh=True, height_p=0.85)
-            self._emit(ctx, pos, "posyandu", child, open_s + int(rng.random() * span), m, None, batch)
+            extra = self._child_services(ctx, child, age, m)
+            self._emit(ctx, pos, "posyandu", child, open_s + int(rng.random() * span), m, None, batch, extra)
         for woman in self.pop.catchment(vi, PREGNANT, slot, of):
             ga = (day - woman.lmp).days // 7
             if not 4 <= ga <= woman.due_weeks or rng.random() >= self.params.posyandu_pregnant:
@@ -232,7 +235,8 @@ class Simulation(Measurements):
                     if 0 <= age < UNDER_FIVE_DAYS:
                         m = self._child(ctx, person, age, weigh=rng.random() < (0.9 if point != "home_visit" else 0.6),
                                         height_p=0.3)
-                        self._emit(ctx, fac, point, person, secs, m, None, None)
+                        extra = self._child_services(ctx, person, age, m)
+                        self._emit(ctx, fac, point, person, secs, m, None, None, extra)
                         return
                 else:
                     ga = (day - person.lmp).days // 7
@@ -279,11 +283,13 @@ class Simulation(Measurements):
             heapq.heappush(self._pending, (e.send_at, self._seq, e))
 
     def _emit(self, ctx: _Day, fac: Facility, point: str, person, secs: int, m: dict, preg: dict | None,
-              batch: float | None) -> None:
+              batch: float | None, extra: dict | None = None) -> None:
         rng = self.rng
         body = self.visit_body(ctx, fac, point, person, secs, m)
         if preg is not None:
             body["pregnancy"] = preg
+        if extra:
+            body.update(extra)
         if self.syndromes is not None and point != "posyandu":
             self.syndromes.tag(body, ctx.day)
         occurred = ctx.epoch0 + secs
