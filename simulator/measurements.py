@@ -140,13 +140,17 @@ class Measurements:
                     m["vitamin_a_given"] = True
         return extra or None
 
-    def _pregnant(self, ctx: _Day, woman, ga: int, *, lab: bool, hb_p: float, point: str) -> tuple[dict, dict]:
+    def _pregnant(self, ctx: _Day, woman, ga: int, *, lab: bool, hb_p: float, point: str,
+                  contact=None) -> tuple[dict, dict]:  # noqa: ANN001
+        """``contact``: the :class:`simulator.anc.Contact` this visit is (a standard ANC contact with its
+        K-number), or None (a kader's Posyandu visit or a sick visit: no ``anc``, no K-number)."""
         rng = self.rng
         gauss = self._gauss
         woman.anc += 1
-        preg: dict = {"gestational_weeks": ga, "anc_visit_number": woman.anc}
-        if point in ("puskesmas", "pustu"):  # a standard ANC contact by a health worker (contracts.md, pregnancy.anc)
-            preg["anc"] = {"by": "doctor" if point == "puskesmas" else "midwife"}
+        preg: dict = {"gestational_weeks": ga}
+        if contact is not None:  # a standard ANC contact by a health worker (contracts.md, pregnancy.anc)
+            preg["anc_visit_number"] = contact.number
+            preg["anc"] = {"by": contact.by, "ultrasound": contact.by == "doctor"}
         if woman.anc == 1:
             preg["gravida"] = woman.gravida
             preg["living_children"] = woman.living

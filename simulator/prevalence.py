@@ -29,6 +29,10 @@ assumption or unverified secondary figure):
 * low birth weight (< 2,500 g): 6.1 % of births — SKI 2023 [SKI-FIANJAYA] (ilp-domain §5); birth weight
   ~ N(3,150 g, sd) with the mean an [assumption] and sd set so that exactly 6.1 % fall below 2,500 g; a
   baby's birth weight is on the record at 90 % of its visits in the first 26 days [assumption].
+* standard ANC contacts (:mod:`simulator.anc`): K1 access 95 % of pregnancies [assumption], the first
+  contact in trimester 1 for 80 % of them [assumption], each later contact of the 1-2-3 schedule kept
+  with 93 % [assumption] -> K4 about 75 %, near the 77 % with >= 4 antenatal visits of SDKI 2017 (quoted
+  by Aryanti, fdokumen.com "Kesehatan reproduksi, ibu, bayi baru lahir, anak dan remaja") [S].
 * vitamin A (February and August rounds, children 6-59 months): 85 % of those seen in the round month
   get the capsule at their first visit of the month [assumption: no national coverage figure in
   ilp-domain; the rounds and the age band are [ILP-T 07-vitamin-a]].
@@ -144,3 +148,6 @@ VITAMIN_A_COVERAGE = 0.85  # [assumption]
 KPSP_SCHEDULE_MONTHS = frozenset((3, 6, 9, 12, 15, 18, 21, 24, 30, 36, 42, 48, 54))  # ilp-domain §9.5 [S34]
 KPSP_AT_SCHEDULE = 0.5  # [assumption]
 KPSP_RESULTS = (("appropriate", 0.85), ("doubtful", 0.10), ("deviant", 0.05))  # [assumption]
+ANC_K1_ACCESS = 0.95  # [assumption]
+ANC_K1_TRIMESTER_1 = 0.80  # share of first contacts at <= 13 weeks [assumption]
+ANC_LATER_CONTACT = 0.93  # each later scheduled contact happens [assumption]
