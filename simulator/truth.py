@@ -54,13 +54,14 @@ from simulator.skdr import ExpectedSignals
 ADULT_AGE_DAYS = 15 * 365.25
 INDICATORS = ("visits", "children_weighed", "underweight", "stunting", "wasting", "anemia_pregnancy",
               "kek_pregnancy", "hypertension", "diabetes", "tb_presumptive", "pregnant_served", "bp_screened",
-              "low_birth_weight", "vitamin_a", "development_screened", "anc_k1", "anc_k4")
+              "low_birth_weight", "vitamin_a", "development_screened", "anc_k1", "anc_k4", "anc_k1_murni", "anc_k6")
 MEASURED = ("underweight", "stunting", "wasting", "anemia_pregnancy", "kek_pregnancy", "hypertension", "diabetes",
             "low_birth_weight")
 # indicator -> target groups whose sum is its denominator (sasaran)
 TARGET_BASE = {"children_weighed": ("under_five",), "pregnant_served": ("pregnant",),
                "bp_screened": ("adult_15_59", "elderly"), "vitamin_a": ("under_five",),
-               "development_screened": ("under_five",), "anc_k1": ("pregnant",), "anc_k4": ("pregnant",)}
+               "development_screened": ("under_five",), "anc_k1": ("pregnant",), "anc_k4": ("pregnant",),
+               "anc_k1_murni": ("pregnant",), "anc_k6": ("pregnant",)}
 LOW_BIRTH_WEIGHT_G = 2500  # BBLR: birth weight < 2,500 g [ILP-T 03-bblr]
 VITAMIN_A_BAND = (6, 59)  # completed months, both included [ILP-T 07-vitamin-a]
 
@@ -74,6 +75,14 @@ def k4_rule(weeks: Iterable[int]) -> bool:
     """K4 (1-1-2): >= 4 contacts with >= 1 in trimester 1, >= 1 in trimester 2 and >= 2 in trimester 3."""
     t = Counter(contract_trimester(w) for w in weeks)
     return sum(t.values()) >= 4 and t[1] >= 1 and t[2] >= 1 and t[3] >= 2
+
+
+def k6_rule(contacts: Iterable[tuple[int, str]]) -> bool:
+    """K6: >= 6 contacts with >= 1, 2 and 3 in trimesters 1, 2 and 3 and >= 2 by a doctor ((weeks, by) pairs)."""
+    contacts = list(contacts)
+    t = Counter(contract_trimester(w) for w, _ in contacts)
+    doctors = sum(1 for _, by in contacts if by == "doctor")
+    return len(contacts) >= 6 and t[1] >= 1 and t[2] >= 2 and t[3] >= 3 and doctors >= 2
 ZSCORE_INDICATORS = {"underweight": 0, "stunting": 1, "wasting": 2}  # index in the z-score function's result
 CHILD_TB_STAGES = ("under_five", "preschool")  # under 6 years: the children's TB criteria [ILP-T 10-skrining-tb]
 CHILD_TB_SYMPTOMS = {"weight_loss", "fever", "malaise", "lymph_node"}
@@ -130,7 +139,7 @@ class Truth:
         self.seen: set[str] = set()
         self.weighings: dict[tuple, list[tuple[date, float]]] = {}  # child -> weighings sent so far
         # pregnant woman -> (contact day -> gestational weeks, milestones reached); one pregnancy per woman a run
-        self.pregnancies: dict[tuple, tuple[dict[date, int], set[str]]] = {}
+        self.pregnancies: dict[tuple, tuple[dict[date, tuple[int, str]], set[str]]] = {}
         self.counts: Counter[str] = Counter()
         self.invalid: Counter[str] = Counter()
         self.warnings: Counter[str] = Counter()
@@ -238,23 +247,30 @@ class Truth:
                 people[key] = (ts, positive)
 
     def _anc_milestones(self, key: tuple, on: date, preg: dict) -> list[tuple[str, bool]]:
-        """K1 and K4 reached at this standard contact (the contract's rules): the contact's K-number is the
-        facility's ``anc_visit_number``, else its place among the pregnancy's contact days; K1 at K-number 1;
-        K4 at ``anc_visit_number`` 4 or when the contacts known so far meet 1-1-2; each once per pregnancy. A
-        second contact on one day is none (the simulator sends none)."""
+        """K1 (and K1 murni), K4 and K6 reached at this standard contact (the contract's rules): the contact's
+        K-number is the facility's ``anc_visit_number``, else its place among the pregnancy's contact days; K1
+        at K-number 1 (murni when at <= 13 weeks); K4 at ``anc_visit_number`` 4 or when the contacts known so
+        far meet 1-1-2; K6 at ``anc_visit_number`` 6 or when they meet 1-2-3 with >= 2 by a doctor; each once
+        per pregnancy. A second contact on one day is none (the simulator sends none)."""
         days, reached = self.pregnancies.setdefault(key, ({}, set()))
         if on in days:
             return []
-        days[on] = preg["gestational_weeks"]
+        weeks = preg["gestational_weeks"]
+        days[on] = (weeks, preg["anc"]["by"])
         stated = preg.get("anc_visit_number")
         number = stated or sorted(days).index(on) + 1
         out = []
         if number == 1 and "k1" not in reached:
             reached.add("k1")
             out.append(("anc_k1", True))
-        if "k4" not in reached and (stated == 4 or k4_rule(days.values())):
+            if weeks <= 13:
+                out.append(("anc_k1_murni", True))
+        if "k4" not in reached and (stated == 4 or k4_rule(w for w, _ in days.values())):
             reached.add("k4")
             out.append(("anc_k4", True))
+        if "k6" not in reached and (stated == 6 or k6_rule(days.values())):
+            reached.add("k6")
+            out.append(("anc_k6", True))
         return out
 
     # ------------------------------------------------------------------ output

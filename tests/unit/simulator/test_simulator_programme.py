@@ -17,7 +17,7 @@ from simulator.prevalence import (
     LBW_PCT,
     NEWBORN_RECORD_DAYS,
 )
-from simulator.truth import Truth, k4_rule
+from simulator.truth import Truth, k4_rule, k6_rule
 
 A = "18.72.01.1001"
 TARGETS = {(A, 2026): {"under_five": 40, "pregnant": 10}}
@@ -115,8 +115,8 @@ woman = {"nik": "1872014404960006", "sex": "F", "birth_date": "1996-04-04", "vil
 woman2 = {"nik": "1872014505970007", "sex": "F", "birth_date": "1997-05-05", "village_code": A}
 
 
-def contact(vid: str, when: str, person: dict, weeks: int, number: int | None) -> dict:
-    preg = {"gestational_weeks": weeks, "anc": {"by": "midwife"}}
+def contact(vid: str, when: str, person: dict, weeks: int, number: int | None, by: str = "midwife") -> dict:
+    preg = {"gestational_weeks": weeks, "anc": {"by": by}}
     if number is not None:
         preg["anc_visit_number"] = number
     return visit(vid, when, person, pregnancy=preg)
@@ -137,8 +137,9 @@ def test_truth_counts_birth_weight_kpsp_vitamin_a_and_anc_milestones() -> None:
         contact("k1", "2026-10-07T09:00:00+07:00", woman, 30, 3),
         contact("k2", "2026-11-04T09:00:00+07:00", woman, 34, 4),
         contact("k3", "2026-11-18T09:00:00+07:00", woman, 36, 5),  # K4 once
+        contact("k4", "2026-11-25T09:00:00+07:00", woman, 37, 6),  # K6 by the facility's K-number
         # woman2: no K-numbers: her first contact is K1; 1-1-2 met at the fourth known contact
-        contact("m1", "2026-10-01T09:00:00+07:00", woman2, 10, None),
+        contact("m1", "2026-10-01T09:00:00+07:00", woman2, 10, None, "doctor"),  # K1 murni
         contact("m2", "2026-10-02T15:00:00+07:00", woman2, 10, None),  # a second visit a day later: K2
         contact("m3", "2026-10-20T09:00:00+07:00", woman2, 13, None),
         contact("m4", "2026-10-28T09:00:00+07:00", woman2, 14, None),  # four, but only one in trimesters 2/3
@@ -155,8 +156,10 @@ def test_truth_counts_birth_weight_kpsp_vitamin_a_and_anc_milestones() -> None:
     assert oct_["anc_k4"]["numerator"] == 0
     assert nov["anc_k4"] == {"numerator": 1, "denominator": 10, "value": 10.0}
     assert nov["anc_k1"]["numerator"] == 0
+    assert oct_["anc_k1_murni"] == {"numerator": 1, "denominator": 10, "value": 10.0}
+    assert oct_["anc_k6"]["numerator"] == 0 and nov["anc_k6"]["numerator"] == 1
     assert set(result["meta"]["indicators"]) >= {"low_birth_weight", "vitamin_a", "development_screened",
-                                                 "anc_k1", "anc_k4"}
+                                                 "anc_k1", "anc_k4", "anc_k1_murni", "anc_k6"}
 
 
 def test_k4_rule_needs_one_one_two() -> None:
@@ -166,6 +169,14 @@ def test_k4_rule_needs_one_one_two() -> None:
     assert not k4_rule([14, 20, 30, 34])  # none in trimester 1
     assert not k4_rule([10, 20, 26, 30])  # one in trimester 3
     assert k4_rule([13, 27, 28, 40])  # the boundaries: 13 is trimester 1, 27 trimester 2, 28 trimester 3
+
+
+def test_k6_rule_needs_one_two_three_and_two_doctors() -> None:
+    d, m = "doctor", "midwife"
+    assert k6_rule([(10, d), (16, m), (22, m), (28, m), (32, d), (36, m)])
+    assert not k6_rule([(10, d), (16, m), (22, m), (28, m), (32, m), (36, m)])  # one doctor
+    assert not k6_rule([(10, d), (16, m), (28, m), (30, m), (32, d), (36, m)])  # one in trimester 2
+    assert not k6_rule([(10, d), (16, m), (22, m), (28, m), (32, d)])  # five
 
 
 def test_kpsp_schedule_stays_clear_of_the_under_five_boundary() -> None:
