@@ -56,6 +56,9 @@ from simulator.prevalence import (
     SIGMA_W,
     TB_PRESUMPTIVE_ADULT,
     TB_PRESUMPTIVE_CHILD,
+    TRIPLE_ALL_AT_K1,
+    TRIPLE_REACTIVE,
+    TRIPLE_TWO_AT_K1,
     VITAMIN_A_COVERAGE,
     VITAMIN_A_MONTHS,
 )
@@ -151,6 +154,13 @@ class Measurements:
         if contact is not None:  # a standard ANC contact by a health worker (contracts.md, pregnancy.anc)
             preg["anc_visit_number"] = contact.number
             preg["anc"] = {"by": contact.by, "ultrasound": contact.by == "doctor"}
+            if contact.number == 1:  # triple elimination at the first contact
+                r = self.services_rng.random
+                u = r()
+                tests = TRIPLE_REACTIVE if u < TRIPLE_ALL_AT_K1 else (
+                    ("hiv", "hbsag") if u < TRIPLE_ALL_AT_K1 + TRIPLE_TWO_AT_K1 else ())
+                if tests:
+                    preg["labs"] = {t: "reactive" if r() < TRIPLE_REACTIVE[t] else "non_reactive" for t in tests}
         if woman.anc == 1:
             preg["gravida"] = woman.gravida
             preg["living_children"] = woman.living

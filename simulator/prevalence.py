@@ -33,6 +33,9 @@ assumption or unverified secondary figure):
   contact in trimester 1 for 80 % of them [assumption], each later contact of the 1-2-3 schedule kept
   with 93 % [assumption] -> K4 about 75 %, near the 77 % with >= 4 antenatal visits of SDKI 2017 (quoted
   by Aryanti, fdokumen.com "Kesehatan reproduksi, ibu, bayi baru lahir, anak dan remaja") [S].
+* triple elimination (HIV, syphilis, HBsAg) at the K1 contact: all three tested for 80 % of the women
+  whose K1 is simulated, HIV and HBsAg only for 10 % [assumptions]; reactive 0.3 %, 0.3 %, 1.9 %
+  [assumptions, UNCONFIRMED: no programme figures sourced in ilp-domain].
 * vitamin A (February and August rounds, children 6-59 months): 85 % of those seen in the round month
   get the capsule at their first visit of the month [assumption: no national coverage figure in
   ilp-domain; the rounds and the age band are [ILP-T 07-vitamin-a]].
@@ -151,3 +154,6 @@ KPSP_RESULTS = (("appropriate", 0.85), ("doubtful", 0.10), ("deviant", 0.05))  #
 ANC_K1_ACCESS = 0.95  # [assumption]
 ANC_K1_TRIMESTER_1 = 0.80  # share of first contacts at <= 13 weeks [assumption]
 ANC_LATER_CONTACT = 0.93  # each later scheduled contact happens [assumption]
+TRIPLE_ALL_AT_K1 = 0.80  # [assumption]
+TRIPLE_TWO_AT_K1 = 0.10  # HIV and HBsAg only [assumption]
+TRIPLE_REACTIVE = {"hiv": 0.003, "syphilis": 0.003, "hbsag": 0.019}  # [assumption, UNCONFIRMED]

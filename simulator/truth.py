@@ -54,14 +54,16 @@ from simulator.skdr import ExpectedSignals
 ADULT_AGE_DAYS = 15 * 365.25
 INDICATORS = ("visits", "children_weighed", "underweight", "stunting", "wasting", "anemia_pregnancy",
               "kek_pregnancy", "hypertension", "diabetes", "tb_presumptive", "pregnant_served", "bp_screened",
-              "low_birth_weight", "vitamin_a", "development_screened", "anc_k1", "anc_k4", "anc_k1_murni", "anc_k6")
+              "low_birth_weight", "vitamin_a", "development_screened", "anc_k1", "anc_k4", "anc_k1_murni", "anc_k6",
+              "triple_elimination_tested")
 MEASURED = ("underweight", "stunting", "wasting", "anemia_pregnancy", "kek_pregnancy", "hypertension", "diabetes",
             "low_birth_weight")
 # indicator -> target groups whose sum is its denominator (sasaran)
 TARGET_BASE = {"children_weighed": ("under_five",), "pregnant_served": ("pregnant",),
                "bp_screened": ("adult_15_59", "elderly"), "vitamin_a": ("under_five",),
                "development_screened": ("under_five",), "anc_k1": ("pregnant",), "anc_k4": ("pregnant",),
-               "anc_k1_murni": ("pregnant",), "anc_k6": ("pregnant",)}
+               "anc_k1_murni": ("pregnant",), "anc_k6": ("pregnant",), "triple_elimination_tested": ("pregnant",)}
+TRIPLE = frozenset(("hiv", "syphilis", "hbsag"))
 LOW_BIRTH_WEIGHT_G = 2500  # BBLR: birth weight < 2,500 g [ILP-T 03-bblr]
 VITAMIN_A_BAND = (6, 59)  # completed months, both included [ILP-T 07-vitamin-a]
 
@@ -140,6 +142,7 @@ class Truth:
         self.weighings: dict[tuple, list[tuple[date, float]]] = {}  # child -> weighings sent so far
         # pregnant woman -> (contact day -> gestational weeks, milestones reached); one pregnancy per woman a run
         self.pregnancies: dict[tuple, tuple[dict[date, tuple[int, str]], set[str]]] = {}
+        self.triple: dict[tuple, dict[date, set[str]]] = {}  # pregnant woman -> day -> triple tests with a result
         self.counts: Counter[str] = Counter()
         self.invalid: Counter[str] = Counter()
         self.warnings: Counter[str] = Counter()
@@ -214,6 +217,15 @@ class Truth:
                 judged.append(("development_screened", True))
             if m.get("vitamin_a_given") and VITAMIN_A_BAND[0] <= age_months(born, on) <= VITAMIN_A_BAND[1]:
                 judged.append(("vitamin_a", True))
+        labs = (v.get("pregnancy") or {}).get("labs") or {}
+        tested = {t for t in TRIPLE if labs.get(t) is not None}
+        if pregnant and tested:  # complete when this day's tests make all three, earlier days' did not
+            days = self.triple.setdefault(key, {})
+            before = set().union(*(ts for d, ts in days.items() if d < on))
+            days.setdefault(on, set()).update(tested)
+            upto = before | days[on]
+            if upto >= TRIPLE and not before >= TRIPLE:
+                judged.append(("triple_elimination_tested", True))
         if pregnant and (v.get("pregnancy") or {}).get("anc") is not None:  # a standard ANC contact only
             judged.append(("pregnant_served", True))
             judged.extend(self._anc_milestones(key, on, v["pregnancy"]))

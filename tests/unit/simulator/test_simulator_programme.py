@@ -181,3 +181,38 @@ def test_k6_rule_needs_one_two_three_and_two_doctors() -> None:
 
 def test_kpsp_schedule_stays_clear_of_the_under_five_boundary() -> None:
     assert max(KPSP_SCHEDULE_MONTHS) < 60
+
+
+def test_triple_elimination_complete_once_when_the_third_test_has_a_result() -> None:
+    t = Truth(TARGETS, zscores=None)
+    labs2 = {"hiv": "non_reactive", "hbsag": "non_reactive"}
+    labs3 = {**labs2, "syphilis": "reactive"}
+    c = contact("t1", "2026-10-07T09:00:00+07:00", woman, 10, 1)
+    c["pregnancy"]["labs"] = labs2
+    t.add(emission(c))
+    c = contact("t2", "2026-11-04T09:00:00+07:00", woman, 14, 2)
+    c["pregnancy"]["labs"] = {"syphilis": "non_reactive"}  # the third: complete in November
+    t.add(emission(c))
+    c = contact("t3", "2026-11-18T09:00:00+07:00", woman, 16, 3)
+    c["pregnancy"]["labs"] = labs3  # tested again: not complete again
+    t.add(emission(c))
+    c = contact("t4", "2026-10-08T09:00:00+07:00", woman2, 12, 1)
+    c["pregnancy"]["labs"] = labs3  # all three at once
+    t.add(emission(c))
+    periods = t.result()["periods"]
+    assert periods["2026-10"]["villages"][A]["triple_elimination_tested"]["numerator"] == 1
+    assert periods["2026-11"]["villages"][A]["triple_elimination_tested"] == {"numerator": 1, "denominator": 10,
+                                                                              "value": 10.0}
+
+
+def test_triple_elimination_tests_at_k1(small_simulation) -> None:  # noqa: ANN001
+    sim = small_simulation(days=40)
+    k1 = complete = 0
+    for e in sim.emissions():
+        preg = e.body.get("pregnancy") if isinstance(e.body, dict) and e.kind == "valid" else None
+        if preg and preg.get("labs"):
+            assert preg["anc_visit_number"] == 1
+        if preg and preg.get("anc_visit_number") == 1:
+            k1 += 1
+            complete += len(preg.get("labs") or ()) == 3
+    assert k1 > 20 and 0.6 < complete / k1 < 0.98
