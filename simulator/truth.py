@@ -19,9 +19,12 @@ visit is none — / pregnant target) and bp_screened (people >= 15 y with BP mea
 / adult_15_59 + elderly targets); low_birth_weight (under-fives whose visit carries ``newborn.birth_weight_g``:
 < 2,500 g / those with one), development_screened (under-fives with a ``development.kpsp`` result / under-five
 target) and vitamin_a (under-fives 6-59 completed months with ``measurements.vitamin_a_given`` true /
-under-five target) — each person once a month, the monthly cell only; anc_k1 and anc_k4 (pregnant women
-whose standard contact numbered 1, resp. the contact completing K4 — ``anc_visit_number`` 4 or 1-1-2 over
-the contacts sent — falls in the month / pregnant target; a woman's pregnancy is all her visits of a run). Stunting, wasting and underweight need WHO z-scores: computed here with
+under-five target) — each person once a month, the monthly cell only; anc_k1, anc_k1_murni, anc_k4 and
+anc_k6 (pregnant women whose standard contact numbered 1 — murni: at <= 13 weeks —, resp. the contact
+completing K4 — ``anc_visit_number`` 4 or 1-1-2 over the contacts sent — or K6 — ``anc_visit_number`` 6 or
+1-2-3 with two doctor contacts — falls in the month / pregnant target; a woman's pregnancy is all her visits
+of a run) and triple_elimination_tested (pregnant women whose HIV, syphilis and HBsAg results are all sent
+by this visit's day and were not all by an earlier day / pregnant target). Stunting, wasting and underweight need WHO z-scores: computed here with
 ``pygrowup``'s own code under WHO's prevalence rules (:mod:`simulator.anthropometry`), never with the
 screening service's; ``zscores=None`` leaves them out (``"zscore_source": null``).
 
