@@ -8,9 +8,12 @@ and ``_random``.
 
 from __future__ import annotations
 
+import random as _random_module
+from datetime import timedelta
 from math import sqrt
 from typing import TYPE_CHECKING
 
+from shared.lifecycle import age_months as completed_months
 from simulator import growth
 from simulator.population import (
     ELDERLY,
@@ -18,18 +21,26 @@ from simulator.population import (
     NORMAL_TABLE,
     NORMAL_TABLE_SIZE,
     SCHOOL,
+    normal_quantile,
 )
 from simulator.prevalence import (
     ADOLESCENT_ANAEMIA_T,
     ADULT_HEIGHT,
     ANAEMIA_T,
+    BIRTH_WEIGHT_MEAN_G,
+    BIRTH_WEIGHT_RECORDED,
+    BIRTH_WEIGHT_SD_G,
     BMI_MEAN,
     BMI_SD,
     DM_T,
     HT_T,
     KEK_T,
+    KPSP_AT_SCHEDULE,
+    KPSP_RESULTS,
+    KPSP_SCHEDULE_MONTHS,
     MU_H,
     MU_W,
+    NEWBORN_RECORD_DAYS,
     NOISE_BP,
     NOISE_DM,
     NOISE_HB,
@@ -45,6 +56,11 @@ from simulator.prevalence import (
     SIGMA_W,
     TB_PRESUMPTIVE_ADULT,
     TB_PRESUMPTIVE_CHILD,
+    TRIPLE_ALL_AT_K1,
+    TRIPLE_REACTIVE,
+    TRIPLE_TWO_AT_K1,
+    VITAMIN_A_COVERAGE,
+    VITAMIN_A_MONTHS,
 )
 
 if TYPE_CHECKING:
@@ -57,6 +73,8 @@ class Measurements:
     """The measurement generators of a :class:`simulator.visits.Simulation`."""
 
     rng: random.Random
+    services_rng: random.Random  # programme inputs (newborn, KPSP, vitamin A): their own stream
+    vitamin_a_given: set  # (child key, year, month) of the round visits already decided
 
     def _gauss(self, mu: float, sd: float) -> float:
         """Normal variate by table lookup (see population.NORMAL_TABLE): ~4x cheaper than random.gauss."""
@@ -95,13 +113,54 @@ class Measurements:
             m["cough_weeks"] = self._cough(TB_PRESUMPTIVE_CHILD)
         return m
 
-    def _pregnant(self, ctx: _Day, woman, ga: int, *, lab: bool, hb_p: float, point: str) -> tuple[dict, dict]:
+    def _child_services(self, ctx: _Day, child, age_days: int, m: dict) -> dict | None:
+        """The programme inputs of an under-five's visit (a separate random stream, ``services_rng``):
+        the newborn block with the birth weight (first 26 days), a KPSP result in a month of the KPSP
+        schedule, and ``measurements.vitamin_a_given`` at the first visit of a February/August round month.
+        Returns the extra top-level fields of the visit (or None); ``vitamin_a_given`` is set in ``m``."""
+        r = self.services_rng.random
+        extra: dict = {}
+        if age_days <= NEWBORN_RECORD_DAYS and r() < BIRTH_WEIGHT_RECORDED:
+            extra["newborn"] = {"birth_weight_g": birth_weight_g(child.key)}
+        day = ctx.day
+        # months of age on both sides of the birth date +-3 days (a data-quality warning shifts it by 1-2 days)
+        lo = completed_months(child.birth + timedelta(days=3), day)
+        hi = completed_months(child.birth - timedelta(days=3), day)
+        if lo == hi and lo in KPSP_SCHEDULE_MONTHS and r() < KPSP_AT_SCHEDULE:
+            u, result = r(), KPSP_RESULTS[-1][0]
+            for name, share in KPSP_RESULTS:
+                if u < share:
+                    result = name
+                    break
+                u -= share
+            extra["development"] = {"kpsp": result}
+        if day.month in VITAMIN_A_MONTHS and 6 <= lo and hi <= 59:
+            given = self.vitamin_a_given
+            round_key = (child.key, day.year, day.month)
+            if round_key not in given:
+                given.add(round_key)
+                if r() < VITAMIN_A_COVERAGE:
+                    m["vitamin_a_given"] = True
+        return extra or None
+
+    def _pregnant(self, ctx: _Day, woman, ga: int, *, lab: bool, hb_p: float, point: str,
+                  contact=None) -> tuple[dict, dict]:  # noqa: ANN001
+        """``contact``: the :class:`simulator.anc.Contact` this visit is (a standard ANC contact with its
+        K-number), or None (a kader's Posyandu visit or a sick visit: no ``anc``, no K-number)."""
         rng = self.rng
         gauss = self._gauss
         woman.anc += 1
-        preg: dict = {"gestational_weeks": ga, "anc_visit_number": woman.anc}
-        if point in ("puskesmas", "pustu"):  # a standard ANC contact by a health worker (contracts.md, pregnancy.anc)
-            preg["anc"] = {"by": "doctor" if point == "puskesmas" else "midwife"}
+        preg: dict = {"gestational_weeks": ga}
+        if contact is not None:  # a standard ANC contact by a health worker (contracts.md, pregnancy.anc)
+            preg["anc_visit_number"] = contact.number
+            preg["anc"] = {"by": contact.by, "ultrasound": contact.by == "doctor"}
+            if contact.number == 1:  # triple elimination at the first contact
+                r = self.services_rng.random
+                u = r()
+                tests = TRIPLE_REACTIVE if u < TRIPLE_ALL_AT_K1 else (
+                    ("hiv", "hbsag") if u < TRIPLE_ALL_AT_K1 + TRIPLE_TWO_AT_K1 else ())
+                if tests:
+                    preg["labs"] = {t: "reactive" if r() < TRIPLE_REACTIVE[t] else "non_reactive" for t in tests}
         if woman.anc == 1:
             preg["gravida"] = woman.gravida
             preg["living_children"] = woman.living
@@ -222,3 +281,10 @@ class Measurements:
         if rng.random() < p:
             return (2, 2, 3, 3, 4, 6, 8)[int(rng.random() * 7)]
         return 1 if rng.random() < 0.15 else 0
+
+
+def birth_weight_g(key: int) -> int:
+    """A child's birth weight (g), fixed by its identity: N(BIRTH_WEIGHT_MEAN_G, BIRTH_WEIGHT_SD_G) in 300-6,000."""
+    u = _random_module.Random(f"birth-weight:{key}").random()
+    z = normal_quantile(min(max(u, 1e-9), 1 - 1e-9))
+    return int(min(6000, max(300, round(BIRTH_WEIGHT_MEAN_G + BIRTH_WEIGHT_SD_G * z))))

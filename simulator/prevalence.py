@@ -26,6 +26,22 @@ assumption or unverified secondary figure):
 * anaemia, adolescent girls 12-17 (Hb < 12): 15.6 % — SKI 2023 [IPOL].
 * adult obesity (BMI > 27): 23.4 % -> BMI ~ N(23.8, 4.2) — SKI 2023 [IPOL].
 * central obesity: ~50 % of women (waist > 80 cm), ~25 % of men (> 90 cm) — CKG 2025 [CKG-INIBPN].
+* low birth weight (< 2,500 g): 6.1 % of births — SKI 2023 [SKI-FIANJAYA] (ilp-domain §5); birth weight
+  ~ N(3,150 g, sd) with the mean an [assumption] and sd set so that exactly 6.1 % fall below 2,500 g; a
+  baby's birth weight is on the record at 90 % of its visits in the first 26 days [assumption].
+* standard ANC contacts (:mod:`simulator.anc`): K1 access 95 % of pregnancies [assumption], the first
+  contact in trimester 1 for 80 % of them [assumption], each later contact of the 1-2-3 schedule kept
+  with 93 % [assumption] -> K4 about 75 %, near the 77 % with >= 4 antenatal visits of SDKI 2017 (quoted
+  by Aryanti, fdokumen.com "Kesehatan reproduksi, ibu, bayi baru lahir, anak dan remaja") [S].
+* triple elimination (HIV, syphilis, HBsAg) at the K1 contact: all three tested for 80 % of the women
+  whose K1 is simulated, HIV and HBsAg only for 10 % [assumptions]; reactive 0.3 %, 0.3 %, 1.9 %
+  [assumptions, UNCONFIRMED: no programme figures sourced in ilp-domain].
+* vitamin A (February and August rounds, children 6-59 months): 85 % of those seen in the round month
+  get the capsule at their first visit of the month [assumption: no national coverage figure in
+  ilp-domain; the rounds and the age band are [ILP-T 07-vitamin-a]].
+* KPSP developmental screening: done at 50 % of visits of a child in a month of the KPSP schedule (3, 6,
+  ..., 24, 30, ..., 54 months — ilp-domain §9.5 [S34]; 60 months left out) [assumption]; results 85 %
+  sesuai, 10 % meragukan, 5 % penyimpangan [assumption].
 
 How a binary condition is made measurement-consistent: each person has a latent standard normal
 ``u``; at each visit a noise ``v ~ N(0, s)`` is added and ``w = (u + v) / sqrt(1 + s^2)`` (again
@@ -124,3 +140,20 @@ def _mu_h_table() -> list[float]:
 
 
 MU_H = _mu_h_table()
+
+LBW_PCT = 6.1  # SKI 2023 [SKI-FIANJAYA]
+BIRTH_WEIGHT_MEAN_G = 3150.0  # [assumption]
+BIRTH_WEIGHT_SD_G = (BIRTH_WEIGHT_MEAN_G - 2500.0) / -normal_quantile(LBW_PCT / 100)  # 6.1 % below 2,500 g
+BIRTH_WEIGHT_RECORDED = 0.9  # share of newborn visits with the birth weight on the record [assumption]
+NEWBORN_RECORD_DAYS = 26  # newborn block sent up to this age (the contract's limit is 28 days; a 2-day margin)
+VITAMIN_A_MONTHS = (2, 8)  # February and August rounds [ILP-T 07-vitamin-a]
+VITAMIN_A_COVERAGE = 0.85  # [assumption]
+KPSP_SCHEDULE_MONTHS = frozenset((3, 6, 9, 12, 15, 18, 21, 24, 30, 36, 42, 48, 54))  # ilp-domain §9.5 [S34]
+KPSP_AT_SCHEDULE = 0.5  # [assumption]
+KPSP_RESULTS = (("appropriate", 0.85), ("doubtful", 0.10), ("deviant", 0.05))  # [assumption]
+ANC_K1_ACCESS = 0.95  # [assumption]
+ANC_K1_TRIMESTER_1 = 0.80  # share of first contacts at <= 13 weeks [assumption]
+ANC_LATER_CONTACT = 0.93  # each later scheduled contact happens [assumption]
+TRIPLE_ALL_AT_K1 = 0.80  # [assumption]
+TRIPLE_TWO_AT_K1 = 0.10  # HIV and HBsAg only [assumption]
+TRIPLE_REACTIVE = {"hiv": 0.003, "syphilis": 0.003, "hbsag": 0.019}  # [assumption, UNCONFIRMED]

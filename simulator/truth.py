@@ -16,7 +16,15 @@ states them — cough >= 2 weeks at any age; under 6 years also fever >= 2 weeks
 years a shorter cough with another TB symptom), and the two coverage indicators the dashboard adds —
 pregnant_served (pregnant women with a standard ANC contact — ``pregnancy.anc`` present; a kader's
 visit is none — / pregnant target) and bp_screened (people >= 15 y with BP measured
-/ adult_15_59 + elderly targets). Stunting, wasting and underweight need WHO z-scores: computed here with
+/ adult_15_59 + elderly targets); low_birth_weight (under-fives whose visit carries ``newborn.birth_weight_g``:
+< 2,500 g / those with one), development_screened (under-fives with a ``development.kpsp`` result / under-five
+target) and vitamin_a (under-fives 6-59 completed months with ``measurements.vitamin_a_given`` true /
+under-five target) — each person once a month, the monthly cell only; anc_k1, anc_k1_murni, anc_k4 and
+anc_k6 (pregnant women whose standard contact numbered 1 — murni: at <= 13 weeks —, resp. the contact
+completing K4 — ``anc_visit_number`` 4 or 1-1-2 over the contacts sent — or K6 — ``anc_visit_number`` 6 or
+1-2-3 with two doctor contacts — falls in the month / pregnant target; a woman's pregnancy is all her visits
+of a run) and triple_elimination_tested (pregnant women whose HIV, syphilis and HBsAg results are all sent
+by this visit's day and were not all by an earlier day / pregnant target). Stunting, wasting and underweight need WHO z-scores: computed here with
 ``pygrowup``'s own code under WHO's prevalence rules (:mod:`simulator.anthropometry`), never with the
 screening service's; ``zscores=None`` leaves them out (``"zscore_source": null``).
 
@@ -40,7 +48,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from shared.lifecycle import stage_for
+from shared.lifecycle import age_months, stage_for
 from simulator import anthropometry
 from simulator.faults import SCHEMA_DEFECTS, SEMANTIC_DEFECTS, Emission
 from simulator.population import village_targets
@@ -48,11 +56,38 @@ from simulator.skdr import ExpectedSignals
 
 ADULT_AGE_DAYS = 15 * 365.25
 INDICATORS = ("visits", "children_weighed", "underweight", "stunting", "wasting", "anemia_pregnancy",
-              "kek_pregnancy", "hypertension", "diabetes", "tb_presumptive", "pregnant_served", "bp_screened")
-MEASURED = ("underweight", "stunting", "wasting", "anemia_pregnancy", "kek_pregnancy", "hypertension", "diabetes")
+              "kek_pregnancy", "hypertension", "diabetes", "tb_presumptive", "pregnant_served", "bp_screened",
+              "low_birth_weight", "vitamin_a", "development_screened", "anc_k1", "anc_k4", "anc_k1_murni", "anc_k6",
+              "triple_elimination_tested")
+MEASURED = ("underweight", "stunting", "wasting", "anemia_pregnancy", "kek_pregnancy", "hypertension", "diabetes",
+            "low_birth_weight")
 # indicator -> target groups whose sum is its denominator (sasaran)
 TARGET_BASE = {"children_weighed": ("under_five",), "pregnant_served": ("pregnant",),
-               "bp_screened": ("adult_15_59", "elderly")}
+               "bp_screened": ("adult_15_59", "elderly"), "vitamin_a": ("under_five",),
+               "development_screened": ("under_five",), "anc_k1": ("pregnant",), "anc_k4": ("pregnant",),
+               "anc_k1_murni": ("pregnant",), "anc_k6": ("pregnant",), "triple_elimination_tested": ("pregnant",)}
+TRIPLE = frozenset(("hiv", "syphilis", "hbsag"))
+LOW_BIRTH_WEIGHT_G = 2500  # BBLR: birth weight < 2,500 g [ILP-T 03-bblr]
+VITAMIN_A_BAND = (6, 59)  # completed months, both included [ILP-T 07-vitamin-a]
+
+
+def contract_trimester(weeks: int) -> int:
+    """The contract's trimesters for the K milestones: 1 up to 13 weeks, 2 = 14-27, 3 = 28 and later."""
+    return 1 if weeks <= 13 else 2 if weeks <= 27 else 3
+
+
+def k4_rule(weeks: Iterable[int]) -> bool:
+    """K4 (1-1-2): >= 4 contacts with >= 1 in trimester 1, >= 1 in trimester 2 and >= 2 in trimester 3."""
+    t = Counter(contract_trimester(w) for w in weeks)
+    return sum(t.values()) >= 4 and t[1] >= 1 and t[2] >= 1 and t[3] >= 2
+
+
+def k6_rule(contacts: Iterable[tuple[int, str]]) -> bool:
+    """K6: >= 6 contacts with >= 1, 2 and 3 in trimesters 1, 2 and 3 and >= 2 by a doctor ((weeks, by) pairs)."""
+    contacts = list(contacts)
+    t = Counter(contract_trimester(w) for w, _ in contacts)
+    doctors = sum(1 for _, by in contacts if by == "doctor")
+    return len(contacts) >= 6 and t[1] >= 1 and t[2] >= 2 and t[3] >= 3 and doctors >= 2
 ZSCORE_INDICATORS = {"underweight": 0, "stunting": 1, "wasting": 2}  # index in the z-score function's result
 CHILD_TB_STAGES = ("under_five", "preschool")  # under 6 years: the children's TB criteria [ILP-T 10-skrining-tb]
 CHILD_TB_SYMPTOMS = {"weight_loss", "fever", "malaise", "lymph_node"}
@@ -108,6 +143,9 @@ class Truth:
             self.z, self.z_source = zscores, (getattr(zscores, "__module__", "custom") if zscores else None)
         self.seen: set[str] = set()
         self.weighings: dict[tuple, list[tuple[date, float]]] = {}  # child -> weighings sent so far
+        # pregnant woman -> (contact day -> gestational weeks, milestones reached); one pregnancy per woman a run
+        self.pregnancies: dict[tuple, tuple[dict[date, tuple[int, str]], set[str]]] = {}
+        self.triple: dict[tuple, dict[date, set[str]]] = {}  # pregnant woman -> day -> triple tests with a result
         self.counts: Counter[str] = Counter()
         self.invalid: Counter[str] = Counter()
         self.warnings: Counter[str] = Counter()
@@ -174,8 +212,26 @@ class Truth:
         weight = m.get("weight_kg")
         if stage == "under_five" and weight is not None:
             judged.append(("children_weighed", True))
+        if stage == "under_five":
+            bw = (v.get("newborn") or {}).get("birth_weight_g")
+            if bw is not None:
+                judged.append(("low_birth_weight", bw < LOW_BIRTH_WEIGHT_G))
+            if (v.get("development") or {}).get("kpsp") is not None:
+                judged.append(("development_screened", True))
+            if m.get("vitamin_a_given") and VITAMIN_A_BAND[0] <= age_months(born, on) <= VITAMIN_A_BAND[1]:
+                judged.append(("vitamin_a", True))
+        labs = (v.get("pregnancy") or {}).get("labs") or {}
+        tested = {t for t in TRIPLE if labs.get(t) is not None}
+        if pregnant and tested:  # complete when this day's tests make all three, earlier days' did not
+            days = self.triple.setdefault(key, {})
+            before = set().union(*(ts for d, ts in days.items() if d < on))
+            days.setdefault(on, set()).update(tested)
+            upto = before | days[on]
+            if upto >= TRIPLE and not before >= TRIPLE:
+                judged.append(("triple_elimination_tested", True))
         if pregnant and (v.get("pregnancy") or {}).get("anc") is not None:  # a standard ANC contact only
             judged.append(("pregnant_served", True))
+            judged.extend(self._anc_milestones(key, on, v["pregnancy"]))
         if age_days >= ADULT_AGE_DAYS:
             if m.get("systolic_mmhg") is not None and m.get("diastolic_mmhg") is not None:
                 judged.append(("hypertension", m["systolic_mmhg"] >= 140 or m["diastolic_mmhg"] >= 90))
@@ -204,6 +260,33 @@ class Truth:
             old = people.get(key)
             if old is None or ts >= old[0]:
                 people[key] = (ts, positive)
+
+    def _anc_milestones(self, key: tuple, on: date, preg: dict) -> list[tuple[str, bool]]:
+        """K1 (and K1 murni), K4 and K6 reached at this standard contact (the contract's rules): the contact's
+        K-number is the facility's ``anc_visit_number``, else its place among the pregnancy's contact days; K1
+        at K-number 1 (murni when at <= 13 weeks); K4 at ``anc_visit_number`` 4 or when the contacts known so
+        far meet 1-1-2; K6 at ``anc_visit_number`` 6 or when they meet 1-2-3 with >= 2 by a doctor; each once
+        per pregnancy. A second contact on one day is none (the simulator sends none)."""
+        days, reached = self.pregnancies.setdefault(key, ({}, set()))
+        if on in days:
+            return []
+        weeks = preg["gestational_weeks"]
+        days[on] = (weeks, preg["anc"]["by"])
+        stated = preg.get("anc_visit_number")
+        number = stated or sorted(days).index(on) + 1
+        out = []
+        if number == 1 and "k1" not in reached:
+            reached.add("k1")
+            out.append(("anc_k1", True))
+            if weeks <= 13:
+                out.append(("anc_k1_murni", True))
+        if "k4" not in reached and (stated == 4 or k4_rule(w for w, _ in days.values())):
+            reached.add("k4")
+            out.append(("anc_k4", True))
+        if "k6" not in reached and (stated == 6 or k6_rule(days.values())):
+            reached.add("k6")
+            out.append(("anc_k6", True))
+        return out
 
     # ------------------------------------------------------------------ output
     def cells(self) -> dict[str, dict[str, dict[str, dict]]]:

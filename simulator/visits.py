@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone
 
+from simulator import anc
 from simulator.faults import Emission, FaultConfig, Faults
 from simulator.measurements import Measurements
 from simulator.network import Facility, Network, build_network
@@ -50,8 +51,9 @@ class Params:
     puskesmas_per_1000: float = 2.0
     home_per_1000: float = 0.3
     # visit mix (child, school, adult, elderly, pregnant)
-    pustu_mix: tuple[float, ...] = (0.18, 0.10, 0.40, 0.20, 0.12)
-    puskesmas_mix: tuple[float, ...] = (0.15, 0.10, 0.45, 0.20, 0.10)
+    # the pregnant share here is sick visits only: standard ANC contacts follow each woman's schedule (simulator.anc)
+    pustu_mix: tuple[float, ...] = (0.18, 0.10, 0.48, 0.20, 0.04)
+    puskesmas_mix: tuple[float, ...] = (0.15, 0.10, 0.52, 0.20, 0.03)
     home_mix: tuple[float, ...] = (0.25, 0.0, 0.10, 0.40, 0.25)
 
 
@@ -93,6 +95,10 @@ class Simulation(Measurements):
         self.days = days
         self.params = params or Params()
         self.rng = random.Random(f"visits:{seed}")
+        self.services_rng = random.Random(f"child-services:{seed}")
+        self.vitamin_a_given: set = set()
+        self._anc_days: dict[int, list[tuple[int, int, anc.Contact]]] | None = None  # ordinal -> contacts
+        self._village_pkm = {village: pkm for pkm in network.puskesmas for village in pkm.villages}
         self._random = self.rng.random
         self.offset_h = utc_offset_hours(network.district.code)
         sign = "+" if self.offset_h >= 0 else "-"
@@ -176,8 +182,37 @@ class Simulation(Measurements):
                 u = rng.random() * cum[-1]
                 vi = idx[pick(cum, u)]
                 self._facility_visit(ctx, pkm, "puskesmas", vi, p.puskesmas_mix, 7 * 3600 + 1800, close)
+        self._anc_contacts(ctx)
         if self.outbreaks is not None:
             self.outbreaks.day(self, ctx)
+
+    def anc_schedule(self) -> dict[int, list[tuple[int, int, anc.Contact]]]:
+        """Every pregnant woman's standard ANC contacts (:mod:`simulator.anc`), by day ordinal."""
+        if self._anc_days is None:
+            table: dict[int, list[tuple[int, int, anc.Contact]]] = {}
+            for vi in range(len(self.net.villages)):
+                for idx in range(self.pop.size(vi, PREGNANT)):
+                    woman = self.pop.person(vi, PREGNANT, idx)
+                    for c in anc.schedule(woman.key, woman.lmp, woman.due_weeks):
+                        table.setdefault(c.day.toordinal(), []).append((vi, idx, c))
+            self._anc_days = table
+        return self._anc_days
+
+    def _anc_contacts(self, ctx: _Day) -> None:
+        """The standard ANC contacts due today: the doctor's at the Puskesmas, the midwife's at the Pustu."""
+        rng = self.rng
+        close = 11 * 3600 if ctx.day.weekday() == 4 else 14 * 3600
+        for vi, idx, contact in self.anc_schedule().get(ctx.ordinal, ()):
+            woman = self.pop.person(vi, PREGNANT, idx)
+            code = self.net.villages[vi].code
+            if contact.by == "doctor":
+                fac, point, open_s, hb_p = self._village_pkm[code], "puskesmas", 7 * 3600 + 1800, 0.75
+            else:
+                fac, point, open_s, hb_p = self.net.pustu[code], "pustu", 8 * 3600, 0.5
+            secs = open_s + int(rng.random() * (close - open_s))
+            ga = (ctx.day - woman.lmp).days // 7
+            m, preg = self._pregnant(ctx, woman, ga, lab=fac.has("hb_test"), hb_p=hb_p, point=point, contact=contact)
+            self._emit(ctx, fac, point, woman, secs, m, preg, None)
 
     # ------------------------------------------------------------------ service points
     def _posyandu(self, ctx: _Day, pos: Facility) -> None:
@@ -194,7 +229,8 @@ class Simulation(Measurements):
             if age < 0 or age >= UNDER_FIVE_DAYS or rng.random() >= child.attend:
                 continue
             m = self._child(ctx, child, age, weigh=True, height_p=0.85)
-            self._emit(ctx, pos, "posyandu", child, open_s + int(rng.random() * span), m, None, batch)
+            extra = self._child_services(ctx, child, age, m)
+            self._emit(ctx, pos, "posyandu", child, open_s + int(rng.random() * span), m, None, batch, extra)
         for woman in self.pop.catchment(vi, PREGNANT, slot, of):
             ga = (day - woman.lmp).days // 7
             if not 4 <= ga <= woman.due_weeks or rng.random() >= self.params.posyandu_pregnant:
@@ -232,7 +268,8 @@ class Simulation(Measurements):
                     if 0 <= age < UNDER_FIVE_DAYS:
                         m = self._child(ctx, person, age, weigh=rng.random() < (0.9 if point != "home_visit" else 0.6),
                                         height_p=0.3)
-                        self._emit(ctx, fac, point, person, secs, m, None, None)
+                        extra = self._child_services(ctx, person, age, m)
+                        self._emit(ctx, fac, point, person, secs, m, None, None, extra)
                         return
                 else:
                     ga = (day - person.lmp).days // 7
@@ -279,11 +316,13 @@ class Simulation(Measurements):
             heapq.heappush(self._pending, (e.send_at, self._seq, e))
 
     def _emit(self, ctx: _Day, fac: Facility, point: str, person, secs: int, m: dict, preg: dict | None,
-              batch: float | None) -> None:
+              batch: float | None, extra: dict | None = None) -> None:
         rng = self.rng
         body = self.visit_body(ctx, fac, point, person, secs, m)
         if preg is not None:
             body["pregnancy"] = preg
+        if extra:
+            body.update(extra)
         if self.syndromes is not None and point != "posyandu":
             self.syndromes.tag(body, ctx.day)
         occurred = ctx.epoch0 + secs
