@@ -1,5 +1,7 @@
 """A province's year in the dashboard's read model: Lampung (province 18), and how fast its views answer.
 
+Over 300 lines because it builds, serves and measures the province in one run, on both databases.
+
 What it builds, on SQLite and on PostgreSQL:
 - the region tree of Lampung: the 15 real kabupaten/kota; the real kecamatan and desa where
   ``shared/data/regions.csv`` has them (18.01 Lampung Selatan, 18.72 Kota Metro), generated ones under

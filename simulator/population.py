@@ -1,5 +1,8 @@
 """The synthetic population: age-sex pyramid, village sizes, persons and their NIKs.
 
+Over 300 lines because persons, their NIKs and their life events are drawn from one random stream per
+village; split, the stream's order would be spread over modules.
+
 Pure and deterministic: a person is created on first use from its village's own random stream
 (seeded by ``(seed, village)``), so the same seed and the same run parameters give the same people;
 the NIK serial is derived from ``(seed, village, group, index)``.

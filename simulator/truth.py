@@ -1,5 +1,7 @@
 """Ground truth: the indicator values the dashboard should show, computed from the generated records.
 
+Over 300 lines on purpose: every indicator's ground truth in one place, next to the others it must agree with.
+
 Independent of the services: it reads only what was sent (the intake JSON of each emission) and the
 simulator's own bookkeeping of which messages were invalid. It follows the contract's definitions
 (contracts.md, Dashboard): ``visits`` counts accepted visits per (village, month of ``occurred_at`` in

@@ -1,5 +1,8 @@
 """Dashboard's HTTP adapter: the PWS JSON/CSV API, sign-in, the live stream and the page.
 
+Over 300 lines because the dashboard answers the most routes (PWS, CSVs, trend, indicators, sign-in,
+live stream, page); each route stays thin.
+
 Every PWS route takes a :data:`Viewer` — the grant of an ``Authorization: Bearer`` viewer or admin
 token, or of the session cookie — and checks the requested area against its scope.
 """

@@ -1,5 +1,7 @@
 """The visit intake contract (``POST /v1/visits`` and topic ``ilp.intake.visit.v1``), version 1.
 
+Over 300 lines on purpose: the whole intake contract is one schema, read top to bottom.
+
 One pydantic model validates both intakes, so a field-level error reads the same over HTTP and
 Kafka. Plausible ranges are deliberately wide (they catch typing errors and unit mix-ups, not
 clinical extremes); the clinical thresholds live in the screening rules.

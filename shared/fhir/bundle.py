@@ -1,5 +1,8 @@
 """Reading a request Bundle with ``fhir.resources`` (R4B models, wire-compatible with R4 here).
 
+Over 300 lines because the memo of validated elements must sit beside the parsing it short-cuts, to be
+read and checked against it.
+
 The Bundle's envelope is validated without its resources, then every entry's resource on its own,
 so one invalid resource is an issue of that entry only (a ``batch`` records the others) and every
 problem of a ``transaction`` is listed. References inside the Bundle resolve by ``fullUrl`` or by

@@ -1,6 +1,8 @@
 """The indicator registry: every PWS indicator once (id, Indonesian label, numerator, denominator,
 unit, target, colour thresholds, source), with the judges that read events.
 
+Over 300 lines on purpose: every PWS indicator is one entry of one table, read top to bottom.
+
 Two kinds: ``count`` — events counted per (village, month of event time); ``person`` — each person
 counts once per period, by their latest qualifying measurement. Adding an indicator is one
 :class:`Indicator` entry in :data:`REGISTRY` plus its tests.

@@ -1,5 +1,8 @@
 """PWS queries: which area a request shows (:func:`resolve`), the read-model sums per village, and the
 PWS answer (:func:`pws`) in the contract's shape with its additions.
+
+Over 300 lines because the table, the trend and the gauges share one area resolution and one set of
+read-model sums; split, they would repeat them.
 """
 
 from __future__ import annotations

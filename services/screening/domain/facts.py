@@ -1,5 +1,8 @@
 """The per-visit facts the PWS dashboard counts (``VisitScreened.facts``), as a JSON-ready dict.
 
+Over 300 lines on purpose: every verdict the dashboard counts is computed here once, so the definitions
+sit side by side with their sources.
+
 One copy of each threshold: the v1 PWS verdicts keep the contract's fixed definitions (contracts.md), which
 differ on purpose from screening's clinical rules:
 
