@@ -127,26 +127,12 @@ class Indicator:
         }
 
 
-def _anc_contact(e: VisitScreened) -> bool | None:
-    """A standard ANC contact by a health worker (``facts.anc.contact``): a kader's visit is not one."""
-    anc = e.facts.anc if e.facts is not None else None
-    return True if anc is not None and anc.contact else None
-
-
-def _anc(milestone: Literal["k1", "k1_murni", "k4", "k6"]) -> Callable[[VisitScreened], bool | None]:
-    """True at the visit where screening says the pregnancy reached ``milestone``, else no observation: the
-    woman counts in the period the milestone is reached, once, and stays counted in that year's cumulative."""
-
-    def judge(e: VisitScreened) -> bool | None:
-        anc = e.facts.anc if e.facts is not None else None
-        return True if anc is not None and getattr(anc, milestone) else None
-
-    judge.__name__ = f"anc_{milestone}"
-    return judge
 
 
 def _reached(path: str) -> Callable[[VisitScreened], bool | None]:
-    """True at the visit where screening's milestone ``block.field`` is reached, else no observation."""
+    """True at the visit where screening's fact ``block.field`` holds (a milestone reached, a service given),
+    else no observation: the person counts in the period it happened, once, and stays counted in that
+    year's cumulative whatever their later visits."""
     block, name = path.split(".")
 
     def judge(e: VisitScreened) -> bool | None:
@@ -178,9 +164,6 @@ def _known_under_five(e: VisitRecorded) -> bool | None:
     return True if e.stage == "under_five" else None
 
 
-def _vitamin_a(e: VisitScreened) -> bool | None:
-    return True if e.facts is not None and e.facts.services.vitamin_a_6_59 else None
-
 
 def _kpsp(e: VisitScreened) -> bool | None:
     return True if e.stage == "under_five" and e.facts is not None and e.facts.services.kpsp is not None else None
@@ -191,7 +174,7 @@ def _weighed(e: VisitRecorded) -> bool | None:
 
 
 PwsFact = Literal["hypertension", "diabetes", "anemia_pregnancy", "kek_pregnancy", "tb_presumptive", "underweight",
-                  "stunting", "wasting", "severe_wasting"]
+                  "stunting", "wasting", "severe_wasting", "tb_examined"]
 
 
 def _fact(name: PwsFact) -> Callable[[VisitScreened], bool | None]:
@@ -219,34 +202,8 @@ def _bp_screened(e: VisitScreened) -> bool | None:
 SpmFact = Literal["spm_productive_screened", "spm_elderly_screened", "spm_hypertension_care", "spm_diabetes_care"]
 
 
-def _happened(name: SpmFact) -> Callable[[VisitScreened], bool | None]:
-    """True when screening's SPM verdict (``facts.pws``) is True, else no observation: a person counts in the
-    period the qualifying service happened, and once in the year to date, whatever their later visits."""
-
-    def judge(e: VisitScreened) -> bool | None:
-        facts = e.facts
-        return True if facts is not None and getattr(facts.pws, name) else None
-
-    judge.__name__ = f"happened_{name}"
-    return judge
 
 
-def _ttd_adolescent_girl(e: VisitScreened) -> bool | None:
-    """A girl 10-17 y given iron-folic acid tablets (screening's ``facts.services.ttd_adolescent_girl``)."""
-    facts = e.facts
-    return True if facts is not None and facts.services.ttd_adolescent_girl else None
-
-
-def _delivery_facility(e: VisitScreened) -> bool | None:
-    """A delivery first reported at this visit took place at a health facility (``facts.services``)."""
-    facts = e.facts
-    return True if facts is not None and facts.services.delivery_facility else None
-
-
-def _tb_examined(e: VisitScreened) -> bool | None:
-    """Presumptive (False) or examined (True): screening's ``facts.pws.tb_examined``; the latest counts."""
-    facts = e.facts
-    return None if facts is None else facts.pws.tb_examined
 
 
 def _status(status: str) -> Callable[[ReferralUpdated], bool]:
@@ -293,24 +250,24 @@ REGISTRY: tuple[Indicator, ...] = (
               numerator="ibu hamil LiLA < 23,5 cm", denominator="ibu hamil diukur LiLA", base="measured",
               direction="down", source="[ILP-T 03-pmt-ibu-hamil-kek]"),
     # -- pregnancy, newborns, under-fives (ILP klaster 2, PWS KIA / PWS Gizi) --
-    Indicator("anc_k1", "Cakupan K1 (akses) ibu hamil", "K1", "person", VisitScreened, _anc("k1"),
+    Indicator("anc_k1", "Cakupan K1 (akses) ibu hamil", "K1", "person", VisitScreened, _reached("anc.k1"),
               numerator="ibu hamil yang kontak ANC standar pertamanya (K1) dalam kehamilan ini jatuh pada periode",
               denominator="sasaran ibu hamil", base="target:pregnant", target=100, ytd="prorata",
               source="contracts.md Extensions (2026-12); K1 akses ilp-domain §9.3 [S24][S25]; rumus PWS KIA §3.2 "
               "[PWS-SCRIBD-2]; target 100 % SPM ibu hamil, Permenkes 4/2019 [KEB-ILP] [UNCONFIRMED for K1]"),
     Indicator("anc_k1_murni", "Cakupan K1 murni (K1 pada trimester 1)", "K1 murni", "person", VisitScreened,
-              _anc("k1_murni"),
+              _reached("anc.k1_murni"),
               numerator="ibu hamil yang K1-nya jatuh pada periode dan pada trimester 1 (≤ 13 minggu)",
               denominator="sasaran ibu hamil", base="target:pregnant", ytd="prorata",
               source="K1 murni = kontak pertama di trimester 1, ilp-domain §9.3 [S24][S25]; SATUSEHAT K1M [ANC-IG]; "
               "target tidak ditemukan"),
-    Indicator("anc_k4", "Cakupan K4 ibu hamil", "K4", "person", VisitScreened, _anc("k4"),
+    Indicator("anc_k4", "Cakupan K4 ibu hamil", "K4", "person", VisitScreened, _reached("anc.k4"),
               numerator="ibu hamil yang mencapai kontak ke-4 pada periode dengan ≥ 1 di trimester 1, ≥ 1 di "
               "trimester 2 dan ≥ 2 di trimester 3 (atau anc_visit_number 4 dari fasilitas)",
               denominator="sasaran ibu hamil", base="target:pregnant", target=100, ytd="prorata",
               source="contracts.md Extensions (2026-12); K4 1-1-2 ilp-domain §9.3 [S26]; SPM ibu hamil, Permenkes "
               "4/2019 [KEB-ILP], target 100 %"),
-    Indicator("anc_k6", "Cakupan K6 ibu hamil", "K6", "person", VisitScreened, _anc("k6"),
+    Indicator("anc_k6", "Cakupan K6 ibu hamil", "K6", "person", VisitScreened, _reached("anc.k6"),
               numerator="ibu hamil yang mencapai kontak ke-6 pada periode dengan ≥ 1, ≥ 2, ≥ 3 kontak di trimester "
               "1, 2, 3 dan ≥ 2 oleh dokter (atau anc_visit_number 6 dari fasilitas)",
               denominator="sasaran ibu hamil", base="target:pregnant", target=100, ytd="prorata",
@@ -376,7 +333,7 @@ REGISTRY: tuple[Indicator, ...] = (
               numerator="balita ditimbang dengan BB/U di bawah garis merah (< −3 SD)",
               denominator="balita ditimbang bulan ini (D)", base="measured", direction="down", ytd="monthly",
               source="SKDN BGM/D [SKDN-SCRIBD]; BGM Buku KIA 2023 [KIA2023] [S32] (ilp-domain §9.4)"),
-    Indicator("vitamin_a", "Balita 6–59 bulan mendapat vitamin A", "Vitamin A", "person", VisitScreened, _vitamin_a,
+    Indicator("vitamin_a", "Balita 6–59 bulan mendapat vitamin A", "Vitamin A", "person", VisitScreened, _reached("services.vitamin_a_6_59"),
               numerator="anak 6–59 bulan yang mendapat kapsul vitamin A (kumulatif per putaran: Januari–Juni untuk "
               "Februari, Juli–Desember untuk Agustus)",
               denominator="sasaran balita (S; termasuk 0–5 bulan)", base="target:under_five", ytd="semester",
@@ -405,7 +362,7 @@ REGISTRY: tuple[Indicator, ...] = (
               "BB turun/tidak naik, lesu)", unit="orang",
               source="[ILP-T 10-skrining-tb; remaja 02-skrining-tb]; contracts.md Corrections to v1"),
     Indicator("pregnant_served", "Ibu hamil mendapat kontak ANC standar", "Bumil ANC", "person",
-              VisitScreened, _anc_contact,
+              VisitScreened, _reached("anc.contact"),
               numerator="ibu hamil dengan ≥ 1 kontak ANC standar oleh tenaga kesehatan dalam periode (kunjungan kader "
               "tidak dihitung; kumulatif: sejak Januari, kehamilan lintas tahun terhitung di kedua tahun)",
               denominator="sasaran ibu hamil", base="target:pregnant",
@@ -416,46 +373,46 @@ REGISTRY: tuple[Indicator, ...] = (
               base="target:adult_15_59+elderly", target=100, ytd="prorata",
               source="SPM usia produktif/hipertensi, Permenkes 4/2019 [KEB-ILP]"),
     Indicator("ttd_adolescent_girls", "Remaja putri mendapat tablet tambah darah (TTD)", "TTD rematri", "person",
-              VisitScreened, _ttd_adolescent_girl,
+              VisitScreened, _reached("services.ttd_adolescent_girl"),
               numerator="remaja putri 10–17 th (tidak hamil) yang diberi TTD",
               denominator="sasaran remaja putri 10–17 th", base="target:adolescent_girl", ytd="prorata",
               source="ILP dashboard klaster 2 (remaja putri minum TTD) [ILP-T 08-pencatatan/02-pelaporan]; "
               "TTD 60 mg besi + 400 µg asam folat [ILP-T 03-anak-sekolah-remaja/01-skrining-anemia]; "
               "no national target set here [UNCONFIRMED]"),
     Indicator("spm_productive_screened", "Usia produktif (15–59 th) mendapat skrining kesehatan sesuai standar",
-              "SPM usia produktif", "person", VisitScreened, _happened("spm_productive_screened"),
+              "SPM usia produktif", "person", VisitScreened, _reached("pws.spm_productive_screened"),
               numerator="penduduk 15–59 th yang diukur BB, TB, lingkar perut, tekanan darah dan gula darah",
               denominator="sasaran usia 15–59 th", base="target:adult_15_59", target=100, ytd="prorata",
               source="SPM usia produktif, Permenkes 4/2019 [PMK4-2019] [KEB-ILP]; target 100 %"),
     Indicator("spm_elderly_screened", "Lansia (≥ 60 th) mendapat skrining kesehatan sesuai standar", "SPM lansia",
-              "person", VisitScreened, _happened("spm_elderly_screened"),
+              "person", VisitScreened, _reached("pws.spm_elderly_screened"),
               numerator="penduduk ≥ 60 th yang diukur BB, TB/LiLA, lingkar perut, tekanan darah, gula darah, "
               "kolesterol, ADL, dan diskrining SKILAS (atau AMT/Mini-Cog dan GDS-4)",
               denominator="sasaran lansia ≥ 60 th", base="target:elderly", target=100, ytd="prorata",
               source="SPM lansia, Permenkes 4/2019 [PMK4-2019] [KEB-ILP]; SKILAS/ADL [ILP-T 03-lansia/01-skrining-geriatri]; "
               "target 100 %"),
     Indicator("spm_hypertension_care", "Penderita hipertensi (≥ 15 th) mendapat pelayanan sesuai standar",
-              "SPM hipertensi", "person", VisitScreened, _happened("spm_hypertension_care"),
+              "SPM hipertensi", "person", VisitScreened, _reached("pws.spm_hypertension_care"),
               numerator="penduduk ≥ 15 th diukur TD di fasyankes (Pustu, Puskesmas, RS) dengan TD ≥ 140/90 "
               "atau diagnosis hipertensi (I10–I15)",
               denominator="estimasi penderita hipertensi ≥ 15 th", base="target:hypertension_estimated", target=100,
               ytd="prorata", source="SPM penderita hipertensi, Permenkes 4/2019 [PMK4-2019] [KEB-ILP]; "
               "[ILP-T 02-skrining-hipertensi]; target 100 %"),
     Indicator("spm_diabetes_care", "Penderita diabetes melitus (≥ 15 th) mendapat pelayanan sesuai standar",
-              "SPM DM", "person", VisitScreened, _happened("spm_diabetes_care"),
+              "SPM DM", "person", VisitScreened, _reached("pws.spm_diabetes_care"),
               numerator="penduduk ≥ 15 th diperiksa gula darah di fasyankes (Pustu, Puskesmas, RS) dengan GDS ≥ 200 / "
               "GDP ≥ 126 atau diagnosis DM (E10–E14)",
               denominator="estimasi penderita DM ≥ 15 th", base="target:diabetes_estimated", target=100,
               ytd="prorata", source="SPM penderita DM, Permenkes 4/2019 [PMK4-2019] [KEB-ILP]; [ILP-T 03-skrining-dm]; "
               "target 100 %"),
     Indicator("tb_examined", "Terduga TBC diperiksa (TCM, BTA atau rontgen)", "TBC diperiksa", "person",
-              VisitScreened, _tb_examined,
+              VisitScreened, _fact("tb_examined"),
               numerator="orang terduga TBC dengan pemeriksaan TBC tercatat",
               denominator="orang terduga TBC (dan orang dengan pemeriksaan TBC tercatat)", base="measured",
               target=100, source="SPM orang terduga TBC, Permenkes 4/2019 [PMK4-2019] [KEB-ILP]; "
               "alur TCM [ILP-T 10-skrining-tb]; target 100 %"),
     Indicator("delivery_facility", "Persalinan di fasilitas pelayanan kesehatan", "Persalinan fasyankes", "person",
-              VisitScreened, _delivery_facility,
+              VisitScreened, _reached("services.delivery_facility"),
               numerator="ibu bersalin di RS, Puskesmas, Pustu, klinik atau praktik mandiri bidan (dilaporkan pada "
               "kunjungan nifas)", denominator="sasaran ibu bersalin", base="target:maternal", target=100,
               ytd="prorata", source="SPM ibu bersalin, Permenkes 4/2019 [PMK4-2019] [KEB-ILP]; ILP dashboard klaster 2 "
