@@ -333,7 +333,8 @@ REGISTRY: tuple[Indicator, ...] = (
               numerator="balita ditimbang dengan BB/U di bawah garis merah (< −3 SD)",
               denominator="balita ditimbang bulan ini (D)", base="measured", direction="down", ytd="monthly",
               source="SKDN BGM/D [SKDN-SCRIBD]; BGM Buku KIA 2023 [KIA2023] [S32] (ilp-domain §9.4)"),
-    Indicator("vitamin_a", "Balita 6–59 bulan mendapat vitamin A", "Vitamin A", "person", VisitScreened, _reached("services.vitamin_a_6_59"),
+    Indicator("vitamin_a", "Balita 6–59 bulan mendapat vitamin A", "Vitamin A", "person", VisitScreened,
+              _reached("services.vitamin_a_6_59"),
               numerator="anak 6–59 bulan yang mendapat kapsul vitamin A (kumulatif per putaran: Januari–Juni untuk "
               "Februari, Juli–Desember untuk Agustus)",
               denominator="sasaran balita (S; termasuk 0–5 bulan)", base="target:under_five", ytd="semester",
