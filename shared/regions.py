@@ -68,6 +68,15 @@ def covers(scope: str, code: str) -> bool:
     return code == scope or code.startswith(scope + ".")
 
 
+def ancestor_codes(code: str) -> tuple[str, ...]:
+    """The codes above a well-formed code by its shape, province first
+    (``"18.01.06.1006"`` -> ``("18", "18.01", "18.01.06")``); empty for a province or a malformed code."""
+    if level_of(code) is None:
+        return ()
+    parts = code.split(".")
+    return tuple(".".join(parts[:n]) for n in range(1, len(parts)))
+
+
 def _parent_of(code: str) -> str | None:
     """The parent's code by shape (``"18.01.06"`` -> ``"18.01"``), None for provinces."""
     return code.rsplit(".", 1)[0] if "." in code else None

@@ -107,12 +107,13 @@ def default_period(ctx: Dashboard) -> str:
 
 
 async def answer(grant: access.Grant, ctx: Dashboard, service, region: str, period: str | None,  # noqa: ANN001
-                 by: str | None) -> dict:
+                 by: str | None, freshness_limit: int | None = queries.FRESHNESS_SHOWN) -> dict:
     """The PWS answer of ``region`` for ``grant`` (scope checked)."""
     await permitted(grant, region, ctx, service)
     try:
         async with service.db.read_session() as session:
-            return await queries.pws(session, ctx.query, region, period or default_period(ctx), scope=grant.scope, by=by)
+            return await queries.pws(session, ctx.query, region, period or default_period(ctx), scope=grant.scope, by=by,
+                                     freshness_limit=freshness_limit)
     except queries.NotFound as exc:
         raise HTTPError(404, ["query", "region"], str(exc), headers=NO_STORE) from None
 
@@ -136,7 +137,9 @@ async def get_pws(grant: Viewer, ctx: Context, service: ServiceDep, region: Regi
     cell's ``target`` and ``colour``; ``ytd.indicators`` (January up to the month; all null for a
     monthly-only ratio, the round for a semester one, see ``/v1/indicators`` ``ytd``) on the total and
     every row; ``last_event_at``, ``villages``, ``silent_villages`` and ``referrals`` per row;
-    ``path`` (breadcrumb), ``by`` and the per-village ``freshness`` list. ``by=puskesmas`` lists the
+    ``path`` (breadcrumb), ``by``, the per-village ``freshness`` list (silent villages first, at most
+    500: every village is in ``/v1/pws/freshness.csv``) and ``freshness_total`` (villages per status:
+    ``villages``, ``senyap``, ``lama``, ``baru``). ``by=puskesmas`` lists the
     Puskesmas of a kabupaten/kecamatan as rows instead of the next administrative level.
     """
     return JSONResponse(await answer(grant, ctx, service, region, period, by), headers=NO_STORE)
@@ -146,7 +149,7 @@ async def get_pws(grant: Viewer, ctx: Context, service: ServiceDep, region: Regi
 async def get_pws_csv(grant: Viewer, ctx: Context, service: ServiceDep, region: RegionQuery,
                       period: PeriodQuery = None, by: ByQuery = None) -> Response:
     """The PWS table as CSV: one line per area (total first) and indicator, monthly and year-to-date."""
-    data = await answer(grant, ctx, service, region, period, by)
+    data = await answer(grant, ctx, service, region, period, by, freshness_limit=0)
     return csv_response(export.pws_csv(data, ctx.query.registry, ctx.settings.suppress_small_counts),
                         f"pws-{region}-{data['period']}.csv")
 
@@ -155,7 +158,7 @@ async def get_pws_csv(grant: Viewer, ctx: Context, service: ServiceDep, region: 
 async def get_referrals_csv(grant: Viewer, ctx: Context, service: ServiceDep, region: RegionQuery,
                             period: PeriodQuery = None, by: ByQuery = None) -> Response:
     """The referral follow-up panel as CSV (aggregates per area; no person appears)."""
-    data = await answer(grant, ctx, service, region, period, by)
+    data = await answer(grant, ctx, service, region, period, by, freshness_limit=0)
     return csv_response(export.referrals_csv(data, ctx.settings.suppress_small_counts),
                         f"rujukan-{region}-{data['period']}.csv")
 
@@ -163,7 +166,7 @@ async def get_referrals_csv(grant: Viewer, ctx: Context, service: ServiceDep, re
 @router.get("/v1/pws/freshness.csv", tags=["pws"], responses=TOKEN_ERRORS)
 async def get_freshness_csv(grant: Viewer, ctx: Context, service: ServiceDep, region: RegionQuery) -> Response:
     """Per village: time of the latest event and its freshness status (silent villages first)."""
-    data = await answer(grant, ctx, service, region, None, None)
+    data = await answer(grant, ctx, service, region, None, None, freshness_limit=None)
     return csv_response(export.freshness_csv(data), f"kesegaran-data-{region}.csv")
 
 

@@ -1,9 +1,10 @@
 """Dashboard's read model and access tables, plus outbox/inbox.
 
-The PWS numbers live pre-aggregated in ``cells`` (one row per village, month and indicator), so a
-district query reads a few thousand rows whatever the number of persons. ``person_status`` keeps
-the one state per person, indicator and month that makes person-level indicators count each person
-once; the consumer turns its changes into additive deltas on ``cells``.
+The PWS numbers live pre-aggregated in ``cells`` (one row per village, month and indicator) and in
+``area_cells`` (the same per kecamatan, kabupaten and province), so a query reads a few thousand rows
+whatever the number of persons or villages. ``person_status`` keeps the one state per person,
+indicator and month that makes person-level indicators count each person once; the consumer turns
+its changes into additive deltas on ``cells`` and ``area_cells``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,21 @@ cells = Table(
     "cells",
     metadata,
     Column("village_code", String(13), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("indicator", String(40), primary_key=True),
+    Column("numerator", Integer, nullable=False, default=0),
+    Column("measured", Integer, nullable=False, default=0),
+    Column("ytd_numerator", Integer, nullable=False, default=0),
+    Column("ytd_measured", Integer, nullable=False, default=0),
+)
+
+# The same sums per region above the village (province, kabupaten, kecamatan: ``area_code`` is the
+# region's code), written with every village delta, so a large area's view reads its own rows and its
+# children's instead of every village's.
+area_cells = Table(
+    "area_cells",
+    metadata,
+    Column("area_code", String(13), primary_key=True),
     Column("period", String(7), primary_key=True),
     Column("indicator", String(40), primary_key=True),
     Column("numerator", Integer, nullable=False, default=0),
@@ -98,7 +114,8 @@ referrals = Table(
     Column("status_at", DateTime(timezone=True), nullable=False),
     Column("feedback", Boolean, nullable=False, default=False),
 )
-Index("ix_referrals_period_village", referrals.c.period, referrals.c.village_code)
+# Covers the follow-up sums (period, area, status, feedback): a province's year is read from the index alone.
+Index("ix_referrals_rollup", referrals.c.period, referrals.c.village_code, referrals.c.status, referrals.c.feedback)
 
 # Outbreak signals as surveillance last described them (the highest ``revision`` of each
 # ``signal_id`` consumed from ilp.outbreak.signal.v1, or returned by its internal API). ``body`` is
@@ -177,4 +194,4 @@ rewound = Table(
 outbox, processed_events = messaging_tables(metadata)
 
 # Read-model tables emptied by a rebuild (tokens, sessions and the rebuild bookkeeping survive).
-READ_MODEL = (cells, person_status, targets, freshness, facilities, referrals, counted, signals)
+READ_MODEL = (cells, area_cells, person_status, targets, freshness, facilities, referrals, counted, signals)

@@ -33,7 +33,11 @@ CREATED = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
 OLD_ROWS = {
     "registration": ["INSERT INTO tokens (token_hash, role, facility_id, region, created_at, revoked_at) "
                      "VALUES ('h1', 'facility', 'PKM1', NULL, :at, NULL)"],
-    "dashboard": ["INSERT INTO viewer_tokens (token_hash, region, created_at, revoked_at) VALUES ('v1', '18.01', :at, NULL)"],
+    "dashboard": ["INSERT INTO viewer_tokens (token_hash, region, created_at, revoked_at) VALUES ('v1', '18.01', :at, NULL)",
+                  "INSERT INTO cells (village_code, period, indicator, numerator, measured, ytd_numerator, ytd_measured) "
+                  "VALUES ('18.01.06.2001', '2026-11', 'stunting', 2, 10, 2, 10), "
+                  "('18.01.06.2002', '2026-11', 'stunting', 1, 5, 1, 4), ('18.01.07.2001', '2026-11', 'stunting', 3, 6, 0, 1), "
+                  "('18.01.07.2001', '2026-10', 'visits', 7, 0, 7, 0), ('18.71.01.1001', '2026-11', 'stunting', 4, 4, 4, 4)"],
     "referral": ["INSERT INTO tokens (token_hash, facility_id, revoked) VALUES ('h1', 'PKM1', false)"],
     "screening": [  # pregnancy visits, each counted as an ANC contact by the releases that wrote them
         "INSERT INTO anc_contacts (visit_id, person_id, occurred_on, conception_on, gestational_weeks) VALUES "
@@ -45,7 +49,15 @@ OLD_ROWS = {
             ("a7", "m2", "2026-06-01", "2026-01-19", 19))
     ],
 }
-# What revision 0003 makes of them: contacts of unknown provider, their pregnancy and the milestones reached.
+# What dashboard revision 0004 makes of the cells: their sums per kecamatan, kabupaten and province.
+AREA_CELLS = {
+    ("18", "2026-10", "visits"): (7, 0, 7, 0), ("18", "2026-11", "stunting"): (10, 25, 7, 19),
+    ("18.01", "2026-10", "visits"): (7, 0, 7, 0), ("18.01", "2026-11", "stunting"): (6, 21, 3, 15),
+    ("18.01.06", "2026-11", "stunting"): (3, 15, 3, 14), ("18.01.07", "2026-10", "visits"): (7, 0, 7, 0),
+    ("18.01.07", "2026-11", "stunting"): (3, 6, 0, 1), ("18.71", "2026-11", "stunting"): (4, 4, 4, 4),
+    ("18.71.01", "2026-11", "stunting"): (4, 4, 4, 4),
+}
+# What screening revision 0003 makes of them: contacts of unknown provider, their pregnancy and the milestones reached.
 PREGNANCY_NAMESPACE = UUID("351b8f15-503e-566d-be32-ed029203f1f8")
 ANC_UPGRADED = {
     "a1": ("m1/2025-12-29", "k1,k1_murni"), "a2": ("m1/2025-12-29", ""), "a3": ("m1/2025-12-29", ""),
@@ -112,6 +124,10 @@ async def _check_upgraded_rows(fixture: str, url: str) -> None:
                 table = "tokens" if service == "registration" else "viewer_tokens"
                 row = (await conn.execute(text(f"SELECT token_id, expires_at FROM {table}"))).one()
                 assert row.token_id.startswith("tok_") and row.expires_at is not None
+            if service == "dashboard":
+                rows = await conn.execute(text("SELECT area_code, period, indicator, numerator, measured, ytd_numerator, "
+                                               "ytd_measured FROM area_cells"))
+                assert {tuple(r[:3]): tuple(r[3:]) for r in rows} == AREA_CELLS
             if service == "screening":
                 anc = _models(service).tables["anc_contacts"]  # typed: dates come back as dates
                 rows = (await conn.execute(select(anc).order_by(anc.c.visit_id))).mappings().all()

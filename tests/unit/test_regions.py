@@ -13,6 +13,7 @@ from shared.regions import (
     SEED_DISTRICTS,
     Region,
     RegionIndex,
+    ancestor_codes,
     load_regions,
     normalize_code,
 )
@@ -42,6 +43,15 @@ def test_ancestors(index: RegionIndex) -> None:
     # A well-formed but unknown code still resolves the ancestors that exist.
     assert [r.code for r in index.ancestors("18.01.06.9999")] == ["18", "18.01", "18.01.06"]
     assert index.ancestors("bogus") == []
+
+
+def test_ancestor_codes_by_shape() -> None:
+    assert ancestor_codes("18.01.06.2001") == ("18", "18.01", "18.01.06")
+    assert ancestor_codes("99.98.97.9999") == ("99", "99.98", "99.98.97")  # by shape, not by the index
+    assert ancestor_codes("18.01") == ("18",)
+    assert ancestor_codes("18") == ()
+    assert ancestor_codes("18.01.06.20011") == ()  # malformed
+    assert ancestor_codes("PKM-1") == ()
 
 
 def test_children_counts(index: RegionIndex) -> None:

@@ -28,6 +28,7 @@ from services.dashboard.readmodel.staging import (
 from shared.contracts.events import (
     FacilityRegistered,
 )
+from shared.regions import ancestor_codes
 from shared.time import utc
 
 
@@ -165,17 +166,29 @@ def _persons(session: Session, dialect: str, ops: list[Observation | Link],
             session.execute(stmt, upserts[start:start + CHUNK])
 
 
+SUMS = ("numerator", "measured", "ytd_numerator", "ytd_measured")
+
+
 def _cells(session: Session, dialect: str, deltas: dict[tuple[str, str, str], list[int]]) -> None:
-    rows = [{"village_code": v, "period": p, "indicator": i, "numerator": d[0], "measured": d[1],
-             "ytd_numerator": d[2], "ytd_measured": d[3]}
-            for (v, p, i), d in sorted(deltas.items()) if any(d)]
+    """Add the deltas to their villages' ``cells`` and to the ``area_cells`` of every region above."""
+    areas: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for (village, period, indicator), d in deltas.items():
+        for code in ancestor_codes(village):
+            into = areas[(code, period, indicator)]
+            for i in range(4):
+                into[i] += d[i]
+    _add(session, dialect, models.cells, deltas)
+    _add(session, dialect, models.area_cells, areas)
+
+
+def _add(session: Session, dialect: str, table, deltas: dict[tuple[str, str, str], list[int]]) -> None:  # noqa: ANN001
+    key = table.primary_key.columns.keys()
+    rows = [dict(zip((*key, *SUMS), (*k, *d))) for k, d in sorted(deltas.items()) if any(d)]
     if not rows:
         return
-    t = models.cells
-    stmt = _insert(dialect, t)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[t.c.village_code, t.c.period, t.c.indicator],
-        set_={name: t.c[name] + stmt.excluded[name] for name in ("numerator", "measured", "ytd_numerator", "ytd_measured")})
+    stmt = _insert(dialect, table)
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c[name] for name in key],
+                                      set_={name: table.c[name] + stmt.excluded[name] for name in SUMS})
     for start in range(0, len(rows), CHUNK):
         session.execute(stmt, rows[start:start + CHUNK])
 

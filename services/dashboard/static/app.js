@@ -288,9 +288,10 @@ function referrals(d) {
 
 function freshness(d) {
   const rows = d.freshness;
-  const silent = rows.filter((f) => f.status === "senyap").length;
-  $("#fresh-note").textContent = rows.length
-    ? `${silent} dari ${rows.length} desa senyap (tanpa kejadian baru). Waktu = kejadian terakhir yang diterima.`
+  const total = d.freshness_total;
+  const shown = rows.length < total.villages ? ` Ditampilkan ${rows.length} desa teratas; semua desa ada di CSV.` : "";
+  $("#fresh-note").textContent = total.villages
+    ? `${total.senyap} dari ${total.villages} desa senyap (tanpa kejadian baru). Waktu = kejadian terakhir yang diterima.${shown}`
     : "Tidak ada desa di wilayah ini.";
   $("#freshness").tBodies[0].replaceChildren(...rows.map((f) => el("tr", { className: f.status, dataVillage: f.code },
     el("td", {}, link(f.code, f.name)), el("td", { className: "txt", text: f.kecamatan }),

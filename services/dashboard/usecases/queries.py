@@ -7,7 +7,7 @@ read-model sums; split, they would repeat them.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -18,7 +18,7 @@ from services.dashboard import models
 from services.dashboard.domain import access, arithmetic, publication
 from services.dashboard.domain.registry import REGISTRY, Indicator
 from services.dashboard.usecases.directory import Directory, DirectoryCache
-from shared.regions import RegionIndex, covers, is_region_code
+from shared.regions import RegionIndex, covers, is_region_code, level_of
 from shared.time import utc
 
 
@@ -99,27 +99,75 @@ def _filter(column, area: Area):  # noqa: ANN001, ANN202
     return and_(column >= area.code, column < area.code + "/")  # the code and everything below it
 
 
-async def village_tallies(session: AsyncSession, area: Area, period: str) -> dict[str, dict[str, list[int]]]:
-    """Per village and indicator: [numerator, measured] of ``period`` and the year-to-date pair."""
-    c = models.cells
-    this = c.c.period == period
-    query = (select(c.c.village_code, c.c.indicator,
-                    func.sum(case((this, c.c.numerator), else_=0)), func.sum(case((this, c.c.measured), else_=0)),
-                    func.sum(c.c.ytd_numerator), func.sum(c.c.ytd_measured))
-             .where(_filter(c.c.village_code, area), c.c.period >= arithmetic.year_start(period), c.c.period <= period)
-             .group_by(c.c.village_code, c.c.indicator))
-    out: dict[str, dict[str, list[int]]] = defaultdict(dict)
-    for village, indicator, n, m, yn, ym in await session.execute(query):
-        out[village][indicator] = [int(n or 0), int(m or 0), int(yn or 0), int(ym or 0)]
+READ_CHUNK = 1000  # codes per IN list
+
+
+async def per_area(session: AsyncSession, areas: list[Area], read) -> dict[str, dict[str, list[int]]]:  # noqa: ANN001
+    """``{area code: {key: tally}}`` for each of ``areas`` from the read model's pre-aggregated sums:
+    a region above the village reads its own ``area_cells`` rows, a village its ``cells``, a Puskesmas
+    catchment its villages' ``cells`` summed. ``read(table, code column, codes)`` runs one query and
+    returns ``{code: {key: tally}}``."""
+    out: dict[str, dict[str, list[int]]] = {}
+    regions = sorted({a.code for a in areas if a.villages is None and level_of(a.code) != "desa"})
+    villages = {a.code for a in areas if a.villages is None and level_of(a.code) == "desa"}
+    catchments = [a for a in areas if a.villages is not None]
+    members = sorted(villages.union(*(a.villages for a in catchments)))
+    for table, column, codes in ((models.area_cells, models.area_cells.c.area_code, regions),
+                                 (models.cells, models.cells.c.village_code, members)):
+        found: dict[str, dict[str, list[int]]] = {}
+        for start in range(0, len(codes), READ_CHUNK):
+            found.update(await read(table, column, codes[start:start + READ_CHUNK]))
+        if table is models.area_cells:
+            out.update({code: found.get(code, {}) for code in codes})
+        else:
+            out.update({code: found.get(code, {}) for code in villages})
+            out.update(arithmetic.rollup(found, {a.code: a.villages for a in catchments}))
     return out
 
 
-async def village_targets(session: AsyncSession, area: Area, year: int) -> dict[str, dict[str, list[int]]]:
+async def area_tallies(session: AsyncSession, areas: list[Area], period: str) -> dict[str, dict[str, list[int]]]:
+    """Per area and indicator: [numerator, measured] of ``period`` and the year-to-date pair."""
+
+    async def read(table, column, codes: list[str]) -> dict[str, dict[str, list[int]]]:  # noqa: ANN001
+        this = table.c.period == period
+        query = (select(column, table.c.indicator,
+                        func.sum(case((this, table.c.numerator), else_=0)),
+                        func.sum(case((this, table.c.measured), else_=0)),
+                        func.sum(table.c.ytd_numerator), func.sum(table.c.ytd_measured))
+                 .where(column.in_(codes), table.c.period >= arithmetic.year_start(period), table.c.period <= period)
+                 .group_by(column, table.c.indicator))
+        found: dict[str, dict[str, list[int]]] = defaultdict(dict)
+        for code, indicator, n, m, yn, ym in await session.execute(query):
+            found[code][indicator] = [int(n or 0), int(m or 0), int(yn or 0), int(ym or 0)]
+        return found
+
+    return await per_area(session, areas, read)
+
+
+def grouping(view: View) -> int | None:
+    """The code length by which the database can sum a view's villages (targets, referrals) when every
+    area of the view is a region: its rows' (or, without rows, its own). None when a Puskesmas catchment
+    is among them: then the sums are per village."""
+    areas = [view.area, *view.rows]
+    if any(a.villages is not None for a in areas):
+        return None
+    return len(view.rows[0].code) if view.rows else len(view.area.code)
+
+
+def _key(column, length: int | None):  # noqa: ANN001, ANN202
+    return func.substr(column, 1, length) if length else column
+
+
+async def village_targets(session: AsyncSession, area: Area, year: int,
+                          length: int | None = None) -> dict[str, dict[str, list[int]]]:
+    """Per village (or per code prefix of ``length``) and target group: ``[count]`` of ``year``."""
     t = models.targets
+    key = _key(t.c.village_code, length)
     out: dict[str, dict[str, list[int]]] = defaultdict(dict)
-    query = select(t.c.village_code, t.c.target, t.c.count).where(_filter(t.c.village_code, area), t.c.year == year)
-    for village, group, count in await session.execute(query):
-        out[village][group] = [int(count)]
+    query = (select(key, t.c.target, func.sum(t.c.count)).where(_filter(t.c.village_code, area), t.c.year == year)
+             .group_by(key, t.c.target))
+    for code, group, count in await session.execute(query):
+        out[code][group] = [int(count)]
     return out
 
 
@@ -129,18 +177,21 @@ async def village_freshness(session: AsyncSession, area: Area) -> dict[str, tupl
     return {v: (utc(last), utc(received)) for v, last, received in await session.execute(query)}
 
 
-async def village_referrals(session: AsyncSession, area: Area, period: str) -> dict[str, dict[str, list[int]]]:
-    """Per village and current status: [made this month, made this year so far]; plus ``feedback``."""
+async def village_referrals(session: AsyncSession, area: Area, period: str,
+                            length: int | None = None) -> dict[str, dict[str, list[int]]]:
+    """Per village (or per code prefix of ``length``) and current status: [made this month, made this
+    year so far]; plus ``feedback``."""
     r = models.referrals
+    key = _key(r.c.village_code, length)
     this = r.c.period == period
-    query = (select(r.c.village_code, r.c.status, func.sum(case((this, 1), else_=0)), func.count(),
+    query = (select(key, r.c.status, func.sum(case((this, 1), else_=0)), func.count(),
                     func.sum(case((and_(this, r.c.feedback), 1), else_=0)), func.sum(case((r.c.feedback, 1), else_=0)))
              .where(_filter(r.c.village_code, area), r.c.period >= arithmetic.year_start(period), r.c.period <= period)
-             .group_by(r.c.village_code, r.c.status))
+             .group_by(key, r.c.status))
     out: dict[str, dict[str, list[int]]] = defaultdict(dict)
-    for village, status, month, ytd, fb_month, fb_ytd in await session.execute(query):
-        out[village][status] = [int(month or 0), int(ytd or 0)]
-        fb = out[village].setdefault("feedback", [0, 0])
+    for code, status, month, ytd, fb_month, fb_ytd in await session.execute(query):
+        out[code][status] = [int(month or 0), int(ytd or 0)]
+        fb = out[code].setdefault("feedback", [0, 0])
         fb[0] += int(fb_month or 0)
         fb[1] += int(fb_ytd or 0)
     return out
@@ -186,23 +237,29 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+FRESHNESS_SHOWN = 500  # villages in the answer's freshness list; a province's 2,500+ go to the CSV
+
+
 async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, scope: str,
-              by: str | None = None, now: datetime | None = None) -> dict:
+              by: str | None = None, now: datetime | None = None, freshness_limit: int | None = FRESHNESS_SHOWN) -> dict:
     """The PWS table of ``target`` for ``period``: total and next-level rows (contract shape), each
-    with year-to-date cells, freshness and referral follow-up; plus the per-village freshness list."""
+    with year-to-date cells, freshness and referral follow-up; plus the per-village freshness list,
+    silent villages first, cut at ``freshness_limit`` (None: every village), and its counts per
+    status (``freshness_total``)."""
     now = now or datetime.now(timezone.utc)
     directory = await ctx.directory.get(session)
     view = resolve(ctx.regions, directory, target, scope, by)
     area = view.area
-    tallies = await village_tallies(session, area, period)
-    populations = await village_targets(session, area, int(period[:4]))
+    tallies = await area_tallies(session, [area, *view.rows], period)
+    length = grouping(view)
+    populations = await village_targets(session, area, int(period[:4]), length)
     fresh = await village_freshness(session, area)
-    refs = await village_referrals(session, area, period)
+    refs = await village_referrals(session, area, period, length)
     if area.villages is not None:
         known = set(area.villages)
     else:
         known = {r.code for r in ctx.regions.villages_under(area.code)}
-    villages = known | set(tallies) | set(populations) | set(fresh) | set(refs)
+    villages = known | set(fresh) | (set() if length else set(populations) | set(refs))
     if area.villages is not None:
         villages &= area.villages
 
@@ -212,19 +269,21 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
     prefix_lengths = {len(a.code) for a in (area, *view.rows) if a.villages is None}
     under: dict[str, list[str]] = defaultdict(list)
     for village in ordered:
-        for length in prefix_lengths:
-            if len(village) == length or (len(village) > length and village[length] == "."):
-                under[village[:length]].append(village)
+        for size in prefix_lengths:
+            if len(village) == size or (len(village) > size and village[size] == "."):
+                under[village[:size]].append(village)
 
     def summary(a: Area) -> dict:
         members = [v for v in ordered if v in a.villages] if a.villages is not None else under.get(a.code, [])
-        tally = arithmetic.rollup(tallies, {"a": members})["a"]
-        pops = {g: v[0] for g, v in arithmetic.rollup(populations, {"a": members})["a"].items()}
+        # what the database summed: per village, or per row code (the total: all of them)
+        groups = members if length is None else [a.code] if a is not area else list(set(populations) | set(refs))
+        tally = tallies.get(a.code, {})
+        pops = {g: v[0] for g, v in arithmetic.rollup(populations, {"a": groups})["a"].items()}
         monthly, ytd = arithmetic.area_cells(ctx.registry, tally, pops, period)
         lasts = [fresh[v][0] for v in members if v in fresh]
         statuses = [publication.freshness_status(fresh[v][0] if v in fresh else None, now, ctx.fresh_days, ctx.silent_days)
                     for v in members if v in known]
-        ref = arithmetic.rollup(refs, {"a": members})["a"]
+        ref = arithmetic.rollup(refs, {"a": groups})["a"]
         feedback = ref.pop("feedback", [0, 0])
         return {
             "code": a.code, "name": a.name, "level": a.level,
@@ -239,18 +298,22 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
 
     total = summary(area)
     rows = [summary(a) for a in view.rows]
-    freshness = []
-    for village in sorted(villages & known if known else villages):
+    order = {"senyap": 0, "lama": 1, "baru": 2}
+    listed = []
+    for village in villages & known if known else villages:
         last, received = fresh.get(village, (None, None))
         status = publication.freshness_status(last, now, ctx.fresh_days, ctx.silent_days)
+        listed.append((order[status], last is not None, last, village, received, status))
+    listed.sort(key=lambda f: f[:4])
+    freshness = []
+    for _rank, _seen, last, village, received, status in listed[:freshness_limit]:
         parent = ctx.regions.get(village[:8])
         freshness.append({"code": village, "name": _region_name(ctx.regions, village),
                           "kecamatan": parent.name if parent else village[:8],
                           "last_event_at": _iso(last), "received_at": _iso(received),
                           "days": None if last is None else int((now - last).total_seconds() // 86400),
                           "status": status})
-    order = {"senyap": 0, "lama": 1, "baru": 2}
-    freshness.sort(key=lambda f: (order[f["status"]], f["last_event_at"] or "", f["code"]))
+    counts = Counter(f[-1] for f in listed)
     return {
         "region": {"code": area.code, "name": area.name, "level": area.level},
         "period": period,
@@ -259,6 +322,7 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
         "total": {k: v for k, v in total.items() if k not in ("code", "name", "level")},
         "rows": rows,
         "freshness": freshness,
+        "freshness_total": {"villages": len(listed), **{status: counts[status] for status in order}},
         "generated_at": now.isoformat(),
     }
 
@@ -266,18 +330,22 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
 TREND_MONTHS = 12
 
 
-async def village_months(session: AsyncSession, area: Area, indicator: str, first: str,
-                         last: str) -> dict[str, dict[str, list[int]]]:
-    """Per village and month from ``first`` to ``last``: the ``cells`` row of one indicator,
+async def area_months(session: AsyncSession, areas: list[Area], indicator: str, first: str,
+                      last: str) -> dict[str, dict[str, list[int]]]:
+    """Per area and month from ``first`` to ``last``: the read model's sums of one indicator,
     ``[numerator, measured, ytd numerator delta, ytd measured delta]``."""
-    c = models.cells
-    query = (select(c.c.village_code, c.c.period, c.c.numerator, c.c.measured, c.c.ytd_numerator, c.c.ytd_measured)
-             .where(_filter(c.c.village_code, area), c.c.indicator == indicator, c.c.period >= first,
-                    c.c.period <= last))
-    out: dict[str, dict[str, list[int]]] = defaultdict(dict)
-    for village, period, n, m, yn, ym in await session.execute(query):
-        out[village][period] = [int(n or 0), int(m or 0), int(yn or 0), int(ym or 0)]
-    return out
+
+    async def read(table, column, codes: list[str]) -> dict[str, dict[str, list[int]]]:  # noqa: ANN001
+        query = (select(column, table.c.period, table.c.numerator, table.c.measured, table.c.ytd_numerator,
+                        table.c.ytd_measured)
+                 .where(column.in_(codes), table.c.indicator == indicator, table.c.period >= first,
+                        table.c.period <= last))
+        found: dict[str, dict[str, list[int]]] = defaultdict(dict)
+        for code, period, n, m, yn, ym in await session.execute(query):
+            found[code][period] = [int(n or 0), int(m or 0), int(yn or 0), int(ym or 0)]
+        return found
+
+    return await per_area(session, areas, read)
 
 
 async def trend(session: AsyncSession, ctx: Context, target: str, indicator_id: str, period: str, *, scope: str,
@@ -295,12 +363,13 @@ async def trend(session: AsyncSession, ctx: Context, target: str, indicator_id: 
     months = arithmetic.months_ending(period, TREND_MONTHS)
     first = arithmetic.year_start(months[0])  # the year-to-date of the window's first month starts in its January
     span = arithmetic.months_ending(period, 12 * (int(period[:4]) - int(first[:4])) + arithmetic.month_number(period))
-    rows_of = await village_months(session, area, indicator.id, first, period)
+    areas = [area, *view.rows]
+    rows_of = await area_months(session, areas, indicator.id, first, period)
     # an indicator whose denominator is another's year-to-date count (D/K: K) reads that one too
-    base_of = await village_months(session, area, indicator.ytd_of, first, period) if indicator.ytd_of else {}
+    base_of = await area_months(session, areas, indicator.ytd_of, first, period) if indicator.ytd_of else {}
     years = sorted({int(m[:4]) for m in months})
-    populations = {year: await village_targets(session, area, year) for year in years}
-    villages = set(rows_of) | {v for p in populations.values() for v in p}
+    populations = {year: await village_targets(session, area, year, grouping(view)) for year in years}
+    villages = {v for p in populations.values() for v in p}  # villages, or row codes (see grouping)
     if area.villages is not None:
         villages &= area.villages
 
@@ -310,19 +379,17 @@ async def trend(session: AsyncSession, ctx: Context, target: str, indicator_id: 
         return sorted(v for v in villages if covers(a.code, v))
 
     def series(a: Area) -> list[dict]:
-        mine = members(a)
-        monthly = {p: [sum(t[i] for t in _values(rows_of, mine, p)) for i in range(4)] for p in span}
-        seen = {p for p in span if _values(rows_of, mine, p)}
-        cumulative = arithmetic.cumulate(monthly)
-        base = arithmetic.cumulate({p: [sum(t[i] for t in _values(base_of, mine, p)) for i in range(4)] for p in span})
-        pops_of = {year: {g: v[0] for g, v in arithmetic.rollup(populations[year], {"a": mine})["a"].items()}
+        mine, zero = rows_of.get(a.code, {}), [0, 0, 0, 0]
+        cumulative = arithmetic.cumulate({p: mine.get(p, zero) for p in span})
+        of = base_of.get(a.code, {})
+        base = arithmetic.cumulate({p: of.get(p, zero) for p in span})
+        pops_of = {year: {g: v[0] for g, v in arithmetic.rollup(populations[year], {"a": members(a)})["a"].items()}
                    for year in years}
         out = []
         for p in months:
-            pops = pops_of[int(p[:4])]
-            ytd_seen = any(q in seen for q in span if q[:4] == p[:4] and q <= p)
-            out.append(arithmetic.trend_point(indicator, p, cumulative[p], pops, month_seen=p in seen, ytd_seen=ytd_seen,
-                                              of_ytd=base[p][2] if indicator.ytd_of else None))
+            ytd_seen = any(q in mine for q in span if q[:4] == p[:4] and q <= p)
+            out.append(arithmetic.trend_point(indicator, p, cumulative[p], pops_of[int(p[:4])], month_seen=p in mine,
+                                              ytd_seen=ytd_seen, of_ytd=base[p][2] if indicator.ytd_of else None))
         return out
 
     return {
@@ -335,10 +402,6 @@ async def trend(session: AsyncSession, ctx: Context, target: str, indicator_id: 
         "total": {"series": series(area)},
         "rows": [{"code": a.code, "name": a.name, "level": a.level, "series": series(a)} for a in view.rows],
     }
-
-
-def _values(rows_of: dict[str, dict[str, list[int]]], villages: list[str], period: str) -> list[list[int]]:
-    return [rows_of[v][period] for v in villages if period in rows_of.get(v, {})]
 
 
 class UnknownIndicator(LookupError):

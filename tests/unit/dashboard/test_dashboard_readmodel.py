@@ -190,6 +190,12 @@ async def test_freshness_and_silent_villages(dash: Dash) -> None:
     assert data["total"]["villages"] == 29 and data["total"]["silent_villages"] == 27
     row = next(r for r in data["rows"] if r["code"] == JONDONG)
     assert row["silent_villages"] == 0 and row["villages"] == 1 and row["last_event_at"] is not None
+    assert data["freshness_total"] == {"villages": 29, "senyap": 27, "lama": 0, "baru": 2}
+    # a large area's answer lists the villages most in need first and counts them all
+    short = await dash.pws("18.01.06", period, freshness_limit=3)
+    assert [f["code"] for f in short["freshness"]] == [f["code"] for f in data["freshness"][:3]]
+    assert short["freshness_total"] == data["freshness_total"]
+    assert (await dash.pws("18.01.06", period, freshness_limit=0))["freshness"] == []
 
 
 async def test_the_silent_villages_gauge_counts_the_pages_senyap_among_villages_with_a_posyandu(dash: Dash) -> None:

@@ -1,0 +1,45 @@
+"""The PWS sums per region above the village (``area_cells``), filled from ``cells``; the referral
+index covers the follow-up sums.
+
+Revision ID: 0004
+
+Written out, not created from the models; ``tests/integration/test_migrations.py`` checks that
+the migrated schema is what ``services/dashboard/models.py`` declares. The upgrade sums the existing
+village cells into their kecamatan (code length 8), kabupaten (5) and province (2), so a read model
+migrated with data answers as one rebuilt from the events.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+SUMS = ("numerator", "measured", "ytd_numerator", "ytd_measured")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "area_cells",
+        sa.Column("area_code", sa.String(13), nullable=False),
+        sa.Column("period", sa.String(7), nullable=False),
+        sa.Column("indicator", sa.String(40), nullable=False),
+        *(sa.Column(name, sa.Integer, nullable=False) for name in SUMS),
+        sa.PrimaryKeyConstraint("area_code", "period", "indicator", name="pk_area_cells"),
+    )
+    columns = ", ".join(SUMS)
+    sums = ", ".join(f"sum({name})" for name in SUMS)
+    for length in (2, 5, 8):  # province, kabupaten, kecamatan of a desa code PP.KK.CC.DDDD
+        op.execute(f"INSERT INTO area_cells (area_code, period, indicator, {columns}) "
+                   f"SELECT substr(village_code, 1, {length}), period, indicator, {sums} FROM cells "
+                   f"WHERE length(village_code) = 13 GROUP BY substr(village_code, 1, {length}), period, indicator")
+    op.drop_index("ix_referrals_period_village", table_name="referrals")
+    op.create_index("ix_referrals_rollup", "referrals", ["period", "village_code", "status", "feedback"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_referrals_rollup", table_name="referrals")
+    op.create_index("ix_referrals_period_village", "referrals", ["period", "village_code"])
+    op.drop_table("area_cells")
