@@ -117,6 +117,18 @@ referrals = Table(
 # Covers the follow-up sums (period, area, status, feedback): a province's year is read from the index alone.
 Index("ix_referrals_rollup", referrals.c.period, referrals.c.village_code, referrals.c.status, referrals.c.feedback)
 
+# Referrals counted per region above the village (``area_code``), month made and current status, kept
+# with every change of a referral's status, so a large area's follow-up panel reads its own rows.
+area_referrals = Table(
+    "area_referrals",
+    metadata,
+    Column("area_code", String(13), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("status", String(16), primary_key=True),
+    Column("count", Integer, nullable=False, default=0),
+    Column("feedback", Integer, nullable=False, default=0),
+)
+
 # Outbreak signals as surveillance last described them (the highest ``revision`` of each
 # ``signal_id`` consumed from ilp.outbreak.signal.v1, or returned by its internal API). ``body`` is
 # the event's JSON; the other columns serve scoping (villages), filters and order.
@@ -194,4 +206,5 @@ rewound = Table(
 outbox, processed_events = messaging_tables(metadata)
 
 # Read-model tables emptied by a rebuild (tokens, sessions and the rebuild bookkeeping survive).
-READ_MODEL = (cells, area_cells, person_status, targets, freshness, facilities, referrals, counted, signals)
+READ_MODEL = (cells, area_cells, person_status, targets, freshness, facilities, referrals, area_referrals, counted,
+              signals)

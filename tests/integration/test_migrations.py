@@ -37,7 +37,11 @@ OLD_ROWS = {
                   "INSERT INTO cells (village_code, period, indicator, numerator, measured, ytd_numerator, ytd_measured) "
                   "VALUES ('18.01.06.2001', '2026-11', 'stunting', 2, 10, 2, 10), "
                   "('18.01.06.2002', '2026-11', 'stunting', 1, 5, 1, 4), ('18.01.07.2001', '2026-11', 'stunting', 3, 6, 0, 1), "
-                  "('18.01.07.2001', '2026-10', 'visits', 7, 0, 7, 0), ('18.71.01.1001', '2026-11', 'stunting', 4, 4, 4, 4)"],
+                  "('18.01.07.2001', '2026-10', 'visits', 7, 0, 7, 0), ('18.71.01.1001', '2026-11', 'stunting', 4, 4, 4, 4)",
+                  "INSERT INTO referrals (referral_id, village_code, period, made_at, status, status_rank, status_at, "
+                  "feedback) VALUES ('r1', '18.01.06.2001', '2026-11', :at, 'completed', 4, :at, true), "
+                  "('r2', '18.01.06.2002', '2026-11', :at, 'completed', 4, :at, false), "
+                  "('r3', '18.01.07.2001', '2026-10', :at, 'made', 0, :at, false)"],
     "referral": ["INSERT INTO tokens (token_hash, facility_id, revoked) VALUES ('h1', 'PKM1', false)"],
     "screening": [  # pregnancy visits, each counted as an ANC contact by the releases that wrote them
         "INSERT INTO anc_contacts (visit_id, person_id, occurred_on, conception_on, gestational_weeks) VALUES "
@@ -56,6 +60,11 @@ AREA_CELLS = {
     ("18.01.06", "2026-11", "stunting"): (3, 15, 3, 14), ("18.01.07", "2026-10", "visits"): (7, 0, 7, 0),
     ("18.01.07", "2026-11", "stunting"): (3, 6, 0, 1), ("18.71", "2026-11", "stunting"): (4, 4, 4, 4),
     ("18.71.01", "2026-11", "stunting"): (4, 4, 4, 4),
+}
+AREA_REFERRALS = {  # (area, month made, status): (referrals, with feedback)
+    ("18", "2026-10", "made"): (1, 0), ("18", "2026-11", "completed"): (2, 1),
+    ("18.01", "2026-10", "made"): (1, 0), ("18.01", "2026-11", "completed"): (2, 1),
+    ("18.01.06", "2026-11", "completed"): (2, 1), ("18.01.07", "2026-10", "made"): (1, 0),
 }
 # What screening revision 0003 makes of them: contacts of unknown provider, their pregnancy and the milestones reached.
 PREGNANCY_NAMESPACE = UUID("351b8f15-503e-566d-be32-ed029203f1f8")
@@ -128,6 +137,8 @@ async def _check_upgraded_rows(fixture: str, url: str) -> None:
                 rows = await conn.execute(text("SELECT area_code, period, indicator, numerator, measured, ytd_numerator, "
                                                "ytd_measured FROM area_cells"))
                 assert {tuple(r[:3]): tuple(r[3:]) for r in rows} == AREA_CELLS
+                rows = await conn.execute(text("SELECT area_code, period, status, count, feedback FROM area_referrals"))
+                assert {tuple(r[:3]): tuple(r[3:]) for r in rows} == AREA_REFERRALS
             if service == "screening":
                 anc = _models(service).tables["anc_contacts"]  # typed: dates come back as dates
                 rows = (await conn.execute(select(anc).order_by(anc.c.visit_id))).mappings().all()

@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
-from sqlalchemy import and_, bindparam, case, delete, func, or_, select
+from sqlalchemy import bindparam, case, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -228,18 +228,55 @@ def _facilities(session: Session, dialect: str, facilities: Iterable[FacilityReg
 
 
 def _referrals(session: Session, dialect: str, patches: Iterable[ReferralPatch]) -> None:
+    """Insert the new referrals, merge the changes into the known ones (locked on PostgreSQL, so a
+    concurrent replica's change to the same referral waits), and move their counts in ``area_referrals``
+    from the old status to the new."""
     t = models.referrals
-    rows = [p.row() for p in sorted(patches, key=lambda p: p.referral_id)]
-    stmt = _insert(dialect, t)
-    ex = stmt.excluded
-    newer = or_(ex.status_at > t.c.status_at, and_(ex.status_at == t.c.status_at, ex.status_rank >= t.c.status_rank))
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[t.c.referral_id],
-        set_={"due_at": func.coalesce(ex.due_at, t.c.due_at),
-              "urgency": func.coalesce(ex.urgency, t.c.urgency),
-              "destination_level": func.coalesce(ex.destination_level, t.c.destination_level),
-              "status": case((newer, ex.status), else_=t.c.status),
-              "status_rank": case((newer, ex.status_rank), else_=t.c.status_rank),
-              "status_at": case((newer, ex.status_at), else_=t.c.status_at),
-              "feedback": or_(t.c.feedback, ex.feedback)})
-    session.execute(stmt, rows)
+    patches = sorted(patches, key=lambda p: p.referral_id)
+    counts: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+
+    def count(patch: ReferralPatch, sign: int) -> None:
+        for code in ancestor_codes(patch.village_code):
+            into = counts[(code, patch.period, patch.status)]
+            into[0] += sign
+            into[1] += sign * int(patch.feedback)
+
+    created: set[str] = set()
+    insert = _insert(dialect, t).on_conflict_do_nothing().returning(t.c.referral_id)
+    for start in range(0, len(patches), CHUNK):
+        created.update(r[0] for r in session.execute(insert, [p.row() for p in patches[start:start + CHUNK]]))
+    known = [p for p in patches if p.referral_id not in created]
+    for patch in patches:
+        if patch.referral_id in created:
+            count(patch, +1)
+    changed = []
+    for start in range(0, len(known), CHUNK):
+        query = select(t).where(t.c.referral_id.in_([p.referral_id for p in known[start:start + CHUNK]]))
+        if dialect == "postgresql":
+            query = query.with_for_update()
+        old = {row.referral_id: ReferralPatch.of_row(row) for row in session.execute(query)}
+        for patch in known[start:start + CHUNK]:
+            before = old[patch.referral_id]
+            after = before.merged(patch)
+            if after != before:
+                count(before, -1)
+                count(after, +1)
+                changed.append(after.row())
+    if changed:
+        session.execute(update(t).where(t.c.referral_id == bindparam("b_referral_id")).values(
+            {name: bindparam(f"b_{name}") for name in REFERRAL_CHANGES}),
+            [{f"b_{k}": v for k, v in row.items() if k in REFERRAL_CHANGES or k == "referral_id"} for row in changed])
+    a = models.area_referrals
+    rows = [{"area_code": code, "period": period, "status": status, "count": n, "feedback": fb}
+            for (code, period, status), (n, fb) in sorted(counts.items()) if n or fb]
+    if rows:
+        stmt = _insert(dialect, a)
+        stmt = stmt.on_conflict_do_update(index_elements=[a.c.area_code, a.c.period, a.c.status],
+                                          set_={"count": a.c["count"] + stmt.excluded["count"],
+                                                "feedback": a.c.feedback + stmt.excluded.feedback})
+        for start in range(0, len(rows), CHUNK):
+            session.execute(stmt, rows[start:start + CHUNK])
+
+
+# What a later event may change of a known referral (where and when it was made stay).
+REFERRAL_CHANGES = ("due_at", "urgency", "destination_level", "status", "status_rank", "status_at", "feedback")

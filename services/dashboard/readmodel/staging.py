@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from services.dashboard.domain import arithmetic
@@ -25,7 +25,7 @@ from shared.contracts.events import (
     VisitRecorded,
     VisitScreened,
 )
-from shared.time import period_of, utc
+from shared.time import period_of, utc, utc_or_none
 
 CHUNK = 500
 
@@ -79,6 +79,20 @@ class ReferralPatch:
         if (other.status_at, other.rank) >= (self.status_at, self.rank):
             self.status, self.status_at = other.status, other.status_at
         self.feedback = self.feedback or other.feedback
+
+    def merged(self, other: ReferralPatch) -> ReferralPatch:
+        """A copy of this referral with ``other``'s news merged in (see :meth:`merge`)."""
+        out = replace(self)
+        out.merge(other)
+        return out
+
+    @classmethod
+    def of_row(cls, row) -> ReferralPatch:  # noqa: ANN001 - a ``referrals`` row
+        """The referral as the read model holds it."""
+        return cls(referral_id=row.referral_id, village_code=row.village_code, period=row.period,
+                   made_at=utc(row.made_at), status=row.status, status_at=utc(row.status_at),
+                   due_at=utc_or_none(row.due_at), urgency=row.urgency,
+                   destination_level=row.destination_level, feedback=bool(row.feedback))
 
     def row(self) -> dict:
         return {"referral_id": self.referral_id, "village_code": self.village_code, "period": self.period,

@@ -188,13 +188,33 @@ async def village_referrals(session: AsyncSession, area: Area, period: str,
                     func.sum(case((and_(this, r.c.feedback), 1), else_=0)), func.sum(case((r.c.feedback, 1), else_=0)))
              .where(_filter(r.c.village_code, area), r.c.period >= arithmetic.year_start(period), r.c.period <= period)
              .group_by(key, r.c.status))
+    return _referral_sums(await session.execute(query))
+
+
+async def area_referrals(session: AsyncSession, codes: list[str], period: str) -> dict[str, dict[str, list[int]]]:
+    """:func:`village_referrals` of regions above the village, from their own ``area_referrals`` rows."""
+    a = models.area_referrals
+    this = a.c.period == period
+    query = (select(a.c.area_code, a.c.status, func.sum(case((this, a.c["count"]), else_=0)), func.sum(a.c["count"]),
+                    func.sum(case((this, a.c.feedback), else_=0)), func.sum(a.c.feedback))
+             .where(a.c.area_code.in_(codes), a.c.period >= arithmetic.year_start(period), a.c.period <= period)
+             .group_by(a.c.area_code, a.c.status))
+    return _referral_sums(await session.execute(query))
+
+
+def _referral_sums(rows) -> dict[str, dict[str, list[int]]]:  # noqa: ANN001
     out: dict[str, dict[str, list[int]]] = defaultdict(dict)
-    for code, status, month, ytd, fb_month, fb_ytd in await session.execute(query):
+    for code, status, month, ytd, fb_month, fb_ytd in rows:
         out[code][status] = [int(month or 0), int(ytd or 0)]
         fb = out[code].setdefault("feedback", [0, 0])
         fb[0] += int(fb_month or 0)
         fb[1] += int(fb_ytd or 0)
     return out
+
+
+def _with_total(sums: dict[str, dict[str, list[int]]], code: str) -> dict[str, dict[str, list[int]]]:
+    """``sums`` per row code, plus their sum under the area's ``code``."""
+    return {**sums, code: arithmetic.rollup(sums, {code: list(sums)})[code]}
 
 
 def _scheduled_villages():  # noqa: ANN202
@@ -254,7 +274,15 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
     length = grouping(view)
     populations = await village_targets(session, area, int(period[:4]), length)
     fresh = await village_freshness(session, area)
-    refs = await village_referrals(session, area, period, length)
+    grouped = length is not None and length != len(area.code)  # rows summed by the database, the total here
+    if grouped and level_of(view.rows[0].code) != "desa":
+        refs = await area_referrals(session, [area.code, *(a.code for a in view.rows)], period)
+    else:
+        refs = await village_referrals(session, area, period, length)
+        if grouped:
+            refs = _with_total(refs, area.code)
+    if grouped:
+        populations = _with_total(populations, area.code)
     if area.villages is not None:
         known = set(area.villages)
     else:
@@ -275,8 +303,7 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
 
     def summary(a: Area) -> dict:
         members = [v for v in ordered if v in a.villages] if a.villages is not None else under.get(a.code, [])
-        # what the database summed: per village, or per row code (the total: all of them)
-        groups = members if length is None else [a.code] if a is not area else list(set(populations) | set(refs))
+        groups = members if length is None else [a.code]  # what the database summed: per village or per area
         tally = tallies.get(a.code, {})
         pops = {g: v[0] for g, v in arithmetic.rollup(populations, {"a": groups})["a"].items()}
         monthly, ytd = arithmetic.area_cells(ctx.registry, tally, pops, period)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from services.dashboard import models
 from services.dashboard.app import build_service
@@ -172,6 +173,41 @@ async def test_referral_follow_up_panel(dash: Dash) -> None:
         assert {c.name for c in models.referrals.columns}.isdisjoint({"person_id", "name", "nik"})
         due = await session.scalar(select(models.referrals.c.due_at).where(models.referrals.c.referral_id == str(r2)))
     assert due is not None  # the later "made" filled in what the update did not carry
+
+
+async def test_referral_counts_per_area_follow_every_status_change(dash: Dash) -> None:
+    """``area_referrals`` (what a kabupaten's and a province's panel read) equals the referrals
+    themselves counted per kecamatan, kabupaten and province, whatever the order, batching and
+    redelivery of the events; and the district's rows equal the kecamatan views read from the
+    referrals."""
+    rng = random.Random(7)
+    events = []
+    for _ in range(60):
+        rid, village = uuid.uuid4(), rng.choice([JONDONG, MAJA, TENGKUJUH, NATAR])
+        when = at(rng.choice([10, 11]), rng.randint(1, 28))
+        events.append(made(rid, when, village))
+        moment = when
+        for status in rng.sample(["received", "attended", "completed", "cancelled", "overdue"], rng.randint(0, 3)):
+            moment += timedelta(hours=rng.randint(0, 72))  # equal times too: the status rank decides
+            events.append(updated(rid, when, status, moment, village, feedback={"dx": "I10"} if rng.random() < 0.5 else None))
+    events += rng.sample(events, 15)  # redelivered
+    rng.shuffle(events)
+    for start in range(0, len(events), 17):
+        await dash.apply(*events[start:start + 17])
+    r, a = models.referrals, models.area_referrals
+    async with dash.service.db.read_session() as session:
+        held = {}
+        for length in (2, 5, 8):
+            code = func.substr(r.c.village_code, 1, length)
+            rows = await session.execute(select(code, r.c.period, r.c.status, func.count(),
+                                                func.sum(case((r.c.feedback, 1), else_=0))).group_by(code, r.c.period, r.c.status))
+            held.update({(c, p, s): (n, int(fb)) for c, p, s, n, fb in rows})
+        counted = {(c, p, s): (n, fb) for c, p, s, n, fb in await session.execute(select(a)) if n or fb}
+    assert counted == held and sum(n for (c, _p, _s), (n, _fb) in held.items() if c == "18") == 60
+    district = await dash.pws("18.01", "2026-11")
+    for row in district["rows"]:
+        assert row["referrals"] == (await dash.pws(row["code"], "2026-11"))["total"]["referrals"], row["code"]
+    assert district["total"]["referrals"]["ytd"]["total"] == 60
 
 
 async def test_freshness_and_silent_villages(dash: Dash) -> None:

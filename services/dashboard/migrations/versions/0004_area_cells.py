@@ -1,5 +1,5 @@
-"""The PWS sums per region above the village (``area_cells``), filled from ``cells``; the referral
-index covers the follow-up sums.
+"""The PWS sums and the referral counts per region above the village (``area_cells``,
+``area_referrals``), filled from ``cells`` and ``referrals``; the referral index covers the follow-up sums.
 
 Revision ID: 0004
 
@@ -35,6 +35,20 @@ def upgrade() -> None:
         op.execute(f"INSERT INTO area_cells (area_code, period, indicator, {columns}) "
                    f"SELECT substr(village_code, 1, {length}), period, indicator, {sums} FROM cells "
                    f"WHERE length(village_code) = 13 GROUP BY substr(village_code, 1, {length}), period, indicator")
+    op.create_table(
+        "area_referrals",
+        sa.Column("area_code", sa.String(13), nullable=False),
+        sa.Column("period", sa.String(7), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("count", sa.Integer, nullable=False),
+        sa.Column("feedback", sa.Integer, nullable=False),
+        sa.PrimaryKeyConstraint("area_code", "period", "status", name="pk_area_referrals"),
+    )
+    for length in (2, 5, 8):
+        op.execute("INSERT INTO area_referrals (area_code, period, status, count, feedback) "
+                   f"SELECT substr(village_code, 1, {length}), period, status, count(*), "
+                   "sum(CASE WHEN feedback THEN 1 ELSE 0 END) FROM referrals WHERE length(village_code) = 13 "
+                   f"GROUP BY substr(village_code, 1, {length}), period, status")
     op.drop_index("ix_referrals_period_village", table_name="referrals")
     op.create_index("ix_referrals_rollup", "referrals", ["period", "village_code", "status", "feedback"])
 
@@ -42,4 +56,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_referrals_rollup", table_name="referrals")
     op.create_index("ix_referrals_period_village", "referrals", ["period", "village_code"])
+    op.drop_table("area_referrals")
     op.drop_table("area_cells")
