@@ -76,6 +76,16 @@ targets = Table(
     Column("count", Integer, nullable=False),
 )
 
+# The targets summed per region above the village (``area_code``), kept with every change of a village's.
+area_targets = Table(
+    "area_targets",
+    metadata,
+    Column("area_code", String(13), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("target", String(16), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
 # Per village: event time of the latest event (capped at its arrival) and when it arrived.
 freshness = Table(
     "freshness",
@@ -206,5 +216,5 @@ rewound = Table(
 outbox, processed_events = messaging_tables(metadata)
 
 # Read-model tables emptied by a rebuild (tokens, sessions and the rebuild bookkeeping survive).
-READ_MODEL = (cells, area_cells, person_status, targets, freshness, facilities, referrals, area_referrals, counted,
+READ_MODEL = (cells, area_cells, person_status, targets, area_targets, freshness, facilities, referrals, area_referrals, counted,
               signals)

@@ -41,7 +41,9 @@ OLD_ROWS = {
                   "INSERT INTO referrals (referral_id, village_code, period, made_at, status, status_rank, status_at, "
                   "feedback) VALUES ('r1', '18.01.06.2001', '2026-11', :at, 'completed', 4, :at, true), "
                   "('r2', '18.01.06.2002', '2026-11', :at, 'completed', 4, :at, false), "
-                  "('r3', '18.01.07.2001', '2026-10', :at, 'made', 0, :at, false)"],
+                  "('r3', '18.01.07.2001', '2026-10', :at, 'made', 0, :at, false)",
+                  "INSERT INTO targets (village_code, year, target, count) VALUES ('18.01.06.2001', 2026, 'pregnant', 40), "
+                  "('18.01.06.2002', 2026, 'pregnant', 2), ('18.01.07.2001', 2026, 'pregnant', 5)"],
     "referral": ["INSERT INTO tokens (token_hash, facility_id, revoked) VALUES ('h1', 'PKM1', false)"],
     "screening": [  # pregnancy visits, each counted as an ANC contact by the releases that wrote them
         "INSERT INTO anc_contacts (visit_id, person_id, occurred_on, conception_on, gestational_weeks) VALUES "
@@ -66,6 +68,8 @@ AREA_REFERRALS = {  # (area, month made, status): (referrals, with feedback)
     ("18.01", "2026-10", "made"): (1, 0), ("18.01", "2026-11", "completed"): (2, 1),
     ("18.01.06", "2026-11", "completed"): (2, 1), ("18.01.07", "2026-10", "made"): (1, 0),
 }
+AREA_TARGETS = {("18", 2026, "pregnant"): 47, ("18.01", 2026, "pregnant"): 47, ("18.01.06", 2026, "pregnant"): 42,
+                ("18.01.07", 2026, "pregnant"): 5}
 # What screening revision 0003 makes of them: contacts of unknown provider, their pregnancy and the milestones reached.
 PREGNANCY_NAMESPACE = UUID("351b8f15-503e-566d-be32-ed029203f1f8")
 ANC_UPGRADED = {
@@ -139,6 +143,8 @@ async def _check_upgraded_rows(fixture: str, url: str) -> None:
                 assert {tuple(r[:3]): tuple(r[3:]) for r in rows} == AREA_CELLS
                 rows = await conn.execute(text("SELECT area_code, period, status, count, feedback FROM area_referrals"))
                 assert {tuple(r[:3]): tuple(r[3:]) for r in rows} == AREA_REFERRALS
+                rows = await conn.execute(text("SELECT area_code, year, target, count FROM area_targets"))
+                assert {tuple(r[:3]): r[3] for r in rows} == AREA_TARGETS
             if service == "screening":
                 anc = _models(service).tables["anc_contacts"]  # typed: dates come back as dates
                 rows = (await conn.execute(select(anc).order_by(anc.c.visit_id))).mappings().all()

@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
-from sqlalchemy import bindparam, case, delete, select, update
+from sqlalchemy import bindparam, case, delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -206,12 +206,38 @@ def _freshness(session: Session, dialect: str, fresh: dict[str, datetime], now: 
 
 
 def _targets(session: Session, dialect: str, targets: dict[tuple[str, int, str], int]) -> None:
+    """Set the villages' targets and add the change of each to ``area_targets`` (the previous counts
+    read under lock on PostgreSQL, as :func:`_referrals` does)."""
     t = models.targets
-    rows = [{"village_code": v, "year": y, "target": g, "count": c} for (v, y, g), c in sorted(targets.items())]
-    stmt = _insert(dialect, t)
-    stmt = stmt.on_conflict_do_update(index_elements=[t.c.village_code, t.c.year, t.c.target],
-                                      set_={"count": stmt.excluded["count"]})
-    session.execute(stmt, rows)
+    wanted = sorted(targets.items())
+    rows = [{"village_code": v, "year": y, "target": g, "count": c} for (v, y, g), c in wanted]
+    insert = _insert(dialect, t).on_conflict_do_nothing().returning(t.c.village_code, t.c.year, t.c.target)
+    created = {tuple(r) for r in session.execute(insert, rows)}
+    change = {key: count for key, count in wanted if key in created}
+    known = [key for key, _count in wanted if key not in created]
+    old: dict[tuple[str, int, str], int] = {}
+    for start in range(0, len(known), CHUNK):
+        query = select(t).where(tuple_(t.c.village_code, t.c.year, t.c.target).in_(known[start:start + CHUNK]))
+        if dialect == "postgresql":
+            query = query.with_for_update()
+        old.update({(r.village_code, r.year, r.target): r.count for r in session.execute(query)})
+    moved = {key: targets[key] - old[key] for key in known if targets[key] != old[key]}
+    if moved:
+        session.execute(update(t).where(t.c.village_code == bindparam("v"), t.c.year == bindparam("y"),
+                                        t.c.target == bindparam("g")).values(count=bindparam("c")),
+                        [{"v": v, "y": y, "g": g, "c": targets[(v, y, g)]} for (v, y, g) in moved])
+        change.update(moved)
+    areas: dict[tuple[str, int, str], int] = defaultdict(int)
+    for (village, year, group), difference in change.items():
+        for code in ancestor_codes(village):
+            areas[(code, year, group)] += difference
+    a = models.area_targets
+    if areas:
+        stmt = _insert(dialect, a)
+        stmt = stmt.on_conflict_do_update(index_elements=[a.c.area_code, a.c.year, a.c.target],
+                                          set_={"count": a.c["count"] + stmt.excluded["count"]})
+        session.execute(stmt, [{"area_code": c, "year": y, "target": g, "count": n}
+                               for (c, y, g), n in sorted(areas.items())])
 
 
 def _facilities(session: Session, dialect: str, facilities: Iterable[FacilityRegistered]) -> None:

@@ -212,6 +212,41 @@ def _referral_sums(rows) -> dict[str, dict[str, list[int]]]:  # noqa: ANN001
     return out
 
 
+async def area_targets(session: AsyncSession, codes: list[str], year: int) -> dict[str, dict[str, list[int]]]:
+    """:func:`village_targets` of regions above the village, from their own ``area_targets`` rows."""
+    a = models.area_targets
+    out: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    query = select(a.c.area_code, a.c.target, a.c["count"]).where(a.c.area_code.in_(codes), a.c.year == year)
+    for code, group, count in await session.execute(query):
+        out[code][group] = [int(count)]
+    return out
+
+
+def _rows_above_villages(view: View) -> bool:
+    return grouping(view) is not None and bool(view.rows) and level_of(view.rows[0].code) != "desa"
+
+
+def _summed(view: View, sums: dict[str, dict[str, list[int]]]) -> dict[str, dict[str, list[int]]]:
+    """Sums the database grouped per row, with the view's total added; per village ones unchanged."""
+    length = grouping(view)
+    return _with_total(sums, view.area.code) if length is not None and length != len(view.area.code) else sums
+
+
+async def targets_of(session: AsyncSession, view: View, year: int) -> dict[str, dict[str, list[int]]]:
+    """The target populations of a view: per area code (the total and each row) when every area of
+    the view is a region (see :func:`grouping`), else per village."""
+    if _rows_above_villages(view):
+        return await area_targets(session, [view.area.code, *(a.code for a in view.rows)], year)
+    return _summed(view, await village_targets(session, view.area, year, grouping(view)))
+
+
+async def referrals_of(session: AsyncSession, view: View, period: str) -> dict[str, dict[str, list[int]]]:
+    """The referral follow-up sums of a view, keyed as :func:`targets_of`."""
+    if _rows_above_villages(view):
+        return await area_referrals(session, [view.area.code, *(a.code for a in view.rows)], period)
+    return _summed(view, await village_referrals(session, view.area, period, grouping(view)))
+
+
 def _with_total(sums: dict[str, dict[str, list[int]]], code: str) -> dict[str, dict[str, list[int]]]:
     """``sums`` per row code, plus their sum under the area's ``code``."""
     return {**sums, code: arithmetic.rollup(sums, {code: list(sums)})[code]}
@@ -272,17 +307,9 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
     area = view.area
     tallies = await area_tallies(session, [area, *view.rows], period)
     length = grouping(view)
-    populations = await village_targets(session, area, int(period[:4]), length)
+    populations = await targets_of(session, view, int(period[:4]))
     fresh = await village_freshness(session, area)
-    grouped = length is not None and length != len(area.code)  # rows summed by the database, the total here
-    if grouped and level_of(view.rows[0].code) != "desa":
-        refs = await area_referrals(session, [area.code, *(a.code for a in view.rows)], period)
-    else:
-        refs = await village_referrals(session, area, period, length)
-        if grouped:
-            refs = _with_total(refs, area.code)
-    if grouped:
-        populations = _with_total(populations, area.code)
+    refs = await referrals_of(session, view, period)
     if area.villages is not None:
         known = set(area.villages)
     else:
@@ -395,12 +422,14 @@ async def trend(session: AsyncSession, ctx: Context, target: str, indicator_id: 
     # an indicator whose denominator is another's year-to-date count (D/K: K) reads that one too
     base_of = await area_months(session, areas, indicator.ytd_of, first, period) if indicator.ytd_of else {}
     years = sorted({int(m[:4]) for m in months})
-    populations = {year: await village_targets(session, area, year, grouping(view)) for year in years}
-    villages = {v for p in populations.values() for v in p}  # villages, or row codes (see grouping)
+    populations = {year: await targets_of(session, view, year) for year in years}
+    villages = {v for p in populations.values() for v in p}
     if area.villages is not None:
         villages &= area.villages
 
-    def members(a: Area) -> list[str]:
+    def members(a: Area) -> list[str]:  # the keys of ``populations`` that make up ``a`` (see targets_of)
+        if grouping(view) is not None:
+            return [a.code]
         if a.villages is not None:
             return sorted(v for v in villages if v in a.villages)
         return sorted(v for v in villages if covers(a.code, v))

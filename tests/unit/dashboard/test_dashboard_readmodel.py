@@ -210,6 +210,36 @@ async def test_referral_counts_per_area_follow_every_status_change(dash: Dash) -
     assert district["total"]["referrals"]["ytd"]["total"] == 60
 
 
+async def test_targets_per_area_follow_every_change(dash: Dash) -> None:
+    """``area_targets`` equals the villages' targets summed per kecamatan, kabupaten and province after
+    targets are set, set again with other counts, and redelivered; the district's rows show the same
+    denominators as each kecamatan's own view."""
+    rng = random.Random(11)
+    sets = [target(village, group, rng.randint(1, 400)) for _ in range(3)
+            for village in (JONDONG, MAJA, TENGKUJUH, NATAR) for group in ("under_five", "pregnant")]
+    for start in range(0, len(sets), 5):  # the last count set for a village wins; a batch keeps its order
+        await dash.apply(*sets[start:start + 5])
+    await dash.apply(*sets[-3:])  # redelivered
+    t, a = models.targets, models.area_targets
+    async with dash.service.db.read_session() as session:
+        held = {}
+        for length in (2, 5, 8):
+            code = func.substr(t.c.village_code, 1, length)
+            rows = await session.execute(select(code, t.c.year, t.c.target, func.sum(t.c["count"]))
+                                         .group_by(code, t.c.year, t.c.target))
+            held.update({(c, y, g): int(n) for c, y, g, n in rows})
+        counted = {(c, y, g): n for c, y, g, n in await session.execute(select(a))}
+        village = {(v, g): n for v, _y, g, n in await session.execute(select(t.c.village_code, t.c.year, t.c.target,
+                                                                             t.c["count"]))}
+    assert counted == held
+    assert village[(NATAR, "pregnant")] == sets[-1].count
+    district = await dash.pws("18.01", "2026-11")
+    for row in district["rows"]:
+        own = (await dash.pws(row["code"], "2026-11"))["total"]["indicators"]["children_weighed"]["denominator"]
+        assert row["indicators"]["children_weighed"]["denominator"] == own, row["code"]
+    assert district["total"]["indicators"]["children_weighed"]["denominator"] == held[("18.01", 2026, "under_five")]
+
+
 async def test_freshness_and_silent_villages(dash: Dash) -> None:
     now = datetime.now(timezone.utc)
     await dash.apply(adult("a", (now - timedelta(days=2)).astimezone(WIB)), adult("b", (now - timedelta(days=30)).astimezone(WIB), village=MAJA),

@@ -1,5 +1,6 @@
-"""The PWS sums and the referral counts per region above the village (``area_cells``,
-``area_referrals``), filled from ``cells`` and ``referrals``; the referral index covers the follow-up sums.
+"""The PWS sums, referral counts and targets per region above the village (``area_cells``,
+``area_referrals``, ``area_targets``), filled from ``cells``, ``referrals`` and ``targets``; the referral
+index covers the follow-up sums.
 
 Revision ID: 0004
 
@@ -49,6 +50,18 @@ def upgrade() -> None:
                    f"SELECT substr(village_code, 1, {length}), period, status, count(*), "
                    "sum(CASE WHEN feedback THEN 1 ELSE 0 END) FROM referrals WHERE length(village_code) = 13 "
                    f"GROUP BY substr(village_code, 1, {length}), period, status")
+    op.create_table(
+        "area_targets",
+        sa.Column("area_code", sa.String(13), nullable=False),
+        sa.Column("year", sa.Integer, nullable=False),
+        sa.Column("target", sa.String(16), nullable=False),
+        sa.Column("count", sa.Integer, nullable=False),
+        sa.PrimaryKeyConstraint("area_code", "year", "target", name="pk_area_targets"),
+    )
+    for length in (2, 5, 8):
+        op.execute("INSERT INTO area_targets (area_code, year, target, count) "
+                   f"SELECT substr(village_code, 1, {length}), year, target, sum(count) FROM targets "
+                   f"WHERE length(village_code) = 13 GROUP BY substr(village_code, 1, {length}), year, target")
     op.drop_index("ix_referrals_period_village", table_name="referrals")
     op.create_index("ix_referrals_rollup", "referrals", ["period", "village_code", "status", "feedback"])
 
@@ -56,5 +69,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_referrals_rollup", table_name="referrals")
     op.create_index("ix_referrals_period_village", "referrals", ["period", "village_code"])
+    op.drop_table("area_targets")
     op.drop_table("area_referrals")
     op.drop_table("area_cells")
