@@ -72,7 +72,7 @@ targets = Table(
     metadata,
     Column("village_code", String(13), primary_key=True),
     Column("year", Integer, primary_key=True),
-    Column("target", String(16), primary_key=True),
+    Column("target", String(40), primary_key=True),
     Column("count", Integer, nullable=False),
 )
 
@@ -82,7 +82,7 @@ area_targets = Table(
     metadata,
     Column("area_code", String(13), primary_key=True),
     Column("year", Integer, primary_key=True),
-    Column("target", String(16), primary_key=True),
+    Column("target", String(40), primary_key=True),
     Column("count", Integer, nullable=False),
 )
 

@@ -1,6 +1,7 @@
 """The PWS sums, referral counts and targets per region above the village (``area_cells``,
 ``area_referrals``, ``area_targets``), filled from ``cells``, ``referrals`` and ``targets``; the referral
-index covers the follow-up sums.
+index covers the follow-up sums; a target group's name takes up to 40 characters (``hypertension_estimated``
+did not fit in 16 on PostgreSQL).
 
 Revision ID: 0004
 
@@ -22,6 +23,8 @@ SUMS = ("numerator", "measured", "ytd_numerator", "ytd_measured")
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("targets") as batch:  # SQLite: the table is copied
+        batch.alter_column("target", type_=sa.String(40), existing_type=sa.String(16), existing_nullable=False)
     op.create_table(
         "area_cells",
         sa.Column("area_code", sa.String(13), nullable=False),
@@ -54,7 +57,7 @@ def upgrade() -> None:
         "area_targets",
         sa.Column("area_code", sa.String(13), nullable=False),
         sa.Column("year", sa.Integer, nullable=False),
-        sa.Column("target", sa.String(16), nullable=False),
+        sa.Column("target", sa.String(40), nullable=False),
         sa.Column("count", sa.Integer, nullable=False),
         sa.PrimaryKeyConstraint("area_code", "year", "target", name="pk_area_targets"),
     )
@@ -72,3 +75,5 @@ def downgrade() -> None:
     op.drop_table("area_targets")
     op.drop_table("area_referrals")
     op.drop_table("area_cells")
+    with op.batch_alter_table("targets") as batch:
+        batch.alter_column("target", type_=sa.String(16), existing_type=sa.String(40), existing_nullable=False)
