@@ -124,8 +124,8 @@ referrals = Table(
     Column("status_at", DateTime(timezone=True), nullable=False),
     Column("feedback", Boolean, nullable=False, default=False),
 )
-# Covers the follow-up sums (period, area, status, feedback): a province's year is read from the index alone.
-Index("ix_referrals_rollup", referrals.c.period, referrals.c.village_code, referrals.c.status, referrals.c.feedback)
+# Covers the follow-up sums of an area's villages (village range, then months): read from the index alone.
+Index("ix_referrals_rollup", referrals.c.village_code, referrals.c.period, referrals.c.status, referrals.c.feedback)
 
 # Referrals counted per region above the village (``area_code``), month made and current status, kept
 # with every change of a referral's status, so a large area's follow-up panel reads its own rows.

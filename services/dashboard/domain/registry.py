@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal, get_args
 
 from shared.contracts.events import (
@@ -97,19 +98,19 @@ class Indicator:
         if not 0 < self.yellow_ratio <= 1:
             raise ValueError(f"{self.id}: yellow_ratio must be in (0, 1]")
 
-    @property
+    @cached_property
     def ytd_of(self) -> str | None:
         """The indicator whose year-to-date numerator is the denominator (``base="ytd:<id>"``), else None."""
         if self.base and self.base.startswith("ytd:"):
             return self.base.split(":", 1)[1]
         return None
 
-    @property
+    @cached_property
     def ytd_resets(self) -> tuple[int, ...]:
         """Months at which the year-to-date value restarts (none but January for most)."""
         return YTD_RESETS.get(self.ytd, ())
 
-    @property
+    @cached_property
     def target_groups(self) -> tuple[str, ...]:
         """The target populations summed for the denominator (empty unless ``base`` is a target)."""
         if self.base and self.base.startswith("target:"):

@@ -328,6 +328,9 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
             if len(village) == size or (len(village) > size and village[size] == "."):
                 under[village[:size]].append(village)
 
+    status_of = {v: publication.freshness_status(fresh[v][0] if v in fresh else None, now, ctx.fresh_days,
+                                                 ctx.silent_days) for v in villages}
+
     def summary(a: Area) -> dict:
         members = [v for v in ordered if v in a.villages] if a.villages is not None else under.get(a.code, [])
         groups = members if length is None else [a.code]  # what the database summed: per village or per area
@@ -335,8 +338,7 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
         pops = {g: v[0] for g, v in arithmetic.rollup(populations, {"a": groups})["a"].items()}
         monthly, ytd = arithmetic.area_cells(ctx.registry, tally, pops, period)
         lasts = [fresh[v][0] for v in members if v in fresh]
-        statuses = [publication.freshness_status(fresh[v][0] if v in fresh else None, now, ctx.fresh_days, ctx.silent_days)
-                    for v in members if v in known]
+        statuses = [status_of[v] for v in members if v in known]
         ref = arithmetic.rollup(refs, {"a": groups})["a"]
         feedback = ref.pop("feedback", [0, 0])
         return {
@@ -356,7 +358,7 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
     listed = []
     for village in villages & known if known else villages:
         last, received = fresh.get(village, (None, None))
-        status = publication.freshness_status(last, now, ctx.fresh_days, ctx.silent_days)
+        status = status_of[village]
         listed.append((order[status], last is not None, last, village, received, status))
     listed.sort(key=lambda f: f[:4])
     freshness = []

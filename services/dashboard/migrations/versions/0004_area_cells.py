@@ -66,7 +66,7 @@ def upgrade() -> None:
                    f"SELECT substr(village_code, 1, {length}), year, target, sum(count) FROM targets "
                    f"WHERE length(village_code) = 13 GROUP BY substr(village_code, 1, {length}), year, target")
     op.drop_index("ix_referrals_period_village", table_name="referrals")
-    op.create_index("ix_referrals_rollup", "referrals", ["period", "village_code", "status", "feedback"])
+    op.create_index("ix_referrals_rollup", "referrals", ["village_code", "period", "status", "feedback"])
 
 
 def downgrade() -> None:
