@@ -26,7 +26,15 @@ anc_k6 (pregnant women whose standard contact numbered 1 — murni: at <= 13 wee
 completing K4 — ``anc_visit_number`` 4 or 1-1-2 over the contacts sent — or K6 — ``anc_visit_number`` 6 or
 1-2-3 with two doctor contacts — falls in the month / pregnant target; a woman's pregnancy is all her visits
 of a run) and triple_elimination_tested (pregnant women whose HIV, syphilis and HBsAg results are all sent
-by this visit's day and were not all by an earlier day / pregnant target). Stunting, wasting and underweight need WHO z-scores: computed here with
+by this visit's day and were not all by an earlier day / pregnant target).
+
+Extension indicators (docs/simulator.md, "Ground truth"): kn_complete, kf_complete, delivery_facility,
+immunization_complete and the SPM services count a person in the month the milestone or service happens
+(true only; never a "false" that could replace it); tb_examined and SKDN N/D, T/D, 2T/D, BGM/D are judged
+among those measured (D: every weighed under-five); skdn_k_s is cumulative (under-fives seen since January:
+the monthly cell is the year to date, as the dashboard shows it) and skdn_d_k divides the month's D by it.
+Whatever reads a person's history (KN, KF, delivery, TB test, weighings, doses) reads the visits sent before,
+as screening received them. Stunting, wasting, underweight, severe_wasting and bgm need WHO z-scores: computed here with
 ``pygrowup``'s own code under WHO's prevalence rules (:mod:`simulator.anthropometry`), never with the
 screening service's; ``zscores=None`` leaves them out (``"zscore_source": null``).
 
