@@ -89,7 +89,7 @@ targets = Table(
     metadata,
     Column("village_code", String(13), primary_key=True),
     Column("year", Integer, primary_key=True),
-    Column("target", String(16), primary_key=True),
+    Column("target", String(32), primary_key=True),  # the longest target group is 22 characters
     Column("count", Integer, nullable=False),
 )
 
