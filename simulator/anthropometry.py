@@ -103,6 +103,25 @@ def _step(birth: date, before: tuple[date, float], after: tuple[date, float]) ->
     return round((after[1] - before[1]) * 1000) < kbm
 
 
+def trend(birth: date, on: date, weight: float, earlier: Sequence[tuple[date, float]]) -> tuple[str, bool] | None:
+    """("N" or "T", 2T) of this weighing against the last weighing of the previous calendar month (None: no such
+    weighing, or no KBM at the child's age); 2T when T now and the step before it (from the month before) was T."""
+    month = on.year * 12 + on.month
+
+    def last_of(back: int) -> tuple[date, float] | None:
+        found = [w for w in earlier if w[0] < on and month - (w[0].year * 12 + w[0].month) == back]
+        return max(found) if found else None
+
+    previous = last_of(1)
+    if previous is None:
+        return None
+    now = _step(birth, previous, (on, weight))
+    if now is None:
+        return None
+    before = last_of(2)
+    return ("T" if now else "N"), bool(now and before is not None and _step(birth, before, previous))
+
+
 def two_t(birth: date, on: date, weight: float, earlier: Sequence[tuple[date, float]]) -> bool:
     """T at this weighing and at the previous monthly one; ``earlier``: the child's weighings known before."""
     month = on.year * 12 + on.month

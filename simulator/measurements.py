@@ -32,6 +32,8 @@ from simulator.prevalence import (
     BIRTH_WEIGHT_SD_G,
     BMI_MEAN,
     BMI_SD,
+    CHOLESTEROL_MEAN,
+    CHOLESTEROL_SD,
     DM_T,
     HT_T,
     KEK_T,
@@ -54,11 +56,21 @@ from simulator.prevalence import (
     SCALE_MUAC,
     SIGMA_H,
     SIGMA_W,
+    SPM_DIABETES_CODED,
+    SPM_ELDERLY,
+    SPM_HYPERTENSION_CODED,
+    SPM_PRODUCTIVE,
+    TB_EXAMINED,
     TB_PRESUMPTIVE_ADULT,
     TB_PRESUMPTIVE_CHILD,
+    TB_TEST_METHODS,
+    TB_TEST_POSITIVE,
     TRIPLE_ALL_AT_K1,
     TRIPLE_REACTIVE,
     TRIPLE_TWO_AT_K1,
+    TTD_NOT_GIVEN,
+    TTD_RECORDED,
+    TTD_TABLETS,
     VITAMIN_A_COVERAGE,
     VITAMIN_A_MONTHS,
 )
@@ -112,6 +124,30 @@ class Measurements:
         if rng.random() < 0.2:
             m["cough_weeks"] = self._cough(TB_PRESUMPTIVE_CHILD)
         return m
+
+    def _tb_test(self, m: dict, point: str) -> None:
+        """A TB examination for a presumptive person (cough >= 2 weeks) seen at a Pustu or Puskesmas."""
+        if (m.get("cough_weeks") or 0) < 2 or point not in ("pustu", "puskesmas"):
+            return
+        r = self.services_rng.random
+        if r() < TB_EXAMINED:
+            m["tb_test"] = {"method": _choose(TB_TEST_METHODS, r()),
+                            "result": "positive" if r() < TB_TEST_POSITIVE else "negative"}
+
+    def _chronic_codes(self, person, age: int, m: dict, point: str) -> list[str] | None:  # noqa: ANN001
+        """ICD-10 codes of a known hypertensive (I10) or diabetic (E11) seen at a Pustu or Puskesmas with the
+        measurement (latent trait above the threshold without the visit noise)."""
+        if point not in ("pustu", "puskesmas") or age < 15:
+            return None
+        r = self.services_rng.random
+        codes = []
+        if m.get("systolic_mmhg") is not None and person.u_bp * SCALE_BP >= HT_T[min(age, MAX_AGE)] \
+                and r() < SPM_HYPERTENSION_CODED:
+            codes.append("I10")
+        if m.get("glucose_mg_dl") is not None and person.u_dm * SCALE_DM >= DM_T[min(age, MAX_AGE)] \
+                and r() < SPM_DIABETES_CODED:
+            codes.append("E11")
+        return codes or None
 
     def _child_services(self, ctx: _Day, child, age_days: int, m: dict) -> dict | None:
         """The programme inputs of an under-five's visit (a separate random stream, ``services_rng``):
@@ -185,6 +221,7 @@ class Measurements:
             m["hb_g_dl"] = self._hb_pregnant(woman)
         if rng.random() < 0.7:  # TB symptom screening at ANC (ilp-domain §2.1)
             m["cough_weeks"] = self._cough(TB_PRESUMPTIVE_ADULT)
+            self._tb_test(m, point)
         return m, preg
 
     def _general(self, ctx: _Day, person, group: int, *, lab: bool, point: str) -> dict:
@@ -207,6 +244,11 @@ class Measurements:
                 m["systolic_mmhg"], m["diastolic_mmhg"], _ = self._bp(person, age)
             if rng.random() < 0.3:
                 m["cough_weeks"] = self._cough(TB_PRESUMPTIVE_ADULT if age >= 15 else TB_PRESUMPTIVE_CHILD)
+                self._tb_test(m, point)
+            if sex == "F" and 10 <= age < 18 and point != "home_visit":
+                r = self.services_rng.random
+                if r() < TTD_RECORDED:  # tablet tambah darah for remaja putri
+                    m["ttd_tablets"] = 0 if r() < TTD_NOT_GIVEN else TTD_TABLETS
             return m
         h_mean, h_sd = ADULT_HEIGHT[sex]
         height = h_mean + h_sd * person.height - (0.08 * (age - 50) if age > 50 else 0.0)
@@ -223,17 +265,46 @@ class Measurements:
             m["glucose_mg_dl"], m["glucose_fasting"] = self._glucose(person, age)
         if rng.random() < 0.55:
             m["cough_weeks"] = self._cough(TB_PRESUMPTIVE_ADULT)
+            self._tb_test(m, point)
+        if lab and point != "home_visit":
+            self._spm_screen(person, age, group, m, height, bmi)
         if group == ELDERLY and rng.random() < 0.35:
             u = rng.random()
             m["adl_barthel"] = 20 if u < 0.8 else (12 + int(rng.random() * 8) if u < 0.95 else int(rng.random() * 12))
             if rng.random() < 0.3:
                 m["skilas_positive_domains"] = rng.sample(("cognition", "mobility", "malnutrition", "vision",
                                                            "hearing", "depression"), 1 + (rng.random() < 0.3))
+        if m.get("_spm_elderly"):
+            del m["_spm_elderly"]
+            m.setdefault("adl_barthel", 20)
+            m.setdefault("skilas_positive_domains", [])
         if point != "home_visit" and age >= 40 and rng.random() < 0.1:
             m["puma_score"] = min(8, int(rng.expovariate(0.45)) + (1 if sex == "M" else 0))
         if point != "home_visit" and rng.random() < 0.08:
             m["srq20_score"] = min(20, int(rng.expovariate(0.4)))
         return m
+
+    def _spm_screen(self, person, age: int, group: int, m: dict, height: float, bmi: float) -> None:  # noqa: ANN001
+        """The full SPM screen at some visits with a lab (Permenkes 4/2019 [PMK4-2019]): usia produktif —
+        weight, height, waist, blood pressure, glucose; lansia — also total cholesterol, ADL and SKILAS."""
+        r = self.services_rng.random
+        if group == ELDERLY:
+            if r() >= SPM_ELDERLY:
+                return
+            m["_spm_elderly"] = True
+            if "cholesterol_total_mg_dl" not in m:
+                m["cholesterol_total_mg_dl"] = round(max(90.0, self._gauss(CHOLESTEROL_MEAN, CHOLESTEROL_SD)))
+        elif r() >= SPM_PRODUCTIVE:
+            return
+        if "weight_kg" not in m:
+            m["weight_kg"] = round(bmi * (height / 100) ** 2 + self._gauss(0, 0.4), 1)
+            m["height_cm"] = round(height, 1)
+        if "waist_cm" not in m:
+            m["waist_cm"] = round(2.6 * bmi + (20.0 if person.sex == "M" else 18.0) + 5.0 * person.waist, 1)
+        if "systolic_mmhg" not in m:
+            m["systolic_mmhg"], m["diastolic_mmhg"], _ = self._bp(person, age)
+        if "glucose_mg_dl" not in m:
+            m["glucose_mg_dl"], m["glucose_fasting"] = self._glucose(person, age)
 
     # ------------------------------------------------------------------ measurement-consistent traits
     def _bp(self, person, age: int) -> tuple[int, int, bool]:
@@ -288,3 +359,12 @@ def birth_weight_g(key: int) -> int:
     u = _random_module.Random(f"birth-weight:{key}").random()
     z = normal_quantile(min(max(u, 1e-9), 1 - 1e-9))
     return int(min(6000, max(300, round(BIRTH_WEIGHT_MEAN_G + BIRTH_WEIGHT_SD_G * z))))
+
+
+def _choose(shares: tuple[tuple[str, float], ...], u: float) -> str:
+    """The name whose cumulative share first exceeds ``u`` (the last one otherwise)."""
+    for name, share in shares:
+        if u < share:
+            return name
+        u -= share
+    return shares[-1][0]

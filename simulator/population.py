@@ -65,6 +65,7 @@ PEOPLE_PER_VILLAGE = 3_400  # 284,973,643 / 83,762 (Kepmendagri 2025) [WIL-CAHYA
 KELURAHAN_WEIGHT = 1.8  # urban villages are larger [assumption]
 CBR = 0.016  # crude birth rate per person-year [UNCONFIRMED]
 PREGNANT_FACTOR = 1.10  # sasaran ibu hamil = 1.10 x CBR x population (ilp-domain §3.2)
+MATERNAL_FACTOR = 1.05  # sasaran ibu bersalin/nifas = 1.05 x CBR x population (ilp-domain §3.2 [PWS-SCRIBD-1])
 ASFR = ((15, 36), (20, 118), (25, 143), (30, 111), (35, 66), (40, 21), (45, 5))  # SDKI 2017 [UNCONFIRMED]
 
 CHILD, SCHOOL, ADULT, ELDERLY, PREGNANT = range(5)
@@ -162,21 +163,50 @@ class VillageTargets:
     adolescent: int
     adult_15_59: int
     elderly: int
+    infant: int = 0
+    maternal: int = 0
+    newborn: int = 0
+    adolescent_girl: int = 0
+    hypertension_estimated: int = 0
+    diabetes_estimated: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {"pregnant": self.pregnant, "under_five": self.under_five, "adolescent": self.adolescent,
-                "adult_15_59": self.adult_15_59, "elderly": self.elderly}
+                "adult_15_59": self.adult_15_59, "elderly": self.elderly, "infant": self.infant,
+                "maternal": self.maternal, "newborn": self.newborn, "adolescent_girl": self.adolescent_girl,
+                "hypertension_estimated": self.hypertension_estimated, "diabetes_estimated": self.diabetes_estimated}
 
 
 def village_targets(population: int) -> VillageTargets:
-    """Sasaran from a village's population and the pyramid (adolescent = remaja 10-17 y, ilp-domain §1.3)."""
+    """Sasaran from a village's population and the pyramid (adolescent = remaja 10-17 y, ilp-domain §1.3).
+
+    PWS-KIA projections (ilp-domain §3.2 [PWS-SCRIBD-1]): ibu hamil 1.10 x CBR x population, ibu bersalin/nifas
+    (``maternal``) 1.05 x CBR x population, bayi baru lahir (``newborn``, live births) CBR x population;
+    ``infant`` (surviving infants) is taken as the live births [assumption: infant mortality left out].
+    ``adolescent_girl``: girls 10-17 y of the pyramid. The estimated sufferers >= 15 y are the population by
+    single year of age times the simulator's own prevalence by age (:mod:`simulator.prevalence`: hypertension
+    30.8 % of >= 18 y and diabetes 11.7 % of >= 15 y, SKI 2023 [SKI-GRID]), as Kemenkes sets them from the
+    district prevalence."""
+    from simulator.prevalence import DM_BY_AGE, HT_BY_AGE
+
     return VillageTargets(
         pregnant=round(PREGNANT_FACTOR * CBR * population),
         under_five=round(population * share_between(0, 4)),
         adolescent=round(population * share_between(10, 17)),
         adult_15_59=round(population * share_between(15, 59)),
         elderly=round(population * share_between(60, MAX_AGE)),
+        infant=round(CBR * population),
+        maternal=round(MATERNAL_FACTOR * CBR * population),
+        newborn=round(CBR * population),
+        adolescent_girl=round(population * share_between(10, 17, "F")),
+        hypertension_estimated=round(population * _estimated_share(HT_BY_AGE)),
+        diabetes_estimated=round(population * _estimated_share(DM_BY_AGE)),
     )
+
+
+def _estimated_share(by_age: list[float]) -> float:
+    """The share of the population >= 15 y with a condition of prevalence ``by_age`` (per single year)."""
+    return sum(by_age[a] * share_between(a, a) for a in range(15, MAX_AGE + 1))
 
 
 def district_population(district: str, n_villages: int) -> int:

@@ -157,3 +157,24 @@ ANC_LATER_CONTACT = 0.93  # each later scheduled contact happens [assumption]
 TRIPLE_ALL_AT_K1 = 0.80  # [assumption]
 TRIPLE_TWO_AT_K1 = 0.10  # HIV and HBsAg only [assumption]
 TRIPLE_REACTIVE = {"hiv": 0.003, "syphilis": 0.003, "hbsag": 0.019}  # [assumption, UNCONFIRMED]
+
+# Programme inputs of the extension indicators (docs/simulator.md). [KEB-ILP]: SPM national achievement 2022
+# (ilp-domain §3.2, Sekber SPM, Ditjen Bina Bangda Kemendagri), used as the share of the matching service
+# encounters that deliver the standard service [assumption: an annual coverage used as a per-encounter share].
+KN_VISIT = 0.7803 ** (1 / 3)  # each of KN1-KN3 kept, so that KN lengkap = SPM bayi baru lahir 78.03 % [KEB-ILP]
+KF_VISIT = KN_VISIT  # KF visits go with the neonatal visits (ilp-domain §2.1 [ILP-T 05-pelayanan-nifas]) [assumption]
+DELIVERY_AT_FACILITY = 0.7629  # SPM ibu bersalin 76.29 % [KEB-ILP]
+DELIVERY_FACILITY_PLACES = (("hospital", 0.35), ("puskesmas", 0.30), ("midwife_practice", 0.22), ("clinic", 0.08),
+                            ("pustu", 0.05))  # [assumption]
+DELIVERY_OTHER_PLACES = (("home", 0.92), ("other", 0.08))  # [assumption]
+TB_EXAMINED = 0.6856  # terduga TBC examined at a Pustu/Puskesmas visit: SPM orang terduga TBC 68.56 % [KEB-ILP]
+TB_TEST_METHODS = (("tcm", 0.85), ("microscopy", 0.10), ("xray", 0.05))  # TCM first [ILP-T 10-skrining-tb]; shares [assumption]
+TB_TEST_POSITIVE = 0.10  # programme positivity ~10 % among those tested [UNCONFIRMED] (see TB presumptive above)
+SPM_PRODUCTIVE = 0.6138  # a 15-59 y visit with a lab is the full SPM screen: SPM usia produktif 61.38 % [KEB-ILP]
+SPM_ELDERLY = 0.684  # an elderly visit with a lab is the full SPM lansia screen: 68.4 % [KEB-ILP]
+SPM_HYPERTENSION_CODED = 0.5969  # a hypertensive seen at a Pustu/Puskesmas is coded I10: SPM hipertensi 59.69 % [KEB-ILP]
+SPM_DIABETES_CODED = 0.7356  # a diabetic seen with a glucose test is coded E11: SPM DM 73.56 % [KEB-ILP]
+CHOLESTEROL_MEAN, CHOLESTEROL_SD = 200.0, 40.0  # mg/dL, elderly [assumption]
+TTD_RECORDED = 0.5  # an adolescent girl's visit records TTD [assumption: no coverage figure in ilp-domain]
+TTD_NOT_GIVEN = 0.1  # of those, 0 tablets (stock-out, refusal) [assumption]
+TTD_TABLETS = 4  # one tablet a week for a month [ILP-T 03-anak-sekolah-remaja/01-skrining-anemia]

@@ -26,7 +26,15 @@ anc_k6 (pregnant women whose standard contact numbered 1 — murni: at <= 13 wee
 completing K4 — ``anc_visit_number`` 4 or 1-1-2 over the contacts sent — or K6 — ``anc_visit_number`` 6 or
 1-2-3 with two doctor contacts — falls in the month / pregnant target; a woman's pregnancy is all her visits
 of a run) and triple_elimination_tested (pregnant women whose HIV, syphilis and HBsAg results are all sent
-by this visit's day and were not all by an earlier day / pregnant target). Stunting, wasting and underweight need WHO z-scores: computed here with
+by this visit's day and were not all by an earlier day / pregnant target).
+
+Extension indicators (docs/simulator.md, "Ground truth"): kn_complete, kf_complete, delivery_facility,
+immunization_complete and the SPM services count a person in the month the milestone or service happens
+(true only; never a "false" that could replace it); tb_examined and SKDN N/D, T/D, 2T/D, BGM/D are judged
+among those measured (D: every weighed under-five); skdn_k_s is cumulative (under-fives seen since January:
+the monthly cell is the year to date, as the dashboard shows it) and skdn_d_k divides the month's D by it.
+Whatever reads a person's history (KN, KF, delivery, TB test, weighings, doses) reads the visits sent before,
+as screening received them. Stunting, wasting, underweight, severe_wasting and bgm need WHO z-scores: computed here with
 ``pygrowup``'s own code under WHO's prevalence rules (:mod:`simulator.anthropometry`), never with the
 screening service's; ``zscores=None`` leaves them out (``"zscore_source": null``).
 
@@ -46,7 +54,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,17 +68,70 @@ ADULT_AGE_DAYS = 15 * 365.25
 INDICATORS = ("visits", "children_weighed", "underweight", "stunting", "wasting", "anemia_pregnancy",
               "kek_pregnancy", "hypertension", "diabetes", "tb_presumptive", "pregnant_served", "bp_screened",
               "low_birth_weight", "vitamin_a", "development_screened", "anc_k1", "anc_k4", "anc_k1_murni", "anc_k6",
-              "triple_elimination_tested")
+              "triple_elimination_tested", "kf_complete", "kn_complete", "immunization_complete", "skdn_k_s",
+              "skdn_d_k", "skdn_n_d", "skdn_t", "skdn_2t", "bgm", "severe_wasting", "ttd_adolescent_girls",
+              "delivery_facility", "tb_examined", "spm_productive_screened", "spm_elderly_screened",
+              "spm_hypertension_care", "spm_diabetes_care")
 MEASURED = ("underweight", "stunting", "wasting", "anemia_pregnancy", "kek_pregnancy", "hypertension", "diabetes",
-            "low_birth_weight")
+            "low_birth_weight", "skdn_n_d", "skdn_t", "skdn_2t", "bgm", "severe_wasting", "tb_examined")
+# K (SKDN): cumulative by definition — the monthly cell is January up to the month; D/K divides by it
+CUMULATIVE = ("skdn_k_s",)
+OF_CUMULATIVE = {"skdn_d_k": ("children_weighed", "skdn_k_s")}  # indicator -> (its numerator's, its denominator's)
 # indicator -> target groups whose sum is its denominator (sasaran)
 TARGET_BASE = {"children_weighed": ("under_five",), "pregnant_served": ("pregnant",),
                "bp_screened": ("adult_15_59", "elderly"), "vitamin_a": ("under_five",),
                "development_screened": ("under_five",), "anc_k1": ("pregnant",), "anc_k4": ("pregnant",),
-               "anc_k1_murni": ("pregnant",), "anc_k6": ("pregnant",), "triple_elimination_tested": ("pregnant",)}
+               "anc_k1_murni": ("pregnant",), "anc_k6": ("pregnant",), "triple_elimination_tested": ("pregnant",),
+               "kf_complete": ("maternal",), "kn_complete": ("newborn",), "immunization_complete": ("infant",),
+               "skdn_k_s": ("under_five",), "ttd_adolescent_girls": ("adolescent_girl",),
+               "delivery_facility": ("maternal",), "spm_productive_screened": ("adult_15_59",),
+               "spm_elderly_screened": ("elderly",), "spm_hypertension_care": ("hypertension_estimated",),
+               "spm_diabetes_care": ("diabetes_estimated",)}
 TRIPLE = frozenset(("hiv", "syphilis", "hbsag"))
 LOW_BIRTH_WEIGHT_G = 2500  # BBLR: birth weight < 2,500 g [ILP-T 03-bblr]
 VITAMIN_A_BAND = (6, 59)  # completed months, both included [ILP-T 07-vitamin-a]
+# KN1 0-2 days of age, KN2 3-7, KN3 8-28 [ILP-T 01-neonatal]; KF1 0-2 days after delivery, KF2 3-7, KF3 8-28,
+# KF4 29-42 [ILP-T 05-pelayanan-nifas]: (number, first day, last day)
+KN_WINDOWS = ((1, 0, 2), (2, 3, 7), (3, 8, 28))
+KF_WINDOWS = ((1, 0, 2), (2, 3, 7), (3, 8, 28), (4, 29, 42))
+NIFAS_DAYS = 42  # the postpartum period [ILP-T 05-pelayanan-nifas]
+# IDL: HB0, BCG, OPV1-4, DPT-HB-Hib1-3, IPV1, MR1, before the first birthday (contracts.md; ilp-domain §9.2 [S21])
+IDL = frozenset(("hb0", "bcg", "opv1", "opv2", "opv3", "opv4", "dpt_hb_hib1", "dpt_hb_hib2", "dpt_hb_hib3", "ipv1",
+                 "mr1"))
+FACILITY_PLACES = frozenset(("hospital", "puskesmas", "pustu", "clinic", "midwife_practice"))  # fasyankes [PMK4-2019]
+HEALTH_FACILITY_POINTS = frozenset(("pustu", "puskesmas", "rs"))  # "di fasilitas pelayanan kesehatan" [PMK4-2019]
+HYPERTENSION_ICD10 = frozenset(("I10", "I11", "I12", "I13", "I15"))  # hypertensive diseases
+DIABETES_ICD10 = frozenset(("E10", "E11", "E12", "E13", "E14"))  # diabetes mellitus
+PRODUCTIVE_AGE_DAYS = (15 * 365.25, 60 * 365.25)  # usia produktif 15-59 y [PMK4-2019]
+ELDERLY_AGE_DAYS = 60 * 365.25  # lansia >= 60 y [PMK4-2019]
+ADOLESCENT_AGE_DAYS = (10 * 365.25, 18 * 365.25)  # remaja 10 to < 18 y [ILP-T 03-anak-sekolah-remaja]
+TB_TEST_DAYS = 30  # a TB examination this recent answers a presumptive visit (docs/dashboard.md, SPM)
+SEVERE_Z = -3.0  # gizi buruk: weight-for-length/height below -3 SD [PMK2-FLIP]; BGM: weight-for-age below -3 SD
+
+
+def window_number(windows: tuple[tuple[int, int, int], ...], day: int | None) -> int | None:
+    """The visit number whose window holds ``day`` (days of age, or since delivery)."""
+    if day is None:
+        return None
+    for number, first, last in windows:
+        if first <= day <= last:
+            return number
+    return None
+
+
+def completes(records: Iterable[tuple[date, Any]], on: date, now: set, needed: frozenset,
+              since: date | None = None) -> bool:
+    """Whether a visit on ``on`` with the values ``now`` completes ``needed``: the values recorded (sent before)
+    from ``since`` up to ``on`` together with ``now`` hold them all, those of earlier days did not."""
+    before: set = set()
+    upto: set = set(now)
+    for day, value in records:
+        if day > on or (since is not None and day < since):
+            continue
+        upto.add(value)
+        if day < on:
+            before.add(value)
+    return bool(now) and upto >= needed and not before >= needed
 
 
 def contract_trimester(weeks: int) -> int:
@@ -91,6 +152,7 @@ def k6_rule(contacts: Iterable[tuple[int, str]]) -> bool:
     doctors = sum(1 for _, by in contacts if by == "doctor")
     return len(contacts) >= 6 and t[1] >= 1 and t[2] >= 2 and t[3] >= 3 and doctors >= 2
 ZSCORE_INDICATORS = {"underweight": 0, "stunting": 1, "wasting": 2}  # index in the z-score function's result
+NEEDS_Z = frozenset(ZSCORE_INDICATORS) | {"severe_wasting", "bgm"}  # left out without a z-score function
 CHILD_TB_STAGES = ("under_five", "preschool")  # under 6 years: the children's TB criteria [ILP-T 10-skrining-tb]
 CHILD_TB_SYMPTOMS = {"weight_loss", "fever", "malaise", "lymph_node"}
 # [ILP-T remaja 02-skrining-tb; dewasa 10-skrining-tb] from 6 years: a cough with one of these is presumptive too
@@ -148,6 +210,9 @@ class Truth:
         # pregnant woman -> (contact day -> gestational weeks, milestones reached); one pregnancy per woman a run
         self.pregnancies: dict[tuple, tuple[dict[date, tuple[int, str]], set[str]]] = {}
         self.triple: dict[tuple, dict[date, set[str]]] = {}  # pregnant woman -> day -> triple tests with a result
+        # person -> kind ("kn", "kf", "delivery", "tb_test", "dose") -> [(day, value)] of the visits sent so far
+        self.records: dict[tuple, dict[str, list[tuple[date, Any]]]] = {}
+        self.known: dict[tuple[str, int], dict[tuple, str]] = {}  # K: (village, year) -> under-five -> first month
         self.counts: Counter[str] = Counter()
         self.invalid: Counter[str] = Counter()
         self.warnings: Counter[str] = Counter()
@@ -253,15 +318,111 @@ class Truth:
             judged.append(("tb_presumptive", tb))
         if stage == "under_five" and weight is not None:
             self.weighings.setdefault(key, []).append((on, weight))
+        records = self.records.setdefault(key, {})
+        if stage == "under_five":
+            judged.extend(self._under_five(v, key, cell, on, born, age_days, weight, earlier, records))
+        judged.extend(self._services(v, stage, on, age_days, tb, records))
         if self.z is not None and stage == "under_five":
             z = self.z(person["sex"], age_days, weight, m.get("height_cm"), m.get("measured_lying"), m.get("muac_cm"),
                        m.get("oedema"))
             judged.extend(anthropometry.prevalence_verdicts(z[:3], m.get("oedema")).items())
+            wflh = z[2]
+            if m.get("oedema"):
+                judged.append(("severe_wasting", True))
+            elif wflh is not None and anthropometry.PLAUSIBLE["wflh"][0] <= wflh <= anthropometry.PLAUSIBLE["wflh"][1]:
+                judged.append(("severe_wasting", wflh < SEVERE_Z))
+            if weight is not None:  # BGM/D: every weighed child is in D; below the red line when WAZ < -3 (plausible)
+                wfa = z[0]
+                low, high = anthropometry.PLAUSIBLE["wfa"]
+                judged.append(("bgm", wfa is not None and low <= wfa <= high and wfa < SEVERE_Z))
         for name, positive in judged:
             people = self.latest[name].setdefault(cell, {})
             old = people.get(key)
             if old is None or ts >= old[0]:
                 people[key] = (ts, positive)
+
+    def _under_five(self, v: dict, key: tuple, cell: tuple[str, str], on: date, born: date, age_days: int,
+                    weight: float | None, earlier: Iterable[tuple[date, float]],
+                    records: dict[str, list]) -> list[tuple[str, bool]]:
+        """KN lengkap, IDL, K (SKDN) and N/T/2T of an under-five's visit."""
+        out: list[tuple[str, bool]] = []
+        m = v.get("measurements") or {}
+        known = self.known.setdefault((cell[0], on.year), {})
+        if key not in known or cell[1] < known[key]:
+            known[key] = cell[1]
+        newborn = v.get("newborn")
+        if newborn is not None:
+            kn = newborn.get("neonatal_visit") or window_number(KN_WINDOWS, age_days)
+            if kn is not None:
+                if completes(records.get("kn", ()), on, {kn}, frozenset((1, 2, 3))):
+                    out.append(("kn_complete", True))
+                records.setdefault("kn", []).append((on, kn))
+        doses = set(v.get("immunizations") or ())
+        if doses:  # IDL complete: a dose now completes the set, before the first birthday
+            given = {a for d, a in records.get("dose", ()) if d <= on}
+            if (given | doses) >= IDL and not given >= IDL and age_months(born, on) < 12:
+                out.append(("immunization_complete", True))
+            records.setdefault("dose", []).extend((on, a) for a in doses)
+        if weight is not None:  # D: N, T (and 2T) against the last weighing of the previous calendar month
+            trend = None if m.get("oedema") else anthropometry.trend(born, on, weight, list(earlier))
+            out.append(("skdn_n_d", trend is not None and trend[0] == "N"))
+            out.append(("skdn_t", trend is not None and trend[0] == "T"))
+            out.append(("skdn_2t", trend is not None and trend[1]))
+        return out
+
+    @staticmethod
+    def _services(v: dict, stage: str, on: date, age_days: int, tb: bool | None,
+                  records: dict[str, list]) -> list[tuple[str, bool]]:
+        """KF lengkap, delivery at a facility, TTD for adolescent girls, TB examined and the SPM services."""
+        out: list[tuple[str, bool]] = []
+        m = v.get("measurements") or {}
+        female = v["person"]["sex"] == "F"
+        pp_days, pp_visit = m.get("postpartum_days"), m.get("postpartum_visit")
+        if female and (pp_days is not None or pp_visit is not None):
+            kf = pp_visit or window_number(KF_WINDOWS, pp_days)
+            if kf is not None:
+                since = on - timedelta(days=pp_days if pp_days is not None else NIFAS_DAYS)
+                if completes(records.get("kf", ()), on, {kf}, frozenset((1, 2, 3, 4)), since):
+                    out.append(("kf_complete", True))
+                records.setdefault("kf", []).append((on, kf))
+        delivery = m.get("delivery")
+        if female and delivery is not None:
+            first = not any(0 <= (on - d).days <= NIFAS_DAYS for d, _ in records.get("delivery", ()))
+            if first and delivery["place"] in FACILITY_PLACES:
+                out.append(("delivery_facility", True))
+            records.setdefault("delivery", []).append((on, delivery["place"]))
+        tablets = m.get("ttd_tablets")
+        if female and tablets and stage != "pregnancy" and v.get("pregnancy") is None \
+                and ADOLESCENT_AGE_DAYS[0] <= age_days < ADOLESCENT_AGE_DAYS[1]:
+            out.append(("ttd_adolescent_girls", True))
+        tested = m.get("tb_test") is not None
+        if tested or tb:
+            out.append(("tb_examined", tested or any(0 <= (on - d).days <= TB_TEST_DAYS
+                                                     for d, _ in records.get("tb_test", ()))))
+        if tested:
+            records.setdefault("tb_test", []).append((on, m["tb_test"]["method"]))
+        bp = m.get("systolic_mmhg") is not None and m.get("diastolic_mmhg") is not None
+        glucose = m.get("glucose_mg_dl") is not None
+        has = m.get
+        if PRODUCTIVE_AGE_DAYS[0] <= age_days < PRODUCTIVE_AGE_DAYS[1]:
+            if bp and glucose and all(has(f) is not None for f in ("weight_kg", "height_cm", "waist_cm")):
+                out.append(("spm_productive_screened", True))
+        elif age_days >= ELDERLY_AGE_DAYS:
+            mental = has("skilas_positive_domains") is not None or has("skilas") is not None or (
+                (has("amt_score") is not None or has("mini_cog_score") is not None) and has("gds4_score") is not None)
+            body = has("weight_kg") is not None and has("waist_cm") is not None and (
+                has("height_cm") is not None or has("muac_cm") is not None)
+            if bp and glucose and body and mental and has("cholesterol_total_mg_dl") is not None \
+                    and has("adl_barthel") is not None:
+                out.append(("spm_elderly_screened", True))
+        if age_days >= ADULT_AGE_DAYS and v["service_point"] in HEALTH_FACILITY_POINTS:
+            coded = {c[:3] for c in v.get("diagnoses") or ()}
+            if bp and (m["systolic_mmhg"] >= 140 or m["diastolic_mmhg"] >= 90 or coded & HYPERTENSION_ICD10):
+                out.append(("spm_hypertension_care", True))
+            if glucose and (m["glucose_mg_dl"] >= (126 if m.get("glucose_fasting") else 200)
+                            or coded & DIABETES_ICD10):
+                out.append(("spm_diabetes_care", True))
+        return out
 
     def _anc_milestones(self, key: tuple, on: date, preg: dict) -> list[tuple[str, bool]]:
         """K1 (and K1 murni), K4 and K6 reached at this standard contact (the contract's rules): the contact's
@@ -297,13 +458,23 @@ class Truth:
         cells = set(self.visits)
         for per_cell in self.latest.values():
             cells.update(per_cell)
+        cells.update((village, first) for (village, _), known in self.known.items() for first in known.values())
         periods = {p for _, p in cells}
         cells.update((village, p) for (village, year) in self.targets for p in periods if int(p[:4]) == year)
         for village, period in cells:
             row = raw.setdefault(period, {}).setdefault(village, {})
             row["visits"] = [self.visits.get((village, period), 0), None]
+            known = self.known.get((village, int(period[:4])), {})
+            k = sum(1 for first in known.values() if first <= period)  # K: known since January
             for name in INDICATORS[1:]:
-                if name in ZSCORE_INDICATORS and self.z is None:
+                if name in NEEDS_Z and self.z is None:
+                    continue
+                if name in CUMULATIVE:
+                    row[name] = [k, self._target(village, int(period[:4]), name)]
+                    continue
+                if name in OF_CUMULATIVE:
+                    weighed = self.latest[OF_CUMULATIVE[name][0]].get((village, period), {})
+                    row[name] = [sum(1 for _, pos in weighed.values() if pos), k]
                     continue
                 people = self.latest[name].get((village, period), {})
                 positives = sum(1 for _, pos in people.values() if pos)
@@ -352,7 +523,7 @@ class Truth:
         semantic = sum(n for r, n in self.invalid.items() if r in SEMANTIC_DEFECTS)
         return {
             "meta": {**(meta or {}), "zscore_source": self.z_source,
-                     "indicators": [i for i in INDICATORS if self.z is not None or i not in ZSCORE_INDICATORS]},
+                     "indicators": [i for i in INDICATORS if self.z is not None or i not in NEEDS_Z]},
             "counts": {
                 "messages": self.counts["messages"],
                 "accepted": self.counts["accepted"],

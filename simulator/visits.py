@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone
 
-from simulator import anc
+from simulator import anc, postnatal
 from simulator.faults import Emission, FaultConfig, Faults
-from simulator.measurements import Measurements
+from simulator.measurements import Measurements, birth_weight_g
 from simulator.network import Facility, Network, build_network
 from simulator.population import (
     ADULT,
@@ -98,6 +98,7 @@ class Simulation(Measurements):
         self.services_rng = random.Random(f"child-services:{seed}")
         self.vitamin_a_given: set = set()
         self._anc_days: dict[int, list[tuple[int, int, anc.Contact]]] | None = None  # ordinal -> contacts
+        self._postnatal_days: dict[int, list[tuple[int, int, int, postnatal.Postnatal]]] | None = None
         self._village_pkm = {village: pkm for pkm in network.puskesmas for village in pkm.villages}
         self._random = self.rng.random
         self.offset_h = utc_offset_hours(network.district.code)
@@ -183,6 +184,7 @@ class Simulation(Measurements):
                 vi = idx[pick(cum, u)]
                 self._facility_visit(ctx, pkm, "puskesmas", vi, p.puskesmas_mix, 7 * 3600 + 1800, close)
         self._anc_contacts(ctx)
+        self._postnatal_contacts(ctx)
         if self.outbreaks is not None:
             self.outbreaks.day(self, ctx)
 
@@ -213,6 +215,53 @@ class Simulation(Measurements):
             ga = (ctx.day - woman.lmp).days // 7
             m, preg = self._pregnant(ctx, woman, ga, lab=fac.has("hb_test"), hb_p=hb_p, point=point, contact=contact)
             self._emit(ctx, fac, point, woman, secs, m, preg, None)
+
+    def postnatal_schedule(self) -> dict[int, list[tuple[int, int, int, postnatal.Postnatal]]]:
+        """Every postpartum (KF) and neonatal (KN) visit of the births near the window, by day ordinal:
+        (village, group, index, visit)."""
+        if self._postnatal_days is None:
+            table: dict[int, list[tuple[int, int, int, postnatal.Postnatal]]] = {}
+            first, last = self.start.toordinal(), (self.start + timedelta(days=self.days)).toordinal()
+
+            def add(vi: int, group: int, idx: int, visits: tuple[postnatal.Postnatal, ...]) -> None:
+                for pv in visits:
+                    if first <= pv.day.toordinal() < last:
+                        table.setdefault(pv.day.toordinal(), []).append((vi, group, idx, pv))
+
+            for vi in range(len(self.net.villages)):
+                for idx in range(self.pop.size(vi, PREGNANT)):
+                    woman = self.pop.person(vi, PREGNANT, idx)
+                    delivered = postnatal.delivery_day(woman.lmp, woman.due_weeks)
+                    if first - 43 <= delivered.toordinal() < last:
+                        add(vi, PREGNANT, idx, postnatal.postpartum(woman.key, delivered))
+                size = self.pop.size(vi, CHILD)
+                span = UNDER_FIVE_DAYS + self.days + 1
+                for idx in range(max(0, int((UNDER_FIVE_DAYS - 30) * size / span) - 1), size):
+                    child = self.pop.person(vi, CHILD, idx)
+                    if first - 29 <= child.birth.toordinal() < last:
+                        add(vi, CHILD, idx, postnatal.neonatal(child.key, child.birth))
+            self._postnatal_days = table
+        return self._postnatal_days
+
+    def _postnatal_contacts(self, ctx: _Day) -> None:
+        """Today's KF and KN visits by the village's Pustu: the first at the Pustu, later ones at home."""
+        rng = self.rng
+        for vi, group, idx, pv in self.postnatal_schedule().get(ctx.ordinal, ()):
+            person = self.pop.person(vi, group, idx)
+            pustu = self.net.pustu[self.net.villages[vi].code]
+            point = "pustu" if pv.number == 1 else "home_visit"
+            secs = 8 * 3600 + int(rng.random() * 6 * 3600)
+            if group == CHILD:
+                m = self._child(ctx, person, pv.days, weigh=True, height_p=0.5)
+                extra = {"newborn": {"neonatal_visit": pv.number, "birth_weight_g": birth_weight_g(person.key)}}
+                self._emit(ctx, pustu, point, person, secs, m, None, None, extra, scheduled=True)
+            else:
+                m = {"postpartum_days": pv.days, "postpartum_visit": pv.number}
+                if pv.delivery is not None:
+                    m["delivery"] = dict(pv.delivery)
+                if rng.random() < 0.9:  # blood pressure at the postpartum visit [assumption]
+                    m["systolic_mmhg"], m["diastolic_mmhg"], _ = self._bp(person, ctx.age_years(person.birth))
+                self._emit(ctx, pustu, point, person, secs, m, None, None, scheduled=True)
 
     # ------------------------------------------------------------------ service points
     def _posyandu(self, ctx: _Day, pos: Facility) -> None:
@@ -286,7 +335,8 @@ class Simulation(Measurements):
         idx = int(rng.random() * size * FREQUENT_SHARE) if rng.random() < FREQUENT_VISITS else int(rng.random() * size)
         person = self.pop.person(vi, group, idx)
         m = self._general(ctx, person, group, lab=lab, point=point)
-        self._emit(ctx, fac, point, person, secs, m, None, None)
+        codes = self._chronic_codes(person, ctx.age_years(person.birth), m, point)
+        self._emit(ctx, fac, point, person, secs, m, None, None, {"diagnoses": codes} if codes else None)
 
     # ------------------------------------------------------------------ records
     def _epoch(self, day: date, secs: int) -> float:
@@ -316,14 +366,15 @@ class Simulation(Measurements):
             heapq.heappush(self._pending, (e.send_at, self._seq, e))
 
     def _emit(self, ctx: _Day, fac: Facility, point: str, person, secs: int, m: dict, preg: dict | None,
-              batch: float | None, extra: dict | None = None) -> None:
+              batch: float | None, extra: dict | None = None, *, scheduled: bool = False) -> None:
+        """``scheduled``: a programme contact (postnatal visits), which carries no seasonal syndrome."""
         rng = self.rng
         body = self.visit_body(ctx, fac, point, person, secs, m)
         if preg is not None:
             body["pregnancy"] = preg
         if extra:
             body.update(extra)
-        if self.syndromes is not None and point != "posyandu":
+        if self.syndromes is not None and point != "posyandu" and not scheduled:
             self.syndromes.tag(body, ctx.day)
         occurred = ctx.epoch0 + secs
         send = batch + secs / 1000.0 if batch is not None else occurred + 5 + int(rng.random() * 240)

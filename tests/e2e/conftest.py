@@ -42,6 +42,7 @@ class District:
     tokens_file: Path
     viewer_token: str
     verified: Table = field(default_factory=dict)  # months already shown to match their truth
+    runs: list = field(default_factory=list)  # the emissions of every run sent to this system (for K)
     backend: str = "sqlite"
 
     def full_scenarios_only(self) -> None:
@@ -146,6 +147,24 @@ def truth_table(truth: dict) -> Table:
         table[period] = {code: {name: (c["numerator"], c["denominator"], c["value"]) for name, c in cells.items()}
                          for code, cells in areas.items()}
     return table
+
+
+# K (SKDN) is January up to the month by definition: a month's K/S and D/K count the children of every run
+# this system was sent, not only the run that covers the month.
+ACROSS_RUNS = ("skdn_k_s", "skdn_d_k")
+
+
+def across_runs(expected: Table, runs: list, network) -> Table:  # noqa: ANN001
+    """``expected`` with its K/S and D/K cells from one ground truth of all ``runs`` (lists of emissions)."""
+    from simulator.truth import Truth
+
+    combined = Truth.for_network(network, [int(TARGET_YEAR)])
+    for run in runs:
+        for e in run:
+            combined.add(e)
+    table = truth_table(combined.result())
+    return {period: {code: {**cells, **{n: table[period][code][n] for n in ACROSS_RUNS if n in cells}}
+                     for code, cells in areas.items()} for period, areas in expected.items()}
 
 
 def indicators_of(table: Table) -> list[str]:

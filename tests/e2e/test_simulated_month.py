@@ -33,6 +33,7 @@ from tests.e2e.conftest import (
     DISTRICT,
     POPULATION_SCALE,
     District,
+    across_runs,
     dashboard_table,
     dead_letters,
     metric,
@@ -112,10 +113,32 @@ def test_a_simulated_month_matches_the_ground_truth(district: District) -> None:
     assert kafka_report["sent"] == kc["messages"] == len(kafka_sent)
 
     # The dashboard equals the truth: every village, kecamatan and the district, every month, every indicator.
-    expected = {**truth_table(http_truth), **truth_table(kafka_truth)}
-    assert set(http_truth["meta"]["indicators"]) >= {"visits", "hypertension", "diabetes", "anemia_pregnancy",
-                                                     "kek_pregnancy", "tb_presumptive", "children_weighed",
-                                                     "stunting", "wasting", "underweight"}
+    # K/S and D/K (K: children known since January) count both runs' children: their truth is one of both runs,
+    # generated here again (the same arguments give the same messages: checked on the run's own truth).
+    regions = load_regions()
+    runs = []
+    for seed, start, days, cli_truth in ((11, date(2026, 9, 21), 21, http_truth), (12, date(2026, 8, 3), 14, kafka_truth)):
+        sim = build_simulation(regions, DISTRICT, seed=seed, start=start, days=days,
+                               population_scale=float(POPULATION_SCALE), faults=FAULT_CONFIG)
+        runs.append(list(sim.emissions()))
+        own = Truth.for_network(sim.net, [2026])
+        for e in runs[-1]:
+            own.add(e)
+        assert own.result()["periods"] == cli_truth["periods"], "the in-process run differs from the CLI's"
+    district.runs.extend(runs)
+    expected = across_runs({**truth_table(http_truth), **truth_table(kafka_truth)}, district.runs, sim.net)
+    assert set(http_truth["meta"]["indicators"]) >= {
+        "visits", "hypertension", "diabetes", "anemia_pregnancy", "kek_pregnancy", "tb_presumptive", "children_weighed",
+        "stunting", "wasting", "underweight", "kf_complete", "kn_complete", "immunization_complete", "skdn_k_s",
+        "skdn_d_k", "skdn_n_d", "skdn_t", "skdn_2t", "bgm", "severe_wasting", "ttd_adolescent_girls",
+        "delivery_facility", "tb_examined", "spm_productive_screened", "spm_elderly_screened",
+        "spm_hypertension_care", "spm_diabetes_care"}
+    # The new inputs are really there: numerators the dashboard must match, not zeros only.
+    shown = {name: sum(expected[p][DISTRICT][name][0] for p in ("2026-09", "2026-10")) for name in expected["2026-09"][DISTRICT]}
+    assert all(shown[n] > 0 for n in ("kn_complete", "skdn_k_s", "skdn_d_k", "skdn_n_d", "skdn_t", "bgm",
+                                      "ttd_adolescent_girls", "delivery_facility", "tb_examined",
+                                      "spm_productive_screened", "spm_elderly_screened", "spm_hypertension_care",
+                                      "spm_diabetes_care")), shown
     wait_for_truth(district, expected, timeout=150)
 
     # Duplicates did not double count (the visits numerators are the accepted visits, not the messages).
@@ -228,7 +251,8 @@ def test_kill_every_service_and_lose_the_broker_mid_month(district: District) ->
     expected = truth_table(result)
     assert sorted(expected) == ["2026-06", "2026-07"]
     assert not set(expected) & set(district.verified), "runs must cover months of their own"
-    wait_for_truth(district, {**district.verified, **expected}, timeout=150)
+    district.runs.append(emissions)  # the months verified earlier now have this run's children in their K
+    wait_for_truth(district, across_runs({**district.verified, **expected}, district.runs, sim.net), timeout=150)
     log(f"settled: the whole month and {len(district.verified)} earlier month(s) exact")
     for service in SERVICES:
         assert metric(system, service, "jejaring_outbox_backlog") == 0, f"{service} still has events to publish"

@@ -72,9 +72,18 @@ def test_extra_puskesmas_go_to_the_kecamatan_with_most_desa_per_puskesmas() -> N
 def test_targets_csv_parses_and_is_consistent_with_the_population(regions, lampung_selatan) -> None:  # noqa: ANN001
     net = lampung_selatan
     rows = parse_targets_csv(targets_csv(net, [2026, 2027]), regions)
-    assert len(rows) == 260 * 5 * 2
-    under_five = sum(r.count for r in rows if r.target == "under_five" and r.year == 2026)
-    assert under_five == pytest.approx(0.077 * sum(net.populations), rel=0.02)
+    assert len(rows) == 260 * 11 * 2  # the five v1 groups and the six of the extensions
+    total = sum(net.populations)
+
+    def of(group: str) -> int:
+        return sum(r.count for r in rows if r.target == group and r.year == 2026)
+
+    assert of("under_five") == pytest.approx(0.077 * total, rel=0.02)
+    assert of("newborn") == of("infant") == pytest.approx(0.016 * total, rel=0.02)  # CBR x population
+    assert of("maternal") == pytest.approx(1.05 * 0.016 * total, rel=0.02)
+    assert of("adolescent_girl") == pytest.approx(of("adolescent") / 2, rel=0.05)
+    assert 0.15 < of("hypertension_estimated") / of("adult_15_59") < 0.45  # 30.8 % of >= 18 y
+    assert 0.06 < of("diabetes_estimated") / of("adult_15_59") < 0.16  # 11.7 % of >= 15 y
 
 
 def test_network_does_not_depend_on_the_run_seed(regions) -> None:  # noqa: ANN001
