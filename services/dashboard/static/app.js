@@ -72,8 +72,9 @@ function ago(iso) {
   if (days === 1) return "kemarin";
   return `${days} hari lalu`;
 }
+const dtf = new Intl.DateTimeFormat("id-ID", { dateStyle: "medium", timeStyle: "short" });  // one formatter: building one per call was most of the freshness table's time
 function stamp(iso) {
-  return iso ? new Date(iso).toLocaleString("id-ID", { dateStyle: "medium", timeStyle: "short" }) : "";
+  return iso ? dtf.format(new Date(iso)) : "";
 }
 
 function query(extra) {
@@ -111,11 +112,15 @@ function go(region, by) {
 
 // -- loading ---------------------------------------------------------------------------------
 
-async function load() {
+function fetchPws() {
+  return fetch("/v1/pws?" + query(), { credentials: "same-origin", headers: { Accept: "application/json" } });
+}
+
+async function load(started) {
   if (state.loading) { state.again = true; return state.loading; }
   state.loading = (async () => {
     try {
-      const r = await fetch("/v1/pws?" + query(), { credentials: "same-origin", headers: { Accept: "application/json" } });
+      const r = await (started || fetchPws());
       if (r.status === 401) { location.href = "/login"; return; }
       if (!r.ok) { showError(r.status === 403 ? "Wilayah ini di luar cakupan token Anda." : `Gagal memuat data (${r.status}).`); return; }
       state.data = await r.json();
@@ -205,6 +210,7 @@ function charts(d) {
   const box = $("#charts");
   box.replaceChildren();
   const areas = d.rows.length ? d.rows : [{ ...d.total, code: d.region.code, name: d.region.name, level: d.region.level }];
+  let width = null;  // the figures share one width: measured once (each read lays the page out)
   for (const ind of state.indicators.filter((i) => !state.chart || i.id === state.chart)) {
     const items = areas.map((a) => ({ code: a.code, name: a.name, level: a.level, cell: cells(a)[ind.id] }));
     items.sort((x, y) => (y.cell.value ?? -1) - (x.cell.value ?? -1) || x.name.localeCompare(y.name));
@@ -213,7 +219,8 @@ function charts(d) {
     const fig = el("figure", { className: "chart", dataIndicator: ind.id }, el("h3", {}, defButton(ind, ind.label)), el("p", { className: "sub", text: sub }));
     box.append(fig);
     // Drawn at the figure's own width, so text keeps its size on any screen.
-    fig.append(items.length ? chart(ind, items, target, Math.max(260, fig.clientWidth - 20)) : el("p", { className: "empty", text: "Belum ada wilayah." }));
+    if (width === null) width = Math.max(260, fig.clientWidth - 20);
+    fig.append(items.length ? chart(ind, items, target, width) : el("p", { className: "empty", text: "Belum ada wilayah." }));
   }
 }
 
@@ -448,6 +455,7 @@ function connect() {
 async function start() {
   readUrl();
   writeUrl(false);
+  const first = fetchPws();  // under way while the indicator list loads
   const r = await fetch("/v1/indicators");
   state.indicators = await r.json();
   const pick = $("#chart-pick");
@@ -466,7 +474,7 @@ async function start() {
   $("#trend-area").addEventListener("change", (e) => { info.area = e.target.value; if (info.data) renderTrend(); });
   window.addEventListener("popstate", () => { readUrl(); connect(); load(); });
   connect();
-  await load();
+  await load(first);
 }
 
 start();
