@@ -493,7 +493,7 @@ async def apply_rate(url: str, var: Path, villages: list[str], n: int, batch: in
         t0 = time.perf_counter()
         pending = staging.Pending()
         for event in events[start:start + batch]:
-            pending.merge(staging.stage(event, REGISTRY))
+            staging.stage_into(pending, event, REGISTRY)
         t1 = time.perf_counter()
         async with service.db.session() as session, session.begin():
             await flush.write(session, pending)

@@ -69,6 +69,9 @@ def contributions(rows: Mapping[str, tuple[str, bool]], resets: Iterable[int] = 
     ``resets``: months at which the year-to-date value restarts (``ytd="semester"``: 7): the state held
     before is taken away in that month, so from then on the sum counts only measurements since the reset.
     """
+    if len(rows) == 1 and not resets:  # most persons: one month measured in the year
+        [(period, (village, positive))] = rows.items()
+        return {(village, period): [int(positive), 1, int(positive), 1]}
     out: dict[Key, Tally] = defaultdict(lambda: [0, 0, 0, 0])
     previous: tuple[str, bool] | None = None
     last = 0
@@ -106,6 +109,8 @@ def contributions(rows: Mapping[str, tuple[str, bool]], resets: Iterable[int] = 
 def delta(old: Mapping[str, tuple[str, bool]], new: Mapping[str, tuple[str, bool]],
           resets: Iterable[int] = ()) -> dict[Key, Tally]:
     """``contributions(new) - contributions(old)``, without zero entries."""
+    if not old:  # a person's first measurement in the year
+        return {k: v for k, v in contributions(new, resets).items() if any(v)}
     out: dict[Key, Tally] = defaultdict(lambda: [0, 0, 0, 0])
     for key, tally in contributions(new, resets).items():
         out[key] = list(tally)

@@ -28,6 +28,7 @@ from services.dashboard.readmodel.staging import (
 from shared.contracts.events import (
     FacilityRegistered,
 )
+from shared.db import insert_sql, sqlite_datetime
 from shared.regions import ancestor_codes
 from shared.time import utc
 
@@ -64,12 +65,45 @@ def flush(session: Session, pending: Pending, now: datetime | None = None) -> No
         _referrals(session, dialect, pending.referrals.values())
 
 
+def _driver_sql(session: Session) -> tuple[object, str, bool]:
+    """The session's connection, its driver's parameter mark style, and whether it is SQLite."""
+    connection = session.connection()
+    return connection, connection.dialect.paramstyle, connection.dialect.name == "sqlite"
+
+
+def _marks(paramstyle: str, rows: int, columns: int) -> str:
+    """``(?, ?), (?, ?)`` (SQLite) or ``($1, $2), ($3, $4)`` (asyncpg) for a multi-row VALUES."""
+    if paramstyle == "qmark":
+        one = "(" + ", ".join("?" * columns) + ")"
+        return ", ".join([one] * rows)
+    return ", ".join("(" + ", ".join(f"${r * columns + c + 1}" for c in range(columns)) + ")" for r in range(rows))
+
+
 def _first_time(session: Session, dialect: str, counts: dict[tuple[str, str], Counter]) -> Counter:
     """The count contributions of the events never counted before (``counted_events`` remembers
-    each by its natural key, so a redelivery long after the inbox forgot it changes nothing)."""
+    each by its natural key, so a redelivery long after the inbox forgot it changes nothing).
+
+    One multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` per 500 keys, written for the
+    driver (SQLAlchemy Core would process each parameter in Python)."""
     total: Counter = Counter()
     if not counts:
         return total
+    connection, paramstyle, _sqlite = _driver_sql(session)
+    if paramstyle not in ("qmark", "numeric_dollar"):
+        return _first_time_core(session, dialect, counts)
+    keys = sorted(counts)
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start:start + CHUNK]
+        sql = (f'INSERT INTO "{models.counted.name}" ("event_type", "natural_id") VALUES '
+               f"{_marks(paramstyle, len(chunk), 2)} ON CONFLICT DO NOTHING RETURNING event_type, natural_id")
+        flat = tuple(value for key in chunk for value in key)
+        for event_type, natural_id in connection.exec_driver_sql(sql, flat):
+            total.update(counts[(event_type, natural_id)])
+    return total
+
+
+def _first_time_core(session: Session, dialect: str, counts: dict[tuple[str, str], Counter]) -> Counter:
+    total: Counter = Counter()
     t = models.counted
     keys = sorted(counts)
     stmt = _insert(dialect, t).on_conflict_do_nothing().returning(t.c.event_type, t.c.natural_id)
@@ -113,6 +147,14 @@ def _resets(indicator: str) -> tuple[int, ...]:
     return found.ytd_resets if found is not None else ()
 
 
+def _by_year(rows: dict[str, tuple[datetime, str, bool]]) -> dict[str, dict[str, tuple[str, bool]]]:
+    """A person's months of one indicator as ``{year: {period: (village, in numerator)}}``."""
+    out: dict[str, dict[str, tuple[str, bool]]] = {}
+    for period, (_at, village, positive) in rows.items():
+        out.setdefault(period[:4], {})[period] = (village, positive)
+    return out
+
+
 def _persons(session: Session, dialect: str, ops: list[Observation | Link],
              deltas: dict[tuple[str, str, str], list[int]]) -> None:
     state = _load_persons(session, ops)
@@ -123,7 +165,7 @@ def _persons(session: Session, dialect: str, ops: list[Observation | Link],
             key = (op.person_id, op.indicator)
             rows = state[key]
             current = rows.get(op.period)
-            if arithmetic.latest_wins(current, op.at):
+            if current is None or op.at >= current[0]:  # arithmetic.latest_wins
                 rows[op.period] = (op.at, op.village, op.positive)
             touched.add(key)
         else:
@@ -133,37 +175,60 @@ def _persons(session: Session, dialect: str, ops: list[Observation | Link],
                     if arithmetic.latest_wins(into.get(period), value[0]):
                         into[period] = value
                 touched.update({(person, indicator), (op.person_id, indicator)})
-    upserts, deletes = [], []
+    upserts: list[tuple] = []
+    deletes: list[dict] = []
+    resets: dict[str, tuple[int, ...]] = {}
     for key in sorted(touched):
         old, new = original.get(key, {}), state.get(key, {})
         if old == new:
             continue
         person, indicator = key
-        for year in sorted({p[:4] for p in old} | {p[:4] for p in new}):
-            change = arithmetic.delta({p: (v[1], v[2]) for p, v in old.items() if p.startswith(year)},
-                                      {p: (v[1], v[2]) for p, v in new.items() if p.startswith(year)},
-                                      _resets(indicator))
+        if indicator not in resets:
+            resets[indicator] = _resets(indicator)
+        old_years, new_years = _by_year(old), _by_year(new)
+        for year in sorted(old_years.keys() | new_years.keys()):
+            change = arithmetic.delta(old_years.get(year, {}), new_years.get(year, {}), resets[indicator])
             for (village, period), tally in change.items():
                 d = deltas[(village, period, indicator)]
-                for i in range(4):
-                    d[i] += tally[i]
-        for period, (at, village, positive) in sorted(new.items()):
-            if old.get(period) != (at, village, positive):
-                upserts.append({"person_id": person, "indicator": indicator, "period": period,
-                                "village_code": village, "occurred_at": at, "numerator": positive})
+                d[0] += tally[0]
+                d[1] += tally[1]
+                d[2] += tally[2]
+                d[3] += tally[3]
+        for period, value in sorted(new.items()):
+            if old.get(period) != value:
+                at, village, positive = value
+                upserts.append((person, indicator, period, village, at, positive))
         deletes += [{"p": person, "i": indicator, "d": period} for period in sorted(set(old) - set(new))]
     t = models.person_status
     if deletes:
         session.execute(delete(t).where(t.c.person_id == bindparam("p"), t.c.indicator == bindparam("i"),
                                         t.c.period == bindparam("d")), deletes)
     if upserts:
+        _upsert_persons(session, dialect, upserts)
+
+
+PERSON_COLUMNS = ("person_id", "indicator", "period", "village_code", "occurred_at", "numerator")
+
+
+def _upsert_persons(session: Session, dialect: str, rows: list[tuple]) -> None:
+    """``person_status`` rows upserted with the driver's ``executemany`` (SQLAlchemy Core would
+    process each parameter in Python); datetimes on SQLite in Core's own text format."""
+    connection, paramstyle, sqlite = _driver_sql(session)
+    t = models.person_status
+    if paramstyle not in ("qmark", "numeric_dollar"):
         stmt = _insert(dialect, t)
         stmt = stmt.on_conflict_do_update(
             index_elements=[t.c.person_id, t.c.indicator, t.c.period],
             set_={"village_code": stmt.excluded.village_code, "occurred_at": stmt.excluded.occurred_at,
                   "numerator": stmt.excluded.numerator})
-        for start in range(0, len(upserts), CHUNK):
-            session.execute(stmt, upserts[start:start + CHUNK])
+        session.execute(stmt, [dict(zip(PERSON_COLUMNS, row)) for row in rows])
+        return
+    if sqlite:
+        rows = [(p, i, d, v, sqlite_datetime(at), positive) for p, i, d, v, at, positive in rows]
+    sql = (insert_sql(t.name, PERSON_COLUMNS, paramstyle)
+           + ' ON CONFLICT ("person_id", "indicator", "period") DO UPDATE SET "village_code" = excluded."village_code",'
+             ' "occurred_at" = excluded."occurred_at", "numerator" = excluded."numerator"')
+    connection.exec_driver_sql(sql, rows)
 
 
 SUMS = ("numerator", "measured", "ytd_numerator", "ytd_measured")

@@ -135,13 +135,21 @@ def natural_key(event: EventData) -> tuple[str, str]:
 
 def stage(event_data: EventData, registry: Iterable[Indicator]) -> Pending:
     """What one event means for the read model (pure; raises on data it cannot use)."""
-    staged = Pending()
+    return stage_into(Pending(), event_data, registry)
+
+
+def stage_into(staged: Pending, event_data: EventData, registry: Iterable[Indicator]) -> Pending:
+    """Stage one event into a batch's ``staged`` as ``staged.merge(stage(event_data, registry))``
+    would, without a :class:`Pending` per event; returns ``staged``. Raises on data it cannot use,
+    before changing ``staged``."""
     if isinstance(event_data, TargetSet):
         staged.targets[(event_data.village_code, event_data.year, event_data.target)] = event_data.count
         staged.villages.add(ALL)
         return staged
     if isinstance(event_data, FacilityRegistered):
-        staged.facilities[event_data.facility_id] = event_data
+        old = staged.facilities.get(event_data.facility_id)
+        if old is None or event_data.revision >= old.revision:
+            staged.facilities[event_data.facility_id] = event_data
         staged.villages.add(ALL)
         return staged
     if isinstance(event_data, PersonLinked):
@@ -154,22 +162,38 @@ def stage(event_data: EventData, registry: Iterable[Indicator]) -> Pending:
         return staged
     period = period_of(when)  # the month in the event's own offset (WIB/WITA/WIT)
     at = utc(when)
+    counted: Counter | None = None
+    observations: list[Observation] = []
     for indicator, verdict in verdicts(registry, event_data):
         if indicator.kind == "count":
-            staged.counts.setdefault(natural_key(event_data), Counter())[(village, period, indicator.id)] += int(verdict)
+            if counted is None:
+                counted = Counter()
+            counted[(village, period, indicator.id)] += int(verdict)
         else:
-            staged.ops.append(Observation(str(event_data.person_id), indicator.id, period, village, at, verdict))
+            observations.append(Observation(str(event_data.person_id), indicator.id, period, village, at, verdict))
+    patch = None
     if isinstance(event_data, ReferralMade):
-        staged.referrals[str(event_data.referral_id)] = ReferralPatch(
+        patch = ReferralPatch(
             referral_id=str(event_data.referral_id), village_code=village, period=period, made_at=at,
             status="made", status_at=at, due_at=utc(event_data.due_at), urgency=event_data.urgency,
             destination_level=event_data.destination_level)
     elif isinstance(event_data, ReferralUpdated):
         made = event_data.made_at
-        staged.referrals[str(event_data.referral_id)] = ReferralPatch(
+        patch = ReferralPatch(
             referral_id=str(event_data.referral_id), village_code=village, period=period_of(made),
             made_at=utc(made), status=event_data.status, status_at=at,
             feedback=event_data.status == "completed" and bool(event_data.feedback))
-    staged.fresh[village] = at
+    # Everything computed: now change the batch (the same event twice in a batch counts once).
+    if counted is not None:
+        staged.counts.setdefault(natural_key(event_data), counted)
+    staged.ops.extend(observations)
+    if patch is not None:
+        if patch.referral_id in staged.referrals:
+            staged.referrals[patch.referral_id].merge(patch)
+        else:
+            staged.referrals[patch.referral_id] = patch
+    previous = staged.fresh.get(village)
+    if previous is None or at > previous:
+        staged.fresh[village] = at
     staged.villages.add(village)
     return staged
