@@ -509,6 +509,51 @@ async def apply_rate(url: str, var: Path, villages: list[str], n: int, batch: in
             "what": "staging.stage + Pending.merge + flush (one transaction per batch) on stored events, one process"}
 
 
+async def rebuild_rate(url: str, var: Path, villages: list[str], n: int, batch: int = 10_000,
+                       database: Path | None = None) -> dict:
+    """``jejaring rebuild dashboard`` for real: the embedded broker (Tansu) holding ``n`` events as
+    CloudEvents on their topics (the same events as :func:`apply_rate`'s), then the command's re-read
+    (``services.dashboard.reread.run``) into this database, timed; CPU of this process and of
+    PostgreSQL's."""
+    from services.dashboard import reread
+    from services.dashboard.app import build_service
+    from shared.broker import start_broker
+    from shared.envelope import encode
+    from shared.messaging.kafka import Producer, ensure_topics
+    from shared.settings import KafkaSettings
+
+    port = free_port()
+    broker = start_broker(port=port, log_file=var / "broker.log")
+    try:
+        settings = dashboard_settings(url, var)
+        settings.kafka = KafkaSettings(KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{port}")
+        service = build_service(settings)
+        await service.migrate()
+        await ensure_topics(settings.kafka, service.topics())
+        producer = Producer(settings.kafka)
+        await producer.start()
+        try:
+            records = [encode(e, source="/bench/rebuild") for e in apply_events(villages, n, seed=11)]
+            for start in range(0, len(records), 5000):
+                await producer.publish(records[start:start + 5000])
+        finally:
+            await producer.stop()
+        cpu, db_cpu = time.process_time(), database_cpu_seconds(database)
+        report = await reread.run(service, service.context.query.registry, batch=batch)
+        cpu, db_cpu = time.process_time() - cpu, database_cpu_seconds(database) - db_cpu
+        await service.db.dispose()
+    finally:
+        broker.kill()
+        broker.wait()
+    return {"events": report.events, "applied": report.applied, "skipped": report.skipped, "batch": batch,
+            "partitions": report.partitions, "events_per_s": round(report.events_per_s, 1),
+            "events_per_cpu_s": round(report.events / cpu, 1) if cpu else None,
+            "read_s": round(report.read_seconds, 2), "command_s": round(report.seconds, 2),
+            "process_cpu_s": round(cpu, 2), "database_cpu_s": round(db_cpu, 2),
+            "what": "jejaring rebuild dashboard: empty the read model, re-read every consumed topic from Tansu "
+                    "(decode, stage, flush, one transaction per batch); events_per_s over the re-read"}
+
+
 # --- one database ----------------------------------------------------------------------------------
 
 async def wait_ready(base: str, proc: subprocess.Popen, timeout: float = 60) -> None:

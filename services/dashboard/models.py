@@ -10,6 +10,7 @@ its changes into additive deltas on ``cells`` and ``area_cells``.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -189,6 +190,19 @@ rewound = Table(
     Column("topic", String(255), primary_key=True),
     Column("partition", Integer, primary_key=True),
     Column("generation", Integer, nullable=False),
+)
+
+# ``jejaring rebuild dashboard`` re-reading the topics itself: per partition, the generation it
+# re-reads for, the next offset to apply (written with the effects of the offsets before it) and
+# the log end captured when the rebuild started. A rebuild stopped half-way resumes from here.
+progress = Table(
+    "rebuild_progress",
+    metadata,
+    Column("topic", String(255), primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    Column("generation", Integer, nullable=False),
+    Column("next_offset", BigInteger, nullable=False),
+    Column("end_offset", BigInteger, nullable=False),
 )
 
 outbox, processed_events = messaging_tables(metadata)

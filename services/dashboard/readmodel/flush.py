@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timezone
+from itertools import chain
 
 from sqlalchemy import and_, bindparam, case, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -96,7 +97,7 @@ def _first_time(session: Session, dialect: str, counts: dict[tuple[str, str], Co
         chunk = keys[start:start + CHUNK]
         sql = (f'INSERT INTO "{models.counted.name}" ("event_type", "natural_id") VALUES '
                f"{_marks(paramstyle, len(chunk), 2)} ON CONFLICT DO NOTHING RETURNING event_type, natural_id")
-        flat = tuple(value for key in chunk for value in key)
+        flat = tuple(chain.from_iterable(chunk))  # one parameter set (a list would be many)
         for event_type, natural_id in connection.exec_driver_sql(sql, flat):
             total.update(counts[(event_type, natural_id)])
     return total

@@ -1,0 +1,299 @@
+"""``jejaring rebuild dashboard``: the command empties the read model and re-reads the topics itself.
+
+The history on the topics was validated and deduplicated when it was first consumed, and every
+effect of the read model is idempotent by its natural key (``counted_events`` per counted event,
+the latest measurement per person, indicator and month, referral patches merged, reference data
+and signals by revision). So the re-read skips what the live consumer pays per event — the inbox
+look-up and its row, one transaction per poll — and applies large batches (10,000 events a
+transaction by default) with the same staging and flush as the live path:
+
+1. list the partitions of every consumed topic; in one transaction empty the read model, start a
+   new rebuild generation and record every partition as rewound for it (``rebuild.rebuild``), so
+   no running dashboard rewinds: its consumer goes on with new events meanwhile;
+2. capture each partition's log end *after* that commit (every event applied before the read model
+   was emptied lies below it) and record it in ``rebuild_progress``;
+3. read each partition of the read-model and signal topics from its start to that end with a
+   consumer outside the group (partitions assigned by hand: the dashboard's group never
+   rebalances), apply batch by batch, and record in each batch's transaction how far each
+   partition is applied. A rebuild that stops half-way resumes from there (``--resume``), exactly;
+4. at the end, move the group ``dashboard`` to those ends where it had committed less (a dashboard
+   that was stopped meanwhile then does not re-apply what the rebuild applied; best effort, and
+   harmless either way since re-applying changes nothing).
+
+Events arriving meanwhile are applied by the running dashboard (with its inbox) as always, and
+the ones below the captured end by both: the effects' natural keys make that change nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import heapq
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import TopicPartition
+
+from services.dashboard.app import CONSUMED
+from services.dashboard.domain.registry import Indicator
+from services.dashboard.usecases import rebuild, signals
+from services.dashboard.usecases.apply import apply
+from shared.contracts.events import OutbreakSignal
+from shared.contracts.topics import OUTBREAK_SIGNAL
+from shared.envelope import decode
+from shared.errors import is_infra_error, safe_reason
+from shared.operations import offsets
+
+log = logging.getLogger(__name__)
+
+BATCH = 10_000  # events a transaction
+# The topics whose effects a rebuild empties (the token topic's are kept: tokens survive a rebuild).
+REREAD = frozenset({*CONSUMED, OUTBREAK_SIGNAL})
+POLL_MS = 500
+STALL_SECONDS = 60.0  # no record of an unfinished partition for this long: the broker is gone
+INFRA_ATTEMPTS = 8
+# A batch keeps ~100 objects per event alive until it commits: with CPython's default threshold
+# (700) the collector would scan them dozens of times per batch (measured: decoding alone 3x slower).
+GC_THRESHOLDS = (100_000, 50, 100)
+
+
+class RebuildError(RuntimeError):
+    """The re-read could not go on; ``jejaring rebuild dashboard --resume`` continues it."""
+
+
+@dataclass
+class Report:
+    """What a re-read did."""
+
+    generation: int
+    partitions: int = 0
+    events: int = 0  # records read below the captured ends
+    applied: int = 0
+    skipped: int = 0  # records that do not decode or cannot be applied (the live consumer dead-letters them)
+    batches: int = 0
+    seconds: float = 0.0  # the whole command: emptying, capturing the ends, re-reading
+    read_seconds: float = 0.0  # the re-read alone, first fetch to last commit
+    handed_over: int = 0  # partitions whose group offset moved to the captured end
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def events_per_s(self) -> float:
+        """Events re-read per second of the re-read (the emptying before it is not per event)."""
+        return self.events / self.read_seconds if self.read_seconds else 0.0
+
+
+def interleave(parts: Iterable[Sequence[Any]]) -> list[Any]:
+    """Records of several partitions in one list by their timestamps (the producers' outbox
+    times), each partition's own order kept: near the order the live consumer met them in."""
+    return list(heapq.merge(*parts, key=lambda r: r.timestamp or 0))
+
+
+def below(records: Sequence[Any], end: int) -> Sequence[Any]:
+    """The records of one partition before offset ``end`` (records arrive in offset order)."""
+    if not records or records[-1].offset < end:
+        return records
+    return [r for r in records if r.offset < end]
+
+
+class Reread:
+    """Re-reads the partitions of one rebuild generation into the read model, batch by batch."""
+
+    def __init__(self, service, registry: Sequence[Indicator], *, batch: int = BATCH,  # noqa: ANN001
+                 on_applied: Callable[[int], None] | None = None) -> None:
+        self.service = service
+        self.registry = tuple(registry)
+        self.batch = batch
+        self.on_applied = on_applied
+
+    # -- one batch ---------------------------------------------------------------------------
+    async def apply_records(self, generation: int, parts: Mapping[tuple[str, int], Sequence[Any]],
+                            positions: Mapping[tuple[str, int], int], report: Report) -> None:
+        """Decode and apply one batch of records (per partition, in offset order) in one transaction
+        with the partitions' new positions; a batch that fails is applied one event at a time, each
+        in a SAVEPOINT, and the events that still fail are skipped (the live consumer dead-lettered
+        them)."""
+        events: list[tuple[str, Any]] = []
+        for record in interleave(parts.values()):
+            try:
+                events.append((record.topic, decode(record).data))
+            except Exception:  # noqa: BLE001 - undecodable: the live consumer dead-lettered it
+                report.skipped += 1
+        count = sum(len(p) for p in parts.values())
+        for attempt in range(1, INFRA_ATTEMPTS + 1):
+            try:
+                skipped = await self._commit(generation, events, positions)
+                break
+            except RebuildError:
+                raise
+            except Exception as exc:
+                if not is_infra_error(exc) or attempt == INFRA_ATTEMPTS:
+                    raise RebuildError(f"batch not applied: {safe_reason(exc)}") from exc
+                log.warning("rebuild: database unavailable, retrying", extra={"error": safe_reason(exc)})
+                await asyncio.sleep(min(0.2 * 2 ** attempt, 10.0))
+        report.events += count
+        report.skipped += skipped
+        report.applied += len(events) - skipped
+        report.batches += 1
+        if self.on_applied is not None:
+            self.on_applied(count)
+
+    async def _commit(self, generation: int, events: list[tuple[str, Any]],
+                      positions: Mapping[tuple[str, int], int]) -> int:
+        """One transaction: the events, then the positions; returns how many events were skipped."""
+        async with self.service.db.session() as session, session.begin():
+            try:
+                async with session.begin_nested():
+                    await self._apply(session, events)
+                skipped = 0
+            except Exception as exc:
+                if is_infra_error(exc):
+                    raise
+                log.info("rebuild: batch failed; applying one by one", extra={"error": safe_reason(exc)})
+                skipped = 0
+                for event in events:
+                    try:
+                        async with session.begin_nested():
+                            await self._apply(session, [event])
+                    except Exception as one:
+                        if is_infra_error(one):
+                            raise
+                        skipped += 1
+                        log.warning("rebuild: event skipped", extra={"error": safe_reason(one)})
+            if not await rebuild.save_progress(session, generation, dict(positions)):
+                raise RebuildError("a newer rebuild started meanwhile; this one stops")
+        return skipped
+
+    async def _apply(self, session, events: list[tuple[str, Any]]) -> None:  # noqa: ANN001
+        read_model = [data for topic, data in events if topic != OUTBREAK_SIGNAL]
+        outbreak = [data for topic, data in events if topic == OUTBREAK_SIGNAL and isinstance(data, OutbreakSignal)]
+        if read_model:
+            await apply(session, read_model, self.registry)
+        if outbreak:
+            await signals.store(session, outbreak)
+
+    # -- the partitions ------------------------------------------------------------------------
+    async def read(self, client, generation: int, todo: Mapping[tuple[str, int], tuple[int, int]],  # noqa: ANN001
+                   report: Report) -> None:
+        """Read every partition of ``todo`` ((topic, partition) -> (next offset, end)) up to its end."""
+        active = {TopicPartition(t, p): end for (t, p), (start, end) in todo.items() if start < end}
+        report.partitions = len(active)
+        if not active:
+            return
+        client.assign(list(active))
+        client.resume(*active)
+        for tp in active:
+            client.seek(tp, todo[(tp.topic, tp.partition)][0])
+        parts: dict[tuple[str, int], list[Any]] = {}
+        positions: dict[tuple[str, int], int] = {}
+        held = 0
+        quiet_since = time.monotonic()
+        while active:
+            polled = await client.getmany(*active, timeout_ms=POLL_MS, max_records=self.batch)
+            for tp, records in polled.items():
+                end = active.get(tp)
+                if end is None:
+                    continue
+                wanted = below(records, end)
+                if wanted:
+                    parts.setdefault((tp.topic, tp.partition), []).extend(wanted)
+                    positions[(tp.topic, tp.partition)] = wanted[-1].offset + 1
+                    held += len(wanted)
+                    quiet_since = time.monotonic()
+                if len(wanted) < len(records) or (records and records[-1].offset + 1 >= end):
+                    self._finish(client, tp, active, positions)
+            if not polled:
+                for tp in list(active):  # gaps at the log's end (e.g. compaction): the position tells
+                    if await client.position(tp) >= active[tp]:
+                        self._finish(client, tp, active, positions)
+                if active and time.monotonic() - quiet_since > STALL_SECONDS:
+                    raise RebuildError(f"no records for {STALL_SECONDS:.0f} s from "
+                                       + ", ".join(sorted(f"{tp.topic}:{tp.partition}" for tp in active)))
+            if held >= self.batch or (not active and (held or positions)):
+                await self.apply_records(generation, parts, positions, report)
+                parts, positions, held = {}, {}, 0
+
+    @staticmethod
+    def _finish(client, tp: TopicPartition, active: dict, positions: dict) -> None:  # noqa: ANN001
+        positions[(tp.topic, tp.partition)] = active.pop(tp)
+        client.pause(tp)
+
+
+async def run(service, registry: Sequence[Indicator], *, resume: bool = False, batch: int = BATCH,  # noqa: ANN001
+              progress_factory: Callable[[int], Any] | None = None) -> Report:
+    """Empty the read model and re-read every consumed topic into it (or, ``resume``, go on with
+    the current generation's re-read from where it stopped). ``progress_factory(total)`` returns
+    the object told of the events applied (``advance(n)``), e.g. a :class:`shared.progress.Progress`."""
+    kafka = service.settings.kafka
+    consumed = sorted({p.topic for p in service.processors})
+    reread = [t for t in consumed if t in REREAD]
+    started = time.perf_counter()
+    with _collector():
+        async with offsets.consumer(kafka, purpose="rebuild") as client:
+            report, todo = await _reread(service, client, registry, consumed, reread, resume=resume, batch=batch,
+                                         progress_factory=progress_factory)
+    report.seconds = time.perf_counter() - started
+    report.handed_over = await _hand_over(service, {key: end for key, (_start, end) in todo.items()}, report)
+    return report
+
+
+async def _reread(service, client, registry: Sequence[Indicator], consumed: list[str], reread: list[str], *,  # noqa: ANN001
+                  resume: bool, batch: int, progress_factory: Callable[[int], Any] | None,
+                  ) -> tuple[Report, dict[tuple[str, int], tuple[int, int]]]:
+    if resume:
+        async with service.db.read_session() as session:
+            generation, todo = await rebuild.load_progress(session)
+        if not todo:
+            raise RebuildError("no rebuild to resume: start one with `jejaring rebuild dashboard`")
+    else:
+        tps = await offsets.partitions(client, consumed)
+        generation = await rebuild.rebuild(service, reread_by_command=[(tp.topic, tp.partition) for tp in tps])
+        logs = await offsets.logs(client, [tp for tp in tps if tp.topic in reread])
+        captured = {(tp.topic, tp.partition): (log_.begin, log_.end) for tp, log_ in logs.items()}
+        async with service.db.session() as session, session.begin():
+            await rebuild.start_progress(session, generation, captured)
+        todo = {key: span for key, span in captured.items() if span[1] > span[0]}
+    report = Report(generation=generation)
+    total = sum(end - start for start, end in todo.values())
+    tracker = progress_factory(total) if progress_factory is not None else None
+    worker = Reread(service, registry, batch=batch, on_applied=tracker.advance if tracker is not None else None)
+    reading = time.perf_counter()
+    await worker.read(client, generation, todo, report)
+    report.read_seconds = time.perf_counter() - reading
+    return report, todo
+
+
+@contextlib.contextmanager
+def _collector():  # noqa: ANN202
+    """The garbage collector tuned for large batches while the re-read runs (see GC_THRESHOLDS)."""
+    before = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+
+
+async def _hand_over(service, ends: Mapping[tuple[str, int], int], report: Report) -> int:  # noqa: ANN001
+    """Commit the captured ends for the dashboard's group where it committed less (best effort: a
+    broker refuses a commit from outside a group that has members, whose consumer goes on anyway)."""
+    if not ends:
+        return 0
+    kafka = service.settings.kafka
+    tps = [TopicPartition(t, p) for t, p in sorted(ends)]
+    try:
+        committed = await offsets.committed(kafka, service.name, tps)
+        behind = {tp: ends[(tp.topic, tp.partition)] for tp in tps
+                  if (committed.get(tp) or 0) < ends[(tp.topic, tp.partition)]}
+        await offsets.commit(kafka, service.name, behind)
+        return len(behind)
+    except Exception as exc:  # noqa: BLE001 - the running dashboard's own commits move on regardless
+        report.errors.append(f"group offsets not moved: {safe_reason(exc)}")
+        log.info("rebuild: group offsets not moved", extra={"error": safe_reason(exc)})
+        return 0
