@@ -256,8 +256,9 @@ def insert_sql(table: str, columns: tuple[str, ...], paramstyle: str) -> str:
 
 def sqlite_datetime(moment: datetime) -> str:
     """A datetime as SQLAlchemy's SQLite DATETIME stores it (for rows written past Core)."""
-    # SQLAlchemy's SQLite DATETIME storage format (wall clock, no offset), so rows read back alike.
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+    # SQLAlchemy's SQLite DATETIME storage format (wall clock, no offset: "%Y-%m-%d %H:%M:%S.%f"),
+    # so rows read back alike; isoformat writes the same text several times faster than strftime.
+    return moment.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 async def bulk_insert(session: AsyncSession, table: Table, columns: Sequence[str], rows: Sequence[tuple]) -> None:

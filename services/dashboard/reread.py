@@ -40,6 +40,8 @@ from aiokafka import TopicPartition
 
 from services.dashboard.app import CONSUMED
 from services.dashboard.domain.registry import Indicator
+from services.dashboard.readmodel.flush import write
+from services.dashboard.readmodel.staging import Pending, stage_into
 from services.dashboard.usecases import rebuild, signals
 from services.dashboard.usecases.apply import apply
 from shared.contracts.events import OutbreakSignal
@@ -112,20 +114,28 @@ class Reread:
     # -- one batch ---------------------------------------------------------------------------
     async def apply_records(self, generation: int, parts: Mapping[tuple[str, int], Sequence[Any]],
                             positions: Mapping[tuple[str, int], int], report: Report) -> None:
-        """Decode and apply one batch of records (per partition, in offset order) in one transaction
-        with the partitions' new positions; a batch that fails is applied one event at a time, each
-        in a SAVEPOINT, and the events that still fail are skipped (the live consumer dead-lettered
-        them)."""
-        events: list[tuple[str, Any]] = []
-        for record in interleave(parts.values()):
+        """Apply one batch of records (per partition, in offset order) in one transaction with the
+        partitions' new positions. Each record is decoded and staged at once (the batch keeps the
+        staging, not thousands of decoded events); one that does not decode or stage is skipped (the
+        live consumer dead-lettered it). A batch whose writing fails is applied again one event at a
+        time, each in a SAVEPOINT, and the events that still fail are skipped."""
+        records = interleave(parts.values())
+        pending = Pending()
+        outbreak: list[OutbreakSignal] = []
+        skipped = 0
+        for record in records:
             try:
-                events.append((record.topic, decode(record).data))
-            except Exception:  # noqa: BLE001 - undecodable: the live consumer dead-lettered it
-                report.skipped += 1
-        count = sum(len(p) for p in parts.values())
+                data = decode(record).data
+                if record.topic == OUTBREAK_SIGNAL:
+                    if isinstance(data, OutbreakSignal):
+                        outbreak.append(data)
+                else:
+                    stage_into(pending, data, self.registry)
+            except Exception:  # noqa: BLE001 - what the live consumer dead-letters, the rebuild skips
+                skipped += 1
         for attempt in range(1, INFRA_ATTEMPTS + 1):
             try:
-                skipped = await self._commit(generation, events, positions)
+                skipped += await self._commit(generation, pending, outbreak, records, positions)
                 break
             except RebuildError:
                 raise
@@ -134,46 +144,55 @@ class Reread:
                     raise RebuildError(f"batch not applied: {safe_reason(exc)}") from exc
                 log.warning("rebuild: database unavailable, retrying", extra={"error": safe_reason(exc)})
                 await asyncio.sleep(min(0.2 * 2 ** attempt, 10.0))
-        report.events += count
+        report.events += len(records)
         report.skipped += skipped
-        report.applied += len(events) - skipped
+        report.applied += len(records) - skipped
         report.batches += 1
         if self.on_applied is not None:
-            self.on_applied(count)
+            self.on_applied(len(records))
 
-    async def _commit(self, generation: int, events: list[tuple[str, Any]],
-                      positions: Mapping[tuple[str, int], int]) -> int:
-        """One transaction: the events, then the positions; returns how many events were skipped."""
+    async def _commit(self, generation: int, pending: Pending, outbreak: list[OutbreakSignal],
+                      records: Sequence[Any], positions: Mapping[tuple[str, int], int]) -> int:
+        """One transaction: the batch's staging, then the positions; returns how many events were
+        skipped when the batch had to be applied one event at a time."""
+        skipped = 0
         async with self.service.db.session() as session, session.begin():
             try:
                 async with session.begin_nested():
-                    await self._apply(session, events)
-                skipped = 0
+                    await write(session, pending)
+                    if outbreak:
+                        await signals.store(session, outbreak)
             except Exception as exc:
                 if is_infra_error(exc):
                     raise
                 log.info("rebuild: batch failed; applying one by one", extra={"error": safe_reason(exc)})
-                skipped = 0
-                for event in events:
-                    try:
-                        async with session.begin_nested():
-                            await self._apply(session, [event])
-                    except Exception as one:
-                        if is_infra_error(one):
-                            raise
-                        skipped += 1
-                        log.warning("rebuild: event skipped", extra={"error": safe_reason(one)})
+                skipped = await self._one_by_one(session, records)
             if not await rebuild.save_progress(session, generation, dict(positions)):
                 raise RebuildError("a newer rebuild started meanwhile; this one stops")
         return skipped
 
-    async def _apply(self, session, events: list[tuple[str, Any]]) -> None:  # noqa: ANN001
-        read_model = [data for topic, data in events if topic != OUTBREAK_SIGNAL]
-        outbreak = [data for topic, data in events if topic == OUTBREAK_SIGNAL and isinstance(data, OutbreakSignal)]
-        if read_model:
-            await apply(session, read_model, self.registry)
-        if outbreak:
-            await signals.store(session, outbreak)
+    async def _one_by_one(self, session, records: Sequence[Any]) -> int:  # noqa: ANN001
+        """Apply each decodable record alone in a SAVEPOINT; how many failed (besides the undecodable,
+        already counted)."""
+        failed = 0
+        for record in records:
+            try:
+                data = decode(record).data
+            except Exception:  # noqa: BLE001 - counted when the batch was staged
+                continue
+            try:
+                async with session.begin_nested():
+                    if record.topic == OUTBREAK_SIGNAL:
+                        if isinstance(data, OutbreakSignal):
+                            await signals.store(session, [data])
+                    else:
+                        await apply(session, [data], self.registry)
+            except Exception as exc:
+                if is_infra_error(exc):
+                    raise
+                failed += 1
+                log.warning("rebuild: event skipped", extra={"error": safe_reason(exc)})
+        return failed
 
     # -- the partitions ------------------------------------------------------------------------
     async def read(self, client, generation: int, todo: Mapping[tuple[str, int], tuple[int, int]],  # noqa: ANN001

@@ -186,6 +186,18 @@ def _persons(session: Session, dialect: str, ops: list[Observation | Link],
         person, indicator = key
         if indicator not in resets:
             resets[indicator] = _resets(indicator)
+        if not old and len(new) == 1 and not resets[indicator]:
+            # The person's first measurement of this indicator (every person of a rebuild at first):
+            # arithmetic.delta from nothing to one month is +1 measured (and numerator) there.
+            [(period, (at, village, positive))] = new.items()
+            d = deltas[(village, period, indicator)]
+            n = 1 if positive else 0
+            d[0] += n
+            d[1] += 1
+            d[2] += n
+            d[3] += 1
+            upserts.append((person, indicator, period, village, at, positive))
+            continue
         old_years, new_years = _by_year(old), _by_year(new)
         for year in sorted(old_years.keys() | new_years.keys()):
             change = arithmetic.delta(old_years.get(year, {}), new_years.get(year, {}), resets[indicator])
