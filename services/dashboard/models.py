@@ -68,6 +68,15 @@ person_status = Table(
     Column("numerator", Boolean, nullable=False),
 )
 
+# Which id a provisional person id became (``person.linked``): a measurement of a provisional id
+# consumed after its link — redelivered, or re-read by a rebuild — belongs to the id it became.
+person_links = Table(
+    "person_links",
+    metadata,
+    Column("previous_person_id", String(64), primary_key=True),
+    Column("person_id", String(64), nullable=False),
+)
+
 targets = Table(
     "targets",
     metadata,
@@ -208,4 +217,5 @@ progress = Table(
 outbox, processed_events = messaging_tables(metadata)
 
 # Read-model tables emptied by a rebuild (tokens, sessions and the rebuild bookkeeping survive).
-READ_MODEL = (cells, area_cells, person_status, targets, freshness, facilities, referrals, counted, signals)
+READ_MODEL = (cells, area_cells, person_status, person_links, targets, freshness, facilities, referrals, counted,
+              signals)

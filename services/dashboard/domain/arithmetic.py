@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
 from services.dashboard.domain.registry import Direction, Indicator
 from shared.contracts.events import ReferralStatus
@@ -121,9 +121,12 @@ def delta(old: Mapping[str, tuple[str, bool]], new: Mapping[str, tuple[str, bool
     return {k: v for k, v in out.items() if any(v)}
 
 
-def latest_wins(current: tuple[datetime, Any] | None, at: datetime) -> bool:
-    """Whether a measurement at ``at`` replaces ``current`` (the latest in the period counts)."""
-    return current is None or at >= current[0]
+def latest_wins(current: tuple[datetime, str, bool] | None, candidate: tuple[datetime, str, bool]) -> bool:
+    """Whether a measurement ``(at, village, positive)`` replaces ``current`` in its period: the
+    latest counts, and at the same instant the greater tuple, so that the state does not depend on
+    the order the measurements are applied in (a redelivery, a rebuild) and re-applying one changes
+    nothing."""
+    return current is None or candidate >= current
 
 
 def rollup(values: Mapping[str, Mapping[str, Tally]], areas: Mapping[str, Iterable[str]]) -> dict[str, dict[str, Tally]]:

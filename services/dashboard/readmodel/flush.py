@@ -118,14 +118,43 @@ def _first_time_core(session: Session, dialect: str, counts: dict[tuple[str, str
 State = dict[tuple[str, str], dict[str, tuple[datetime, str, bool]]]  # (person, ind) -> period -> (at, village, +)
 
 
-def _load_persons(session: Session, ops: list[Observation | Link]) -> State:
+def _load_links(session: Session, ops: list[Observation | Link]) -> dict[str, str]:
+    """Stored links (``person_links``: provisional id -> the id it became) of the persons observed in
+    the batch, chains followed."""
+    t = models.person_links
+    wanted = {op.person_id for op in ops if isinstance(op, Observation)}
+    links: dict[str, str] = {}
+    for _hop in range(4):  # a provisional id linked once, rarely relinked
+        ids = sorted(wanted - links.keys())
+        if not ids:
+            break
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), CHUNK):
+            query = select(t.c.previous_person_id, t.c.person_id).where(t.c.previous_person_id.in_(ids[start:start + CHUNK]))
+            found.update(dict(session.execute(query).all()))
+        links.update(found)
+        wanted = set(found.values())
+    return links
+
+
+def _resolve(links: dict[str, str], person: str) -> str:
+    """The id a person's measurements belong to now."""
+    for _hop in range(8):
+        target = links.get(person)
+        if target is None or target == person:
+            return person
+        person = target
+    return person
+
+
+def _load_persons(session: Session, ops: list[Observation | Link], links: dict[str, str]) -> State:
     t = models.person_status
     persons: set[str] = set()
     years: set[str] = set()
     linked = False
     for op in ops:
         if isinstance(op, Observation):
-            persons.add(op.person_id)
+            persons.add(_resolve(links, op.person_id) if links else op.person_id)
             years.add(op.period[:4])
         else:
             persons.update((op.previous, op.person_id))
@@ -158,24 +187,38 @@ def _by_year(rows: dict[str, tuple[datetime, str, bool]]) -> dict[str, dict[str,
 
 def _persons(session: Session, dialect: str, ops: list[Observation | Link],
              deltas: dict[tuple[str, str, str], list[int]]) -> None:
-    state = _load_persons(session, ops)
+    links = _load_links(session, ops)
+    state = _load_persons(session, ops, links)
     original = {key: dict(rows) for key, rows in state.items()}
     touched: set[tuple[str, str]] = set()
+    new_links: dict[str, str] = {}
     for op in ops:
         if isinstance(op, Observation):
-            key = (op.person_id, op.indicator)
+            # A provisional id already linked: the measurement is its own id's, whatever the order
+            # the observation and the link are applied in (a redelivery after the link, a rebuild).
+            key = (_resolve(links, op.person_id) if links else op.person_id, op.indicator)
             rows = state[key]
+            value = (op.at, op.village, op.positive)
             current = rows.get(op.period)
-            if current is None or op.at >= current[0]:  # arithmetic.latest_wins
-                rows[op.period] = (op.at, op.village, op.positive)
+            if current is None or value >= current:  # arithmetic.latest_wins
+                rows[op.period] = value
             touched.add(key)
         else:
+            if op.previous == op.person_id:
+                continue
+            links[op.previous] = new_links[op.previous] = op.person_id
             for (person, indicator) in [k for k in state if k[0] == op.previous]:
                 into = state[(op.person_id, indicator)]
                 for period, value in state.pop((person, indicator)).items():
-                    if arithmetic.latest_wins(into.get(period), value[0]):
+                    if arithmetic.latest_wins(into.get(period), value):
                         into[period] = value
                 touched.update({(person, indicator), (op.person_id, indicator)})
+    if new_links:
+        t = models.person_links
+        stmt = _insert(dialect, t)
+        stmt = stmt.on_conflict_do_update(index_elements=[t.c.previous_person_id],
+                                          set_={"person_id": stmt.excluded.person_id})
+        session.execute(stmt, [{"previous_person_id": p, "person_id": n} for p, n in sorted(new_links.items())])
     upserts: list[tuple] = []
     deletes: list[dict] = []
     resets: dict[str, tuple[int, ...]] = {}

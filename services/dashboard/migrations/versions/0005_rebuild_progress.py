@@ -1,4 +1,6 @@
-"""How far ``jejaring rebuild dashboard`` has re-read each partition (``rebuild_progress``).
+"""How far ``jejaring rebuild dashboard`` has re-read each partition (``rebuild_progress``), and the
+person links kept (``person_links``: a provisional id's measurements consumed after its link belong to
+the id it became).
 
 Revision ID: 0005
 
@@ -25,7 +27,14 @@ def upgrade() -> None:
         sa.Column("end_offset", sa.BigInteger, nullable=False),
         sa.PrimaryKeyConstraint("topic", "partition", name="pk_rebuild_progress"),
     )
+    op.create_table(
+        "person_links",
+        sa.Column("previous_person_id", sa.String(64), nullable=False),
+        sa.Column("person_id", sa.String(64), nullable=False),
+        sa.PrimaryKeyConstraint("previous_person_id", name="pk_person_links"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("person_links")
     op.drop_table("rebuild_progress")
