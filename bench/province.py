@@ -24,12 +24,15 @@ desa, for this month (2026-12, whose answer carries the year-to-date of all twel
 June, plus ``/v1/pws.csv`` for the province; the page's first render in headless Chromium when
 Selenium and Chromium are installed; the server's peak RSS; the database's size.
 
-Last, ``apply_events_per_s``: the read model's apply path on stored events, on one core —
-``staging.stage`` of each VisitRecorded/VisitScreened (built with ``shared.contracts.events``), merged
-per batch as the consumer does, and ``flush`` in one transaction per batch, against the loaded database
-(so ``person_status`` is the district's). ``jejaring rebuild dashboard`` itself only empties the read
-model; the re-reading is the consumer re-consuming the topics from the broker, whose per-event cost
-is this apply path plus decoding and the inbox.
+Then ``apply``: the read model's apply path on stored events, on one core — ``staging`` of each
+VisitRecorded/VisitScreened (built with ``shared.contracts.events``), merged per batch as the consumer
+does, and ``flush`` in one transaction per batch, against the loaded database (so ``person_status`` is
+the district's).
+
+Last, ``rebuild`` (``rebuild_events_per_s``): ``jejaring rebuild dashboard`` for real — the same
+number of such events as CloudEvents on their topics in the embedded broker, then the command's own
+re-read (``services.dashboard.reread``: empty the read model, decode, stage and flush 10,000 events a
+transaction, no inbox) into this database; the rate is over the re-read, the emptying reported apart.
 
 ``python bench/province.py`` prints the JSON; ``bench/run.py`` calls :func:`run`.
 """
@@ -572,7 +575,7 @@ async def wait_ready(base: str, proc: subprocess.Popen, timeout: float = 60) -> 
 
 
 def one_database(database: str, scale: float, persons: int, requests: int, events: int, batch: int,
-                 browser: bool) -> dict:
+                 browser: bool, rebuild_batch: int = 10_000) -> dict:
     """Load, serve, measure and apply on one database (``sqlite`` or ``postgresql``)."""
     from tests.integration.harness import Postgres
 
@@ -608,8 +611,10 @@ def one_database(database: str, scale: float, persons: int, requests: int, event
         villages = [r[0] for r in regions if r[2] == "desa"]
         result["apply"] = asyncio.run(apply_rate(url, var, villages, events, batch,
                                                  postgres.dir / "data" if postgres else None))
-        result["rebuild_events_per_s"] = result["apply"]["events_per_s"]
         result["database_mb_after_apply"] = asyncio.run(database_mb(url))
+        result["rebuild"] = asyncio.run(rebuild_rate(url, var, villages, events, rebuild_batch,
+                                                     postgres.dir / "data" if postgres else None))
+        result["rebuild_events_per_s"] = result["rebuild"]["events_per_s"]
         return result
     finally:
         if server is not None:
@@ -625,7 +630,7 @@ def one_database(database: str, scale: float, persons: int, requests: int, event
 
 
 def run(databases: list[str], scale: float = 1.0, persons: int = 1_000_000, requests: int = 50,
-        events: int = 40_000, batch: int = 1000, browser: bool = True) -> dict:
+        events: int = 40_000, batch: int = 1000, browser: bool = True, rebuild_batch: int = 10_000) -> dict:
     """The province block of ``make bench``: one entry per database, and the headline numbers."""
     from tests.integration.harness import Postgres
 
@@ -637,7 +642,7 @@ def run(databases: list[str], scale: float = 1.0, persons: int = 1_000_000, requ
             except RuntimeError as exc:
                 print(f"province: skipping PostgreSQL: {exc}")
                 continue
-        runs.append(one_database(database, scale, persons, requests, events, batch, browser))
+        runs.append(one_database(database, scale, persons, requests, events, batch, browser, rebuild_batch))
     first = runs[0]
     return {"timestamp": datetime.now(timezone.utc).isoformat(), "scale": scale,
             "database": first["database"], "dashboard_p95_ms": first["dashboard_p95_ms"],
@@ -659,6 +664,7 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--requests", type=int, default=50, help="timed requests per view")
     parser.add_argument("--events", type=int, default=40_000, help="events for the apply-path rate")
     parser.add_argument("--batch", type=int, default=1000, help="events per apply transaction")
+    parser.add_argument("--rebuild-batch", type=int, default=10_000, help="events per transaction of the rebuild")
     parser.add_argument("--no-browser", action="store_true", help="skip the page render in Chromium")
     return parser
 
@@ -668,7 +674,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         serve(args.url, args.var, args.port)
         return 0
-    report = run(args.databases, args.scale, args.persons, args.requests, args.events, args.batch, not args.no_browser)
+    report = run(args.databases, args.scale, args.persons, args.requests, args.events, args.batch, not args.no_browser,
+                 args.rebuild_batch)
     print(json.dumps(report, indent=2))
     return 0
 
