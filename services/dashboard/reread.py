@@ -63,6 +63,18 @@ INFRA_ATTEMPTS = 8
 GC_THRESHOLDS = (100_000, 50, 100)
 
 
+TRANSIENT_SQLSTATES = ("40P01", "40001")  # PostgreSQL: deadlock detected, serialization failure
+
+
+def retryable(exc: BaseException) -> bool:
+    """A failure that trying the batch's transaction again can cure: the database away, or on
+    PostgreSQL a deadlock or serialization failure with a concurrent writer (the live consumer)."""
+    if is_infra_error(exc):
+        return True
+    orig = getattr(exc, "orig", None)
+    return any(getattr(orig, name, None) in TRANSIENT_SQLSTATES for name in ("sqlstate", "pgcode"))
+
+
 class RebuildError(RuntimeError):
     """The re-read could not go on; ``jejaring rebuild dashboard --resume`` continues it."""
 
@@ -140,9 +152,9 @@ class Reread:
             except RebuildError:
                 raise
             except Exception as exc:
-                if not is_infra_error(exc) or attempt == INFRA_ATTEMPTS:
+                if not retryable(exc) or attempt == INFRA_ATTEMPTS:
                     raise RebuildError(f"batch not applied: {safe_reason(exc)}") from exc
-                log.warning("rebuild: database unavailable, retrying", extra={"error": safe_reason(exc)})
+                log.warning("rebuild: batch to be tried again", extra={"error": safe_reason(exc)})
                 await asyncio.sleep(min(0.2 * 2 ** attempt, 10.0))
         report.events += len(records)
         report.skipped += skipped
@@ -163,7 +175,7 @@ class Reread:
                     if outbreak:
                         await signals.store(session, outbreak)
             except Exception as exc:
-                if is_infra_error(exc):
+                if retryable(exc):
                     raise
                 log.info("rebuild: batch failed; applying one by one", extra={"error": safe_reason(exc)})
                 skipped = await self._one_by_one(session, records)
@@ -188,7 +200,7 @@ class Reread:
                     else:
                         await apply(session, [data], self.registry)
             except Exception as exc:
-                if is_infra_error(exc):
+                if retryable(exc):
                     raise
                 failed += 1
                 log.warning("rebuild: event skipped", extra={"error": safe_reason(exc)})
