@@ -192,11 +192,16 @@ def _persons(session: Session, dialect: str, ops: list[Observation | Link],
     original = {key: dict(rows) for key, rows in state.items()}
     touched: set[tuple[str, str]] = set()
     new_links: dict[str, str] = {}
+    held: dict[str, set[str]] = defaultdict(set)  # person -> indicators in ``state`` (a link looks its id up)
+    for person, indicator in state:
+        held[person].add(indicator)
     for op in ops:
         if isinstance(op, Observation):
             # A provisional id already linked: the measurement is its own id's, whatever the order
             # the observation and the link are applied in (a redelivery after the link, a rebuild).
             key = (_resolve(links, op.person_id) if links else op.person_id, op.indicator)
+            if key not in state:
+                held[key[0]].add(key[1])
             rows = state[key]
             value = (op.at, op.village, op.positive)
             current = rows.get(op.period)
@@ -207,7 +212,8 @@ def _persons(session: Session, dialect: str, ops: list[Observation | Link],
             if op.previous == op.person_id:
                 continue
             links[op.previous] = new_links[op.previous] = op.person_id
-            for (person, indicator) in [k for k in state if k[0] == op.previous]:
+            for person, indicator in [(op.previous, i) for i in sorted(held.pop(op.previous, ()))]:
+                held[op.person_id].add(indicator)
                 into = state[(op.person_id, indicator)]
                 for period, value in state.pop((person, indicator)).items():
                     if arithmetic.latest_wins(into.get(period), value):
