@@ -276,6 +276,9 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     the running dashboard; ``--wait`` then follows its re-read to the end)."""
     from services.dashboard import admin
 
+    if args.batch < 1:
+        print("--batch must be at least 1", file=sys.stderr)
+        return 2
     code = admin.rebuild_command(settings_for("dashboard"), in_service=args.in_service, resume=args.resume,
                                  batch=args.batch)
     if code or not args.wait or not args.in_service:
