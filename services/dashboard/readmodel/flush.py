@@ -40,6 +40,12 @@ async def write(session: AsyncSession, pending: Pending) -> None:
         await session.run_sync(lambda sync: flush(sync, pending))
 
 
+# Keys per look-up or counted-events statement: a rebuild's batches hold thousands of persons, and each
+# statement costs its round of Core processing (2,000 ids or 4,000 parameters: within SQLite's and
+# asyncpg's limits).
+LOOKUP_CHUNK = 2000
+
+
 def _insert(dialect: str, table):  # noqa: ANN001, ANN202
     return (sqlite_insert if dialect == "sqlite" else pg_insert)(table)
 
@@ -93,8 +99,8 @@ def _first_time(session: Session, dialect: str, counts: dict[tuple[str, str], Co
     if paramstyle not in ("qmark", "numeric_dollar"):
         return _first_time_core(session, dialect, counts)
     keys = sorted(counts)
-    for start in range(0, len(keys), CHUNK):
-        chunk = keys[start:start + CHUNK]
+    for start in range(0, len(keys), LOOKUP_CHUNK):
+        chunk = keys[start:start + LOOKUP_CHUNK]
         sql = (f'INSERT INTO "{models.counted.name}" ("event_type", "natural_id") VALUES '
                f"{_marks(paramstyle, len(chunk), 2)} ON CONFLICT DO NOTHING RETURNING event_type, natural_id")
         flat = tuple(chain.from_iterable(chunk))  # one parameter set (a list would be many)
@@ -118,6 +124,7 @@ def _first_time_core(session: Session, dialect: str, counts: dict[tuple[str, str
 State = dict[tuple[str, str], dict[str, tuple[datetime, str, bool]]]  # (person, ind) -> period -> (at, village, +)
 
 
+
 def _load_links(session: Session, ops: list[Observation | Link]) -> dict[str, str]:
     """Stored links (``person_links``: provisional id -> the id it became) of the persons observed in
     the batch, chains followed."""
@@ -129,8 +136,8 @@ def _load_links(session: Session, ops: list[Observation | Link]) -> dict[str, st
         if not ids:
             break
         found: dict[str, str] = {}
-        for start in range(0, len(ids), CHUNK):
-            query = select(t.c.previous_person_id, t.c.person_id).where(t.c.previous_person_id.in_(ids[start:start + CHUNK]))
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            query = select(t.c.previous_person_id, t.c.person_id).where(t.c.previous_person_id.in_(ids[start:start + LOOKUP_CHUNK]))
             found.update(dict(session.execute(query).all()))
         links.update(found)
         wanted = set(found.values())
@@ -161,9 +168,9 @@ def _load_persons(session: Session, ops: list[Observation | Link], links: dict[s
             linked = True
     state: State = defaultdict(dict)
     ids = sorted(persons)
-    for start in range(0, len(ids), CHUNK):
+    for start in range(0, len(ids), LOOKUP_CHUNK):
         query = select(t.c.person_id, t.c.indicator, t.c.period, t.c.occurred_at, t.c.village_code, t.c.numerator) \
-            .where(t.c.person_id.in_(ids[start:start + CHUNK]))
+            .where(t.c.person_id.in_(ids[start:start + LOOKUP_CHUNK]))
         if not linked:  # only the years touched matter for the year-to-date arithmetic
             query = query.where(t.c.period >= min(years) + "-01", t.c.period <= max(years) + "-12")
         for person, indicator, period, at, village, positive in session.execute(query):

@@ -178,13 +178,16 @@ def stage_into(staged: Pending, event_data: EventData, registry: Iterable[Indica
     at = utc(when)
     counted: Counter | None = None
     observations: list[Observation] = []
+    person: str | None = None
     for indicator, verdict in verdicts(registry, event_data):
         if indicator.kind == "count":
             if counted is None:
                 counted = Counter()
             counted[(village, period, indicator.id)] += int(verdict)
         else:
-            observations.append(Observation(str(event_data.person_id), indicator.id, period, village, at, verdict))
+            if person is None:
+                person = str(event_data.person_id)
+            observations.append(Observation(person, indicator.id, period, village, at, verdict))
     patch = None
     if kind == "referral_made":
         patch = ReferralPatch(
