@@ -45,6 +45,7 @@ import csv
 import json
 import os
 import random
+import resource
 import shutil
 import socket
 import subprocess
@@ -513,7 +514,7 @@ async def apply_rate(url: str, var: Path, villages: list[str], n: int, batch: in
 
 
 async def rebuild_rate(url: str, var: Path, villages: list[str], n: int, batch: int = 10_000,
-                       database: Path | None = None) -> dict:
+                       database: Path | None = None, processes: int = 1) -> dict:
     """``jejaring rebuild dashboard`` for real: the embedded broker (Tansu) holding ``n`` events as
     CloudEvents on their topics (the same events as :func:`apply_rate`'s), then the command's re-read
     (``services.dashboard.reread.run``) into this database, timed; CPU of this process and of
@@ -541,14 +542,20 @@ async def rebuild_rate(url: str, var: Path, villages: list[str], n: int, batch: 
                 await producer.publish(records[start:start + 5000])
         finally:
             await producer.stop()
+        # --processes: the other shares are `jejaring rebuild` processes, finding the database and broker here
+        os.environ.update({"JEJARING_DASHBOARD_DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{port}"})
         cpu, db_cpu = time.process_time(), database_cpu_seconds(database)
-        report = await reread.run(service, service.context.query.registry, batch=batch)
-        cpu, db_cpu = time.process_time() - cpu, database_cpu_seconds(database) - db_cpu
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        report = await reread.run(service, service.context.query.registry, batch=batch, processes=processes)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = time.process_time() - cpu + (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+        db_cpu = database_cpu_seconds(database) - db_cpu
         await service.db.dispose()
     finally:
         broker.kill()
         broker.wait()
     return {"events": report.events, "applied": report.applied, "skipped": report.skipped, "batch": batch,
+            "processes": processes,
             "partitions": report.partitions, "events_per_s": round(report.events_per_s, 1),
             "events_per_cpu_s": round(report.events / cpu, 1) if cpu else None,
             "read_s": round(report.read_seconds, 2), "command_s": round(report.seconds, 2),

@@ -279,8 +279,12 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     if args.batch < 1:
         print("--batch must be at least 1", file=sys.stderr)
         return 2
+    share = None
+    if args.share:
+        k, _, n = args.share.partition("/")
+        share = (int(k), int(n))
     code = admin.rebuild_command(settings_for("dashboard"), in_service=args.in_service, resume=args.resume,
-                                 batch=args.batch)
+                                 batch=args.batch, processes=max(1, args.processes), share=share)
     if code or not args.wait or not args.in_service:
         return code
     from services import operations
@@ -399,6 +403,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("service", choices=["dashboard"])
     s.add_argument("--resume", action="store_true", help="go on with a rebuild that stopped, from where it stopped")
     s.add_argument("--batch", type=int, default=10_000, help="events a transaction (default %(default)s)")
+    s.add_argument("--processes", type=int, default=1, metavar="N",
+                   help="re-read with N processes, each a share of the partitions (PostgreSQL; default 1)")
+    s.add_argument("--share", help=argparse.SUPPRESS)  # K/N: one share, started by --processes
     s.add_argument("--in-service", action="store_true",
                    help="only empty the read model: the running dashboard re-reads the topics (slower)")
     s.add_argument("--wait", action="store_true", help="with --in-service: show the dashboard re-reading, until done")

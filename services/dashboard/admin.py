@@ -36,7 +36,7 @@ async def _with_service(settings: DashboardSettings, fn: Callable[[Service], Awa
 
 
 def rebuild_command(settings: DashboardSettings, *, in_service: bool = False, resume: bool = False,
-                    batch: int = reread.BATCH) -> int:
+                    batch: int = reread.BATCH, processes: int = 1, share: tuple[int, int] | None = None) -> int:
     """``jejaring rebuild dashboard``: empty the read model and re-read every consumed topic into it
     from this process, with a progress bar on a terminal (``resume``: go on with a re-read that
     stopped). ``in_service``: only empty it; the running dashboard re-reads (``tasks.Rewinder``)."""
@@ -47,13 +47,25 @@ def rebuild_command(settings: DashboardSettings, *, in_service: bool = False, re
         return 0
     progress: list[Progress] = []
 
+    if share is not None:  # one share of a rebuild by several processes: no bar, a report line for its parent
+        async def one(service: Service) -> reread.Report:
+            return await reread.run(service, service.context.query.registry, batch=batch, share=share)
+
+        try:
+            report = asyncio.run(_with_service(settings, one))
+        except reread.RebuildError as exc:
+            print(f"rebuild share stopped: {exc}", file=sys.stderr)
+            return 1
+        print(reread.share_line(report))
+        return 0
+
     def tracker(total: int) -> Progress:
         progress.append(Progress("rebuild dashboard", total=total, unit="events"))
         return progress[0]
 
     async def run(service: Service) -> reread.Report:
         return await reread.run(service, service.context.query.registry, resume=resume, batch=batch,
-                                progress_factory=tracker)
+                                progress_factory=tracker, processes=processes)
 
     try:
         report = asyncio.run(_with_service(settings, run))

@@ -30,7 +30,10 @@ import asyncio
 import contextlib
 import gc
 import heapq
+import json
 import logging
+import os
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -254,47 +257,118 @@ class Reread:
 
 
 async def run(service, registry: Sequence[Indicator], *, resume: bool = False, batch: int = BATCH,  # noqa: ANN001
-              progress_factory: Callable[[int], Any] | None = None) -> Report:
+              progress_factory: Callable[[int], Any] | None = None, processes: int = 1,
+              share: tuple[int, int] | None = None) -> Report:
     """Empty the read model and re-read every consumed topic into it (or, ``resume``, go on with
     the current generation's re-read from where it stopped). ``progress_factory(total)`` returns
-    the object told of the events applied (``advance(n)``), e.g. a :class:`shared.progress.Progress`."""
+    the object told of the events applied (``advance(n)``), e.g. a :class:`shared.progress.Progress`.
+
+    ``processes`` > 1 (PostgreSQL): this process re-reads the partitions of index 0 modulo
+    ``processes`` and starts one ``jejaring rebuild dashboard --resume --share k/N`` per other share
+    (``share``: what such a process re-reads). A partition index holds every topic's partition of
+    that number, so each person's events stay with one process, as with the live consumer group."""
+    if processes > 1 and service.db.is_sqlite:
+        raise RebuildError("--processes needs PostgreSQL (SQLite has one writer at a time)")
     kafka = service.settings.kafka
     consumed = sorted({p.topic for p in service.processors})
     reread = [t for t in consumed if t in REREAD]
     started = time.perf_counter()
     with _collector():
         async with offsets.consumer(kafka, purpose="rebuild") as client:
-            report, todo = await _reread(service, client, registry, consumed, reread, resume=resume, batch=batch,
-                                         progress_factory=progress_factory)
+            generation, todo = await _plan(service, client, consumed, reread, resume=resume or share is not None)
+            mine = {key: span for key, span in todo.items() if _in_share(key, share or (0, processes))}
+            report = Report(generation=generation)
+            poller = tracker = None
+            if progress_factory is not None:
+                tracker = progress_factory(sum(end - start for start, end in todo.values()))
+                if processes > 1:
+                    poller = asyncio.create_task(_follow(service, generation, todo, tracker))
+            others = [await _start_share(k, processes, batch) for k in range(1, processes)]
+            worker = Reread(service, registry, batch=batch,
+                            on_applied=tracker.advance if tracker is not None and poller is None else None)
+            reading = time.perf_counter()
+            try:
+                await worker.read(client, generation, mine, report)
+                for k, child in enumerate(others, start=1):
+                    out, err = await child.communicate()
+                    if child.returncode != 0:
+                        raise RebuildError(f"share {k}/{processes} failed: {err.decode(errors='replace').strip()[-300:]}")
+                    _add_share(report, out)
+            finally:
+                for child in others:
+                    if child.returncode is None:
+                        child.kill()
+                if poller is not None:
+                    poller.cancel()
+            report.read_seconds = time.perf_counter() - reading
+            if poller is not None:
+                await _follow(service, generation, todo, tracker, once=True)
     report.seconds = time.perf_counter() - started
-    report.handed_over = await _hand_over(service, {key: end for key, (_start, end) in todo.items()}, report)
+    if share is None:
+        report.handed_over = await _hand_over(service, {key: end for key, (_start, end) in todo.items()}, report)
     return report
 
 
-async def _reread(service, client, registry: Sequence[Indicator], consumed: list[str], reread: list[str], *,  # noqa: ANN001
-                  resume: bool, batch: int, progress_factory: Callable[[int], Any] | None,
-                  ) -> tuple[Report, dict[tuple[str, int], tuple[int, int]]]:
+def _in_share(key: tuple[str, int], share: tuple[int, int]) -> bool:
+    return key[1] % share[1] == share[0]
+
+
+async def _plan(service, client, consumed: list[str], reread: list[str], *,  # noqa: ANN001
+                resume: bool) -> tuple[int, dict[tuple[str, int], tuple[int, int]]]:
+    """The generation and what to re-read ((topic, partition) -> (next offset, end)): the current
+    generation's remaining re-read (``resume``), else a new generation, the read model emptied."""
     if resume:
         async with service.db.read_session() as session:
             generation, todo = await rebuild.load_progress(session)
         if not todo:
             raise RebuildError("no rebuild to resume: start one with `jejaring rebuild dashboard`")
-    else:
-        tps = await offsets.partitions(client, consumed)
-        generation = await rebuild.rebuild(service, reread_by_command=[(tp.topic, tp.partition) for tp in tps])
-        logs = await offsets.logs(client, [tp for tp in tps if tp.topic in reread])
-        captured = {(tp.topic, tp.partition): (log_.begin, log_.end) for tp, log_ in logs.items()}
-        async with service.db.session() as session, session.begin():
-            await rebuild.start_progress(session, generation, captured)
-        todo = {key: span for key, span in captured.items() if span[1] > span[0]}
-    report = Report(generation=generation)
-    total = sum(end - start for start, end in todo.values())
-    tracker = progress_factory(total) if progress_factory is not None else None
-    worker = Reread(service, registry, batch=batch, on_applied=tracker.advance if tracker is not None else None)
-    reading = time.perf_counter()
-    await worker.read(client, generation, todo, report)
-    report.read_seconds = time.perf_counter() - reading
-    return report, todo
+        return generation, todo
+    tps = await offsets.partitions(client, consumed)
+    generation = await rebuild.rebuild(service, reread_by_command=[(tp.topic, tp.partition) for tp in tps])
+    logs = await offsets.logs(client, [tp for tp in tps if tp.topic in reread])
+    captured = {(tp.topic, tp.partition): (log_.begin, log_.end) for tp, log_ in logs.items()}
+    async with service.db.session() as session, session.begin():
+        await rebuild.start_progress(session, generation, captured)
+    return generation, {key: span for key, span in captured.items() if span[1] > span[0]}
+
+
+async def _start_share(k: int, n: int, batch: int) -> asyncio.subprocess.Process:
+    """Another process re-reading share ``k`` of ``n`` (the same environment: the same databases and broker)."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services.cli", "rebuild", "dashboard", "--resume", "--share", f"{k}/{n}",
+        "--batch", str(batch), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "JEJARING_PROGRESS": "off"})
+
+
+SHARE_LINE = "share report: "
+
+
+def share_line(report: Report) -> str:
+    """What a share's process prints last, for the process that started it."""
+    return SHARE_LINE + json.dumps({"events": report.events, "applied": report.applied, "skipped": report.skipped,
+                                    "batches": report.batches, "partitions": report.partitions})
+
+
+def _add_share(report: Report, out: bytes) -> None:
+    for line in out.decode(errors="replace").splitlines():
+        if line.startswith(SHARE_LINE):
+            other = json.loads(line[len(SHARE_LINE):])
+            for name in ("events", "applied", "skipped", "batches", "partitions"):
+                setattr(report, name, getattr(report, name) + int(other[name]))
+
+
+async def _follow(service, generation: int, todo: Mapping[tuple[str, int], tuple[int, int]], tracker: Any,  # noqa: ANN001
+                  *, once: bool = False) -> None:
+    """Tell ``tracker`` how far every process has re-read, from ``rebuild_progress`` (each second)."""
+    while True:
+        async with service.db.read_session() as session:
+            _generation, now = await rebuild.load_progress(session)
+        done = sum(min(now.get(key, (start, end))[0], end) - start for key, (start, end) in todo.items())
+        if done > tracker.done:
+            tracker.advance(done - tracker.done)
+        if once:
+            return
+        await asyncio.sleep(1.0)
 
 
 @contextlib.contextmanager

@@ -5,13 +5,14 @@ same records: one only through its live consumer, the other rebuilt by the comma
 records (new visits and redeliveries) keep arriving. Their ``/v1/pws`` answers must be equal —
 with duplicates of every kind in the history (the same record twice, the same visit under a new
 CloudEvent id, a person measured twice in a month, a provisional id linked) — and stay equal after
-a rebuild killed half-way and resumed.
+a rebuild killed half-way and resumed, and (PostgreSQL) a rebuild by two processes.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -182,3 +183,12 @@ def test_rebuild_by_the_command_gives_the_live_numbers(pair: Pair) -> None:
         out, err = rebuild_process(pair.rebuilt).communicate(timeout=180)
     assert "rebuild generation" in out, (out, err)
     assert settled(pair.rebuilt) == expected
+
+    if pair.rebuilt.system.database_url:  # PostgreSQL: the partitions re-read by two processes
+        out, err = rebuild_process(pair.rebuilt, "--processes", "2", "--batch", "500").communicate(timeout=180)
+        reread = int(re.search(r"([\d,]+) events of", out).group(1).replace(",", ""))
+        assert "0 skipped" in out and reread >= len(first) + 300 + len(during), (out, err)
+        assert settled(pair.rebuilt) == expected
+    else:
+        command = rebuild_process(pair.rebuilt, "--processes", "2")
+        assert command.wait(timeout=60) == 1 and "needs PostgreSQL" in command.stderr.read()
