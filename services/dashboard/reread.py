@@ -22,6 +22,11 @@ transaction by default) with the same staging and flush as the live path:
 
 Events arriving meanwhile are applied by the running dashboard (with its inbox) as always, and
 the ones below the captured end by both: the effects' natural keys make that change nothing.
+On PostgreSQL ``processes`` > 1 shares the partitions among several processes by partition number.
+
+Over 300 lines: the re-read's parts (planning, the partitions' reading, one batch's transaction with
+its fallback, the shares of several processes, the hand-over) share one generation and its
+``rebuild_progress`` rows, and are read together when reasoning about a crash or a concurrent writer.
 """
 
 from __future__ import annotations

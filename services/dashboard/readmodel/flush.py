@@ -1,6 +1,10 @@
 """Writing a batch's staging: one SELECT of the persons involved, then one multi-row upsert per table
 (``INSERT ... ON CONFLICT DO UPDATE`` on SQLite and PostgreSQL), rows sorted by key so concurrent
 replicas lock in the same order.
+
+Over 300 lines: every table of the read model is written here, in the one order all writers (the
+live consumer, the rebuild's re-read) follow; the hot tables (``person_status``, ``counted_events``)
+have their statements written for the driver beside the SQLAlchemy Core ones.
 """
 
 from __future__ import annotations
