@@ -24,12 +24,15 @@ desa, for this month (2026-12, whose answer carries the year-to-date of all twel
 June, plus ``/v1/pws.csv`` for the province; the page's first render in headless Chromium when
 Selenium and Chromium are installed; the server's peak RSS; the database's size.
 
-Last, ``apply_events_per_s``: the read model's apply path on stored events, on one core —
-``staging.stage`` of each VisitRecorded/VisitScreened (built with ``shared.contracts.events``), merged
-per batch as the consumer does, and ``flush`` in one transaction per batch, against the loaded database
-(so ``person_status`` is the district's). ``jejaring rebuild dashboard`` itself only empties the read
-model; the re-reading is the consumer re-consuming the topics from the broker, whose per-event cost
-is this apply path plus decoding and the inbox.
+Then ``apply``: the read model's apply path on stored events, on one core — ``staging`` of each
+VisitRecorded/VisitScreened (built with ``shared.contracts.events``), merged per batch as the consumer
+does, and ``flush`` in one transaction per batch, against the loaded database (so ``person_status`` is
+the district's).
+
+Last, ``rebuild`` (``rebuild_events_per_s``): ``jejaring rebuild dashboard`` for real — the same
+number of such events as CloudEvents on their topics in the embedded broker, then the command's own
+re-read (``services.dashboard.reread``: empty the read model, decode, stage and flush 10,000 events a
+transaction, no inbox) into this database; the rate is over the re-read, the emptying reported apart.
 
 ``python bench/province.py`` prints the JSON; ``bench/run.py`` calls :func:`run`.
 """
@@ -42,6 +45,7 @@ import csv
 import json
 import os
 import random
+import resource
 import shutil
 import socket
 import subprocess
@@ -493,7 +497,7 @@ async def apply_rate(url: str, var: Path, villages: list[str], n: int, batch: in
         t0 = time.perf_counter()
         pending = staging.Pending()
         for event in events[start:start + batch]:
-            pending.merge(staging.stage(event, REGISTRY))
+            staging.stage_into(pending, event, REGISTRY)
         t1 = time.perf_counter()
         async with service.db.session() as session, session.begin():
             await flush.write(session, pending)
@@ -507,6 +511,57 @@ async def apply_rate(url: str, var: Path, villages: list[str], n: int, batch: in
             "stage_s": round(stage_s, 2), "flush_s": round(flush_s, 2), "process_cpu_s": round(cpu, 2),
             "database_cpu_s": round(db_cpu, 2),
             "what": "staging.stage + Pending.merge + flush (one transaction per batch) on stored events, one process"}
+
+
+async def rebuild_rate(url: str, var: Path, villages: list[str], n: int, batch: int = 10_000,
+                       database: Path | None = None, processes: int = 1) -> dict:
+    """``jejaring rebuild dashboard`` for real: the embedded broker (Tansu) holding ``n`` events as
+    CloudEvents on their topics (the same events as :func:`apply_rate`'s), then the command's re-read
+    (``services.dashboard.reread.run``) into this database, timed; CPU of this process and of
+    PostgreSQL's."""
+    from services.dashboard import reread
+    from services.dashboard.app import build_service
+    from shared.broker import start_broker
+    from shared.envelope import encode
+    from shared.messaging.kafka import Producer, ensure_topics
+    from shared.settings import KafkaSettings
+
+    port = free_port()
+    broker = start_broker(port=port, log_file=var / "broker.log")
+    try:
+        settings = dashboard_settings(url, var)
+        settings.kafka = KafkaSettings(KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{port}")
+        service = build_service(settings)
+        await service.migrate()
+        await ensure_topics(settings.kafka, service.topics())
+        producer = Producer(settings.kafka)
+        await producer.start()
+        try:
+            records = [encode(e, source="/bench/rebuild") for e in apply_events(villages, n, seed=11)]
+            for start in range(0, len(records), 5000):
+                await producer.publish(records[start:start + 5000])
+        finally:
+            await producer.stop()
+        # --processes: the other shares are `jejaring rebuild` processes, finding the database and broker here
+        os.environ.update({"JEJARING_DASHBOARD_DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{port}"})
+        cpu, db_cpu = time.process_time(), database_cpu_seconds(database)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        report = await reread.run(service, service.context.query.registry, batch=batch, processes=processes)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = time.process_time() - cpu + (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+        db_cpu = database_cpu_seconds(database) - db_cpu
+        await service.db.dispose()
+    finally:
+        broker.kill()
+        broker.wait()
+    return {"events": report.events, "applied": report.applied, "skipped": report.skipped, "batch": batch,
+            "processes": processes,
+            "partitions": report.partitions, "events_per_s": round(report.events_per_s, 1),
+            "events_per_cpu_s": round(report.events / cpu, 1) if cpu else None,
+            "read_s": round(report.read_seconds, 2), "command_s": round(report.seconds, 2),
+            "process_cpu_s": round(cpu, 2), "database_cpu_s": round(db_cpu, 2),
+            "what": "jejaring rebuild dashboard: empty the read model, re-read every consumed topic from Tansu "
+                    "(decode, stage, flush, one transaction per batch); events_per_s over the re-read"}
 
 
 # --- one database ----------------------------------------------------------------------------------
@@ -527,7 +582,7 @@ async def wait_ready(base: str, proc: subprocess.Popen, timeout: float = 60) -> 
 
 
 def one_database(database: str, scale: float, persons: int, requests: int, events: int, batch: int,
-                 browser: bool) -> dict:
+                 browser: bool, rebuild_batch: int = 10_000) -> dict:
     """Load, serve, measure and apply on one database (``sqlite`` or ``postgresql``)."""
     from tests.integration.harness import Postgres
 
@@ -563,8 +618,10 @@ def one_database(database: str, scale: float, persons: int, requests: int, event
         villages = [r[0] for r in regions if r[2] == "desa"]
         result["apply"] = asyncio.run(apply_rate(url, var, villages, events, batch,
                                                  postgres.dir / "data" if postgres else None))
-        result["rebuild_events_per_s"] = result["apply"]["events_per_s"]
         result["database_mb_after_apply"] = asyncio.run(database_mb(url))
+        result["rebuild"] = asyncio.run(rebuild_rate(url, var, villages, events, rebuild_batch,
+                                                     postgres.dir / "data" if postgres else None))
+        result["rebuild_events_per_s"] = result["rebuild"]["events_per_s"]
         return result
     finally:
         if server is not None:
@@ -580,7 +637,7 @@ def one_database(database: str, scale: float, persons: int, requests: int, event
 
 
 def run(databases: list[str], scale: float = 1.0, persons: int = 1_000_000, requests: int = 50,
-        events: int = 40_000, batch: int = 1000, browser: bool = True) -> dict:
+        events: int = 40_000, batch: int = 1000, browser: bool = True, rebuild_batch: int = 10_000) -> dict:
     """The province block of ``make bench``: one entry per database, and the headline numbers."""
     from tests.integration.harness import Postgres
 
@@ -592,7 +649,7 @@ def run(databases: list[str], scale: float = 1.0, persons: int = 1_000_000, requ
             except RuntimeError as exc:
                 print(f"province: skipping PostgreSQL: {exc}")
                 continue
-        runs.append(one_database(database, scale, persons, requests, events, batch, browser))
+        runs.append(one_database(database, scale, persons, requests, events, batch, browser, rebuild_batch))
     first = runs[0]
     return {"timestamp": datetime.now(timezone.utc).isoformat(), "scale": scale,
             "database": first["database"], "dashboard_p95_ms": first["dashboard_p95_ms"],
@@ -614,6 +671,7 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--requests", type=int, default=50, help="timed requests per view")
     parser.add_argument("--events", type=int, default=40_000, help="events for the apply-path rate")
     parser.add_argument("--batch", type=int, default=1000, help="events per apply transaction")
+    parser.add_argument("--rebuild-batch", type=int, default=10_000, help="events per transaction of the rebuild")
     parser.add_argument("--no-browser", action="store_true", help="skip the page render in Chromium")
     return parser
 
@@ -623,7 +681,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         serve(args.url, args.var, args.port)
         return 0
-    report = run(args.databases, args.scale, args.persons, args.requests, args.events, args.batch, not args.no_browser)
+    report = run(args.databases, args.scale, args.persons, args.requests, args.events, args.batch, not args.no_browser,
+                 args.rebuild_batch)
     print(json.dumps(report, indent=2))
     return 0
 

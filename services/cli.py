@@ -272,11 +272,20 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    """Rebuild a service's read model from the topics (``--wait``: follow the re-read to its end)."""
+    """Rebuild a service's read model from the topics, re-read by this command (``--in-service``: by
+    the running dashboard; ``--wait`` then follows its re-read to the end)."""
     from services.dashboard import admin
 
-    code = admin.rebuild_command(settings_for("dashboard"))
-    if code or not args.wait:
+    if args.batch < 1:
+        print("--batch must be at least 1", file=sys.stderr)
+        return 2
+    share = None
+    if args.share:
+        k, _, n = args.share.partition("/")
+        share = (int(k), int(n))
+    code = admin.rebuild_command(settings_for("dashboard"), in_service=args.in_service, resume=args.resume,
+                                 batch=args.batch, processes=max(1, args.processes), share=share)
+    if code or not args.wait or not args.in_service:
         return code
     from services import operations
 
@@ -392,7 +401,14 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(fn=cmd_replay)
     s = sub.add_parser("rebuild", help="rebuild a read model from the topics")
     s.add_argument("service", choices=["dashboard"])
-    s.add_argument("--wait", action="store_true", help="show the running dashboard re-reading, until it is done")
+    s.add_argument("--resume", action="store_true", help="go on with a rebuild that stopped, from where it stopped")
+    s.add_argument("--batch", type=int, default=10_000, help="events a transaction (default %(default)s)")
+    s.add_argument("--processes", type=int, default=1, metavar="N",
+                   help="re-read with N processes, each a share of the partitions (PostgreSQL; default 1)")
+    s.add_argument("--share", help=argparse.SUPPRESS)  # K/N: one share, started by --processes
+    s.add_argument("--in-service", action="store_true",
+                   help="only empty the read model: the running dashboard re-reads the topics (slower)")
+    s.add_argument("--wait", action="store_true", help="with --in-service: show the dashboard re-reading, until done")
     s.add_argument("--timeout", type=float, default=3600, help="seconds to wait at most (default 3600)")
     s.set_defaults(fn=cmd_rebuild)
     s = sub.add_parser("status", help="every service: ready, lag, outbox, DLQ depth, last event applied")

@@ -246,15 +246,19 @@ _PLACEHOLDER = {"qmark": lambda i: "?", "numeric_dollar": lambda i: f"${i}"}  # 
 
 
 @functools.lru_cache(maxsize=64)
-def _insert_sql(table: str, columns: tuple[str, ...], paramstyle: str) -> str:
+def insert_sql(table: str, columns: tuple[str, ...], paramstyle: str) -> str:
+    """``INSERT INTO "table" (...) VALUES (?, ...)`` in the driver's parameter style (``qmark``: SQLite,
+    ``numeric_dollar``: asyncpg), for ``executemany`` with positional rows."""
     marks = ", ".join(_PLACEHOLDER[paramstyle](i) for i in range(1, len(columns) + 1))
     names = ", ".join(f'"{c}"' for c in columns)
     return f'INSERT INTO "{table}" ({names}) VALUES ({marks})'
 
 
-def _sqlite_datetime(moment: datetime) -> str:
-    # SQLAlchemy's SQLite DATETIME storage format (wall clock, no offset), so rows read back alike.
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+def sqlite_datetime(moment: datetime) -> str:
+    """A datetime as SQLAlchemy's SQLite DATETIME stores it (for rows written past Core)."""
+    # SQLAlchemy's SQLite DATETIME storage format (wall clock, no offset: "%Y-%m-%d %H:%M:%S.%f"),
+    # so rows read back alike; isoformat writes the same text several times faster than strftime.
+    return moment.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 async def bulk_insert(session: AsyncSession, table: Table, columns: Sequence[str], rows: Sequence[tuple]) -> None:
@@ -282,8 +286,8 @@ async def bulk_insert(session: AsyncSession, table: Table, columns: Sequence[str
         def stored(value: datetime) -> str:
             text = texts.get(id(value))
             if text is None:
-                text = texts[id(value)] = _sqlite_datetime(value)
+                text = texts[id(value)] = sqlite_datetime(value)
             return text
 
         rows = [tuple(stored(v) if isinstance(v, datetime) else v for v in row) for row in rows]
-    await connection.exec_driver_sql(_insert_sql(table.name, tuple(columns), dialect.paramstyle), list(rows))
+    await connection.exec_driver_sql(insert_sql(table.name, tuple(columns), dialect.paramstyle), list(rows))

@@ -10,6 +10,7 @@ its changes into additive deltas on ``cells`` and ``area_cells``.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -65,6 +66,15 @@ person_status = Table(
     Column("village_code", String(13), nullable=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("numerator", Boolean, nullable=False),
+)
+
+# Which id a provisional person id became (``person.linked``): a measurement of a provisional id
+# consumed after its link — redelivered, or re-read by a rebuild — belongs to the id it became.
+person_links = Table(
+    "person_links",
+    metadata,
+    Column("previous_person_id", String(64), primary_key=True),
+    Column("person_id", String(64), nullable=False),
 )
 
 targets = Table(
@@ -213,8 +223,21 @@ rewound = Table(
     Column("generation", Integer, nullable=False),
 )
 
+# ``jejaring rebuild dashboard`` re-reading the topics itself: per partition, the generation it
+# re-reads for, the next offset to apply (written with the effects of the offsets before it) and
+# the log end captured when the rebuild started. A rebuild stopped half-way resumes from here.
+progress = Table(
+    "rebuild_progress",
+    metadata,
+    Column("topic", String(255), primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    Column("generation", Integer, nullable=False),
+    Column("next_offset", BigInteger, nullable=False),
+    Column("end_offset", BigInteger, nullable=False),
+)
+
 outbox, processed_events = messaging_tables(metadata)
 
 # Read-model tables emptied by a rebuild (tokens, sessions and the rebuild bookkeeping survive).
-READ_MODEL = (cells, area_cells, person_status, targets, area_targets, freshness, facilities, referrals, area_referrals, counted,
-              signals)
+READ_MODEL = (cells, area_cells, person_status, person_links, targets, area_targets, freshness, facilities, referrals,
+              area_referrals, counted, signals)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
 from services.dashboard.domain.registry import Direction, Indicator
 from shared.contracts.events import ReferralStatus
@@ -69,6 +69,9 @@ def contributions(rows: Mapping[str, tuple[str, bool]], resets: Iterable[int] = 
     ``resets``: months at which the year-to-date value restarts (``ytd="semester"``: 7): the state held
     before is taken away in that month, so from then on the sum counts only measurements since the reset.
     """
+    if len(rows) == 1 and not resets:  # most persons: one month measured in the year
+        [(period, (village, positive))] = rows.items()
+        return {(village, period): [int(positive), 1, int(positive), 1]}
     out: dict[Key, Tally] = defaultdict(lambda: [0, 0, 0, 0])
     previous: tuple[str, bool] | None = None
     last = 0
@@ -106,6 +109,8 @@ def contributions(rows: Mapping[str, tuple[str, bool]], resets: Iterable[int] = 
 def delta(old: Mapping[str, tuple[str, bool]], new: Mapping[str, tuple[str, bool]],
           resets: Iterable[int] = ()) -> dict[Key, Tally]:
     """``contributions(new) - contributions(old)``, without zero entries."""
+    if not old:  # a person's first measurement in the year
+        return {k: v for k, v in contributions(new, resets).items() if any(v)}
     out: dict[Key, Tally] = defaultdict(lambda: [0, 0, 0, 0])
     for key, tally in contributions(new, resets).items():
         out[key] = list(tally)
@@ -116,9 +121,12 @@ def delta(old: Mapping[str, tuple[str, bool]], new: Mapping[str, tuple[str, bool
     return {k: v for k, v in out.items() if any(v)}
 
 
-def latest_wins(current: tuple[datetime, Any] | None, at: datetime) -> bool:
-    """Whether a measurement at ``at`` replaces ``current`` (the latest in the period counts)."""
-    return current is None or at >= current[0]
+def latest_wins(current: tuple[datetime, str, bool] | None, candidate: tuple[datetime, str, bool]) -> bool:
+    """Whether a measurement ``(at, village, positive)`` replaces ``current`` in its period: the
+    latest counts, and at the same instant the greater tuple, so that the state does not depend on
+    the order the measurements are applied in (a redelivery, a rebuild) and re-applying one changes
+    nothing."""
+    return current is None or candidate >= current
 
 
 def rollup(values: Mapping[str, Mapping[str, Tally]], areas: Mapping[str, Iterable[str]]) -> dict[str, dict[str, Tally]]:

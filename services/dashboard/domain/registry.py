@@ -459,13 +459,32 @@ def with_targets(registry: tuple[Indicator, ...], overrides: Mapping[str, float 
     return tuple(dataclasses.replace(i, target=overrides[i.id]) if i.id in overrides else i for i in registry)
 
 
+# Per registry (by identity, the registry held alive beside its entry) and event type: the indicators
+# that judge that type, in registry order. A handful of registries and event types: bounded.
+_JUDGING: dict[int, tuple[tuple[Indicator, ...], dict[type, tuple[Indicator, ...]]]] = {}
+_JUDGING_MAX = 16
+
+
+def judging(registry: Iterable[Indicator], event_type: type) -> tuple[Indicator, ...]:
+    """The indicators of ``registry`` that judge events of ``event_type`` (remembered per registry tuple)."""
+    if not isinstance(registry, tuple):
+        return tuple(i for i in registry if issubclass(event_type, i.event))
+    entry = _JUDGING.get(id(registry))
+    if entry is None or entry[0] is not registry:
+        if len(_JUDGING) >= _JUDGING_MAX:
+            _JUDGING.clear()
+        entry = _JUDGING[id(registry)] = (registry, {})
+    found = entry[1].get(event_type)
+    if found is None:
+        found = entry[1][event_type] = tuple(i for i in registry if issubclass(event_type, i.event))
+    return found
+
+
 def verdicts(registry: Iterable[Indicator], event: EventData) -> list[tuple[Indicator, bool | int]]:
     """Every (indicator, verdict) an event contributes: counts that count (True, or how many),
     person judgements made."""
     out: list[tuple[Indicator, bool | int]] = []
-    for indicator in registry:
-        if not isinstance(event, indicator.event):
-            continue
+    for indicator in judging(registry, type(event)):
         verdict = indicator.judge(event)
         if indicator.kind == "count":
             if verdict:

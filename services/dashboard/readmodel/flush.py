@@ -1,6 +1,10 @@
 """Writing a batch's staging: one SELECT of the persons involved, then one multi-row upsert per table
 (``INSERT ... ON CONFLICT DO UPDATE`` on SQLite and PostgreSQL), rows sorted by key so concurrent
 replicas lock in the same order.
+
+Over 300 lines: every table of the read model is written here, in the one order all writers (the
+live consumer, the rebuild's re-read) follow; the hot tables (``person_status``, ``counted_events``)
+have their statements written for the driver beside the SQLAlchemy Core ones.
 """
 
 from __future__ import annotations
@@ -8,6 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timezone
+from itertools import chain
 
 from sqlalchemy import bindparam, case, delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -28,6 +33,7 @@ from services.dashboard.readmodel.staging import (
 from shared.contracts.events import (
     FacilityRegistered,
 )
+from shared.db import insert_sql, sqlite_datetime
 from shared.regions import ancestor_codes
 from shared.time import utc
 
@@ -36,6 +42,12 @@ async def write(session: AsyncSession, pending: Pending) -> None:
     """Write a batch's staging in the caller's transaction."""
     if pending:
         await session.run_sync(lambda sync: flush(sync, pending))
+
+
+# Keys per look-up or counted-events statement: a rebuild's batches hold thousands of persons, and each
+# statement costs its round of Core processing (2,000 ids or 4,000 parameters: within SQLite's and
+# asyncpg's limits).
+LOOKUP_CHUNK = 2000
 
 
 def _insert(dialect: str, table):  # noqa: ANN001, ANN202
@@ -64,12 +76,45 @@ def flush(session: Session, pending: Pending, now: datetime | None = None) -> No
         _referrals(session, dialect, pending.referrals.values())
 
 
+def _driver_sql(session: Session) -> tuple[object, str, bool]:
+    """The session's connection, its driver's parameter mark style, and whether it is SQLite."""
+    connection = session.connection()
+    return connection, connection.dialect.paramstyle, connection.dialect.name == "sqlite"
+
+
+def _marks(paramstyle: str, rows: int, columns: int) -> str:
+    """``(?, ?), (?, ?)`` (SQLite) or ``($1, $2), ($3, $4)`` (asyncpg) for a multi-row VALUES."""
+    if paramstyle == "qmark":
+        one = "(" + ", ".join("?" * columns) + ")"
+        return ", ".join([one] * rows)
+    return ", ".join("(" + ", ".join(f"${r * columns + c + 1}" for c in range(columns)) + ")" for r in range(rows))
+
+
 def _first_time(session: Session, dialect: str, counts: dict[tuple[str, str], Counter]) -> Counter:
     """The count contributions of the events never counted before (``counted_events`` remembers
-    each by its natural key, so a redelivery long after the inbox forgot it changes nothing)."""
+    each by its natural key, so a redelivery long after the inbox forgot it changes nothing).
+
+    One multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` per 500 keys, written for the
+    driver (SQLAlchemy Core would process each parameter in Python)."""
     total: Counter = Counter()
     if not counts:
         return total
+    connection, paramstyle, _sqlite = _driver_sql(session)
+    if paramstyle not in ("qmark", "numeric_dollar"):
+        return _first_time_core(session, dialect, counts)
+    keys = sorted(counts)
+    for start in range(0, len(keys), LOOKUP_CHUNK):
+        chunk = keys[start:start + LOOKUP_CHUNK]
+        sql = (f'INSERT INTO "{models.counted.name}" ("event_type", "natural_id") VALUES '
+               f"{_marks(paramstyle, len(chunk), 2)} ON CONFLICT DO NOTHING RETURNING event_type, natural_id")
+        flat = tuple(chain.from_iterable(chunk))  # one parameter set (a list would be many)
+        for event_type, natural_id in connection.exec_driver_sql(sql, flat):
+            total.update(counts[(event_type, natural_id)])
+    return total
+
+
+def _first_time_core(session: Session, dialect: str, counts: dict[tuple[str, str], Counter]) -> Counter:
+    total: Counter = Counter()
     t = models.counted
     keys = sorted(counts)
     stmt = _insert(dialect, t).on_conflict_do_nothing().returning(t.c.event_type, t.c.natural_id)
@@ -83,23 +128,53 @@ def _first_time(session: Session, dialect: str, counts: dict[tuple[str, str], Co
 State = dict[tuple[str, str], dict[str, tuple[datetime, str, bool]]]  # (person, ind) -> period -> (at, village, +)
 
 
-def _load_persons(session: Session, ops: list[Observation | Link]) -> State:
+
+def _load_links(session: Session, ops: list[Observation | Link]) -> dict[str, str]:
+    """Stored links (``person_links``: provisional id -> the id it became) of the persons observed in
+    the batch, chains followed."""
+    t = models.person_links
+    wanted = {op.person_id for op in ops if isinstance(op, Observation)}
+    links: dict[str, str] = {}
+    for _hop in range(4):  # a provisional id linked once, rarely relinked
+        ids = sorted(wanted - links.keys())
+        if not ids:
+            break
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            query = select(t.c.previous_person_id, t.c.person_id).where(t.c.previous_person_id.in_(ids[start:start + LOOKUP_CHUNK]))
+            found.update(dict(session.execute(query).all()))
+        links.update(found)
+        wanted = set(found.values())
+    return links
+
+
+def _resolve(links: dict[str, str], person: str) -> str:
+    """The id a person's measurements belong to now."""
+    for _hop in range(8):
+        target = links.get(person)
+        if target is None or target == person:
+            return person
+        person = target
+    return person
+
+
+def _load_persons(session: Session, ops: list[Observation | Link], links: dict[str, str]) -> State:
     t = models.person_status
     persons: set[str] = set()
     years: set[str] = set()
     linked = False
     for op in ops:
         if isinstance(op, Observation):
-            persons.add(op.person_id)
+            persons.add(_resolve(links, op.person_id) if links else op.person_id)
             years.add(op.period[:4])
         else:
             persons.update((op.previous, op.person_id))
             linked = True
     state: State = defaultdict(dict)
     ids = sorted(persons)
-    for start in range(0, len(ids), CHUNK):
+    for start in range(0, len(ids), LOOKUP_CHUNK):
         query = select(t.c.person_id, t.c.indicator, t.c.period, t.c.occurred_at, t.c.village_code, t.c.numerator) \
-            .where(t.c.person_id.in_(ids[start:start + CHUNK]))
+            .where(t.c.person_id.in_(ids[start:start + LOOKUP_CHUNK]))
         if not linked:  # only the years touched matter for the year-to-date arithmetic
             query = query.where(t.c.period >= min(years) + "-01", t.c.period <= max(years) + "-12")
         for person, indicator, period, at, village, positive in session.execute(query):
@@ -113,57 +188,120 @@ def _resets(indicator: str) -> tuple[int, ...]:
     return found.ytd_resets if found is not None else ()
 
 
+def _by_year(rows: dict[str, tuple[datetime, str, bool]]) -> dict[str, dict[str, tuple[str, bool]]]:
+    """A person's months of one indicator as ``{year: {period: (village, in numerator)}}``."""
+    out: dict[str, dict[str, tuple[str, bool]]] = {}
+    for period, (_at, village, positive) in rows.items():
+        out.setdefault(period[:4], {})[period] = (village, positive)
+    return out
+
+
 def _persons(session: Session, dialect: str, ops: list[Observation | Link],
              deltas: dict[tuple[str, str, str], list[int]]) -> None:
-    state = _load_persons(session, ops)
+    links = _load_links(session, ops)
+    state = _load_persons(session, ops, links)
     original = {key: dict(rows) for key, rows in state.items()}
     touched: set[tuple[str, str]] = set()
+    new_links: dict[str, str] = {}
+    held: dict[str, set[str]] = defaultdict(set)  # person -> indicators in ``state`` (a link looks its id up)
+    for person, indicator in state:
+        held[person].add(indicator)
     for op in ops:
         if isinstance(op, Observation):
-            key = (op.person_id, op.indicator)
+            # A provisional id already linked: the measurement is its own id's, whatever the order
+            # the observation and the link are applied in (a redelivery after the link, a rebuild).
+            key = (_resolve(links, op.person_id) if links else op.person_id, op.indicator)
+            if key not in state:
+                held[key[0]].add(key[1])
             rows = state[key]
+            value = (op.at, op.village, op.positive)
             current = rows.get(op.period)
-            if arithmetic.latest_wins(current, op.at):
-                rows[op.period] = (op.at, op.village, op.positive)
+            if current is None or value >= current:  # arithmetic.latest_wins
+                rows[op.period] = value
             touched.add(key)
         else:
-            for (person, indicator) in [k for k in state if k[0] == op.previous]:
+            if op.previous == op.person_id:
+                continue
+            links[op.previous] = new_links[op.previous] = op.person_id
+            for person, indicator in [(op.previous, i) for i in sorted(held.pop(op.previous, ()))]:
+                held[op.person_id].add(indicator)
                 into = state[(op.person_id, indicator)]
                 for period, value in state.pop((person, indicator)).items():
-                    if arithmetic.latest_wins(into.get(period), value[0]):
+                    if arithmetic.latest_wins(into.get(period), value):
                         into[period] = value
                 touched.update({(person, indicator), (op.person_id, indicator)})
-    upserts, deletes = [], []
+    if new_links:
+        t = models.person_links
+        stmt = _insert(dialect, t)
+        stmt = stmt.on_conflict_do_update(index_elements=[t.c.previous_person_id],
+                                          set_={"person_id": stmt.excluded.person_id})
+        session.execute(stmt, [{"previous_person_id": p, "person_id": n} for p, n in sorted(new_links.items())])
+    upserts: list[tuple] = []
+    deletes: list[dict] = []
+    resets: dict[str, tuple[int, ...]] = {}
     for key in sorted(touched):
         old, new = original.get(key, {}), state.get(key, {})
         if old == new:
             continue
         person, indicator = key
-        for year in sorted({p[:4] for p in old} | {p[:4] for p in new}):
-            change = arithmetic.delta({p: (v[1], v[2]) for p, v in old.items() if p.startswith(year)},
-                                      {p: (v[1], v[2]) for p, v in new.items() if p.startswith(year)},
-                                      _resets(indicator))
+        if indicator not in resets:
+            resets[indicator] = _resets(indicator)
+        if not old and len(new) == 1 and not resets[indicator]:
+            # The person's first measurement of this indicator (every person of a rebuild at first):
+            # arithmetic.delta from nothing to one month is +1 measured (and numerator) there.
+            [(period, (at, village, positive))] = new.items()
+            d = deltas[(village, period, indicator)]
+            n = 1 if positive else 0
+            d[0] += n
+            d[1] += 1
+            d[2] += n
+            d[3] += 1
+            upserts.append((person, indicator, period, village, at, positive))
+            continue
+        old_years, new_years = _by_year(old), _by_year(new)
+        for year in sorted(old_years.keys() | new_years.keys()):
+            change = arithmetic.delta(old_years.get(year, {}), new_years.get(year, {}), resets[indicator])
             for (village, period), tally in change.items():
                 d = deltas[(village, period, indicator)]
-                for i in range(4):
-                    d[i] += tally[i]
-        for period, (at, village, positive) in sorted(new.items()):
-            if old.get(period) != (at, village, positive):
-                upserts.append({"person_id": person, "indicator": indicator, "period": period,
-                                "village_code": village, "occurred_at": at, "numerator": positive})
+                d[0] += tally[0]
+                d[1] += tally[1]
+                d[2] += tally[2]
+                d[3] += tally[3]
+        for period, value in sorted(new.items()):
+            if old.get(period) != value:
+                at, village, positive = value
+                upserts.append((person, indicator, period, village, at, positive))
         deletes += [{"p": person, "i": indicator, "d": period} for period in sorted(set(old) - set(new))]
     t = models.person_status
     if deletes:
         session.execute(delete(t).where(t.c.person_id == bindparam("p"), t.c.indicator == bindparam("i"),
                                         t.c.period == bindparam("d")), deletes)
     if upserts:
+        _upsert_persons(session, dialect, upserts)
+
+
+PERSON_COLUMNS = ("person_id", "indicator", "period", "village_code", "occurred_at", "numerator")
+
+
+def _upsert_persons(session: Session, dialect: str, rows: list[tuple]) -> None:
+    """``person_status`` rows upserted with the driver's ``executemany`` (SQLAlchemy Core would
+    process each parameter in Python); datetimes on SQLite in Core's own text format."""
+    connection, paramstyle, sqlite = _driver_sql(session)
+    t = models.person_status
+    if paramstyle not in ("qmark", "numeric_dollar"):
         stmt = _insert(dialect, t)
         stmt = stmt.on_conflict_do_update(
             index_elements=[t.c.person_id, t.c.indicator, t.c.period],
             set_={"village_code": stmt.excluded.village_code, "occurred_at": stmt.excluded.occurred_at,
                   "numerator": stmt.excluded.numerator})
-        for start in range(0, len(upserts), CHUNK):
-            session.execute(stmt, upserts[start:start + CHUNK])
+        session.execute(stmt, [dict(zip(PERSON_COLUMNS, row)) for row in rows])
+        return
+    if sqlite:
+        rows = [(p, i, d, v, sqlite_datetime(at), positive) for p, i, d, v, at, positive in rows]
+    sql = (insert_sql(t.name, PERSON_COLUMNS, paramstyle)
+           + ' ON CONFLICT ("person_id", "indicator", "period") DO UPDATE SET "village_code" = excluded."village_code",'
+             ' "occurred_at" = excluded."occurred_at", "numerator" = excluded."numerator"')
+    connection.exec_driver_sql(sql, rows)
 
 
 SUMS = ("numerator", "measured", "ytd_numerator", "ytd_measured")

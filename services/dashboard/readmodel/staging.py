@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import NamedTuple
 
 from services.dashboard.domain import arithmetic
 from services.dashboard.domain.registry import Indicator, verdicts
@@ -33,9 +34,9 @@ CHUNK = 500
 ALL = "*"  # "every area changed" (facilities, targets)
 
 
-@dataclass(frozen=True)
-class Observation:
-    """One person-level verdict: ``person_id`` measured for ``indicator`` at ``at``."""
+class Observation(NamedTuple):
+    """One person-level verdict: ``person_id`` measured for ``indicator`` at ``at`` (a named tuple:
+    a batch makes one or more per screened visit, and a frozen dataclass costs several times more)."""
 
     person_id: str
     indicator: str
@@ -45,8 +46,7 @@ class Observation:
     positive: bool
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     """``previous`` (a provisional id) is now ``person_id``."""
 
     previous: str
@@ -147,18 +147,40 @@ def natural_key(event: EventData) -> tuple[str, str]:
     return event.ce_type, str(getattr(event, NATURAL_ID[type(event)]))
 
 
+_KINDS: dict[type, str] = {}  # per event class, what staging does with it (a handful of classes)
+
+
+def _kind(cls: type) -> str:
+    for base, kind in ((TargetSet, "target"), (FacilityRegistered, "facility"), (PersonLinked, "link"),
+                       (ReferralMade, "referral_made"), (ReferralUpdated, "referral_updated")):
+        if issubclass(cls, base):
+            return kind
+    return "visit"
+
+
 def stage(event_data: EventData, registry: Iterable[Indicator]) -> Pending:
     """What one event means for the read model (pure; raises on data it cannot use)."""
-    staged = Pending()
-    if isinstance(event_data, TargetSet):
+    return stage_into(Pending(), event_data, registry)
+
+
+def stage_into(staged: Pending, event_data: EventData, registry: Iterable[Indicator]) -> Pending:
+    """Stage one event into a batch's ``staged`` as ``staged.merge(stage(event_data, registry))``
+    would, without a :class:`Pending` per event; returns ``staged``. Raises on data it cannot use,
+    before changing ``staged``."""
+    kind = _KINDS.get(type(event_data))
+    if kind is None:
+        kind = _KINDS[type(event_data)] = _kind(type(event_data))
+    if kind == "target":
         staged.targets[(event_data.village_code, event_data.year, event_data.target)] = event_data.count
         staged.villages.add(ALL)
         return staged
-    if isinstance(event_data, FacilityRegistered):
-        staged.facilities[event_data.facility_id] = event_data
+    if kind == "facility":
+        old = staged.facilities.get(event_data.facility_id)
+        if old is None or event_data.revision >= old.revision:
+            staged.facilities[event_data.facility_id] = event_data
         staged.villages.add(ALL)
         return staged
-    if isinstance(event_data, PersonLinked):
+    if kind == "link":
         staged.ops.append(Link(event_data.previous_person_id, event_data.person_id))
         staged.villages.add(ALL)
         return staged
@@ -168,22 +190,41 @@ def stage(event_data: EventData, registry: Iterable[Indicator]) -> Pending:
         return staged
     period = period_of(when)  # the month in the event's own offset (WIB/WITA/WIT)
     at = utc(when)
+    counted: Counter | None = None
+    observations: list[Observation] = []
+    person: str | None = None
     for indicator, verdict in verdicts(registry, event_data):
         if indicator.kind == "count":
-            staged.counts.setdefault(natural_key(event_data), Counter())[(village, period, indicator.id)] += int(verdict)
+            if counted is None:
+                counted = Counter()
+            counted[(village, period, indicator.id)] += int(verdict)
         else:
-            staged.ops.append(Observation(str(event_data.person_id), indicator.id, period, village, at, verdict))
-    if isinstance(event_data, ReferralMade):
-        staged.referrals[str(event_data.referral_id)] = ReferralPatch(
+            if person is None:
+                person = str(event_data.person_id)
+            observations.append(Observation(person, indicator.id, period, village, at, verdict))
+    patch = None
+    if kind == "referral_made":
+        patch = ReferralPatch(
             referral_id=str(event_data.referral_id), village_code=village, period=period, made_at=at,
             status="made", status_at=at, due_at=utc(event_data.due_at), urgency=event_data.urgency,
             destination_level=event_data.destination_level)
-    elif isinstance(event_data, ReferralUpdated):
+    elif kind == "referral_updated":
         made = event_data.made_at
-        staged.referrals[str(event_data.referral_id)] = ReferralPatch(
+        patch = ReferralPatch(
             referral_id=str(event_data.referral_id), village_code=village, period=period_of(made),
             made_at=utc(made), status=event_data.status, status_at=at,
             feedback=event_data.status == "completed" and bool(event_data.feedback))
-    staged.fresh[village] = at
+    # Everything computed: now change the batch (the same event twice in a batch counts once).
+    if counted is not None:
+        staged.counts.setdefault(natural_key(event_data), counted)
+    staged.ops.extend(observations)
+    if patch is not None:
+        if patch.referral_id in staged.referrals:
+            staged.referrals[patch.referral_id].merge(patch)
+        else:
+            staged.referrals[patch.referral_id] = patch
+    previous = staged.fresh.get(village)
+    if previous is None or at > previous:
+        staged.fresh[village] = at
     staged.villages.add(village)
     return staged

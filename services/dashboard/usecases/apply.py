@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.dashboard.domain.registry import REGISTRY, Indicator
 from services.dashboard.readmodel.flush import write
-from services.dashboard.readmodel.staging import Pending, stage
+from services.dashboard.readmodel.staging import Pending, stage_into
 from shared.contracts.events import EventData
 
 
@@ -19,6 +19,6 @@ async def apply(session: AsyncSession, events: Iterable[EventData],
     registry = tuple(registry)
     pending = Pending()
     for event in events:
-        pending.merge(stage(event, registry))
+        stage_into(pending, event, registry)
     await write(session, pending)
     return pending.villages
