@@ -178,3 +178,10 @@ CHOLESTEROL_MEAN, CHOLESTEROL_SD = 200.0, 40.0  # mg/dL, elderly [assumption]
 TTD_RECORDED = 0.5  # an adolescent girl's visit records TTD [assumption: no coverage figure in ilp-domain]
 TTD_NOT_GIVEN = 0.1  # of those, 0 tablets (stock-out, refusal) [assumption]
 TTD_TABLETS = 4  # one tablet a week for a month [ILP-T 03-anak-sekolah-remaja/01-skrining-anemia]
+# Routine immunisation (simulator.immunization; schedule ilp-domain §9.2 [S16], [ILP-T 06-imunisasi-rutin]).
+# ilp-domain gives no published immunisation coverage or drop-out rate: the rates are [assumption]s, set so that
+# IDL (KN1 kept x HB0 recorded x the sessions of 1-9 months kept) comes out at about 71 %, near the SPM
+# balita achievement of 71.98 % in 2022 [KEB-ILP] [assumption: used as a proxy for IDL coverage].
+HB0_RECORDED = 0.95  # HB0 on the KN1 visit's record [assumption]
+IMMUNIZATION_SESSION_KEPT = 0.96  # each session kept, else drop-out (DPT1-DPT3 drop-out ~8 %) [assumption]
+IMMUNIZATION_AT_PUSKESMAS = 0.3  # children immunised at the Puskesmas rather than the Posyandu [assumption]

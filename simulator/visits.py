@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone
 
-from simulator import anc, postnatal
+from simulator import anc, immunization, postnatal
 from simulator.faults import Emission, FaultConfig, Faults
 from simulator.measurements import Measurements, birth_weight_g
 from simulator.network import Facility, Network, build_network
@@ -99,6 +99,11 @@ class Simulation(Measurements):
         self.vitamin_a_given: set = set()
         self._anc_days: dict[int, list[tuple[int, int, anc.Contact]]] | None = None  # ordinal -> contacts
         self._postnatal_days: dict[int, list[tuple[int, int, int, postnatal.Postnatal]]] | None = None
+        # immunisation sessions in the window: Puskesmas ones by day ordinal, Posyandu ones by (ordinal, Posyandu)
+        # -> child key, and the children whose HB0 is recorded at KN1 (simulator.immunization)
+        self._imm_puskesmas: dict[int, list[tuple[int, int, immunization.Session]]] | None = None
+        self._imm_posyandu: dict[tuple[int, str], dict[int, immunization.Session]] = {}
+        self._imm_hb0: set[int] = set()
         self._village_pkm = {village: pkm for pkm in network.puskesmas for village in pkm.villages}
         self._random = self.rng.random
         self.offset_h = utc_offset_hours(network.district.code)
@@ -165,6 +170,7 @@ class Simulation(Measurements):
         if day.weekday() == 6:
             return
         ctx = _Day(self, day)
+        self.immunization_schedule()
         for pos in self.posyandu_open_on(day):
             self._posyandu(ctx, pos)
         rng = self.rng
@@ -185,6 +191,7 @@ class Simulation(Measurements):
                 self._facility_visit(ctx, pkm, "puskesmas", vi, p.puskesmas_mix, 7 * 3600 + 1800, close)
         self._anc_contacts(ctx)
         self._postnatal_contacts(ctx)
+        self._immunization_contacts(ctx)
         if self.outbreaks is not None:
             self.outbreaks.day(self, ctx)
 
@@ -254,6 +261,8 @@ class Simulation(Measurements):
             if group == CHILD:
                 m = self._child(ctx, person, pv.days, weigh=True, height_p=0.5)
                 extra = {"newborn": {"neonatal_visit": pv.number, "birth_weight_g": birth_weight_g(person.key)}}
+                if pv.number == 1 and person.key in self._imm_hb0:
+                    extra["immunizations"] = ["hb0"]
                 self._emit(ctx, pustu, point, person, secs, m, None, None, extra, scheduled=True)
             else:
                 m = {"postpartum_days": pv.days, "postpartum_visit": pv.number}
@@ -262,6 +271,56 @@ class Simulation(Measurements):
                 if rng.random() < 0.9:  # blood pressure at the postpartum visit [assumption]
                     m["systolic_mmhg"], m["diastolic_mmhg"], _ = self._bp(person, ctx.age_years(person.birth))
                 self._emit(ctx, pustu, point, person, secs, m, None, None, scheduled=True)
+
+    def immunization_schedule(self) -> dict[int, list[tuple[int, int, immunization.Session]]]:
+        """Every child's immunisation sessions that fall in the window (:mod:`simulator.immunization`): the
+        Puskesmas ones by day ordinal (returned); the Posyandu ones kept for the Posyandu's hari buka."""
+        if self._imm_puskesmas is None:
+            table: dict[int, list[tuple[int, int, immunization.Session]]] = {}
+            first, last = self.start.toordinal(), (self.start + timedelta(days=self.days)).toordinal()
+            span = UNDER_FIVE_DAYS + self.days + 1
+            base = first - UNDER_FIVE_DAYS  # child idx is born in [base + idx w, base + (idx + 1) w), w = span / size
+            end = self.start + timedelta(days=self.days)
+            ranges = immunization.birth_ranges(self.start, end)
+            for vi, v in enumerate(self.net.villages):
+                size = self.pop.size(vi, CHILD)
+                posyandu = self.net.posyandu[v.code]
+                indices: set[int] = set()
+                for lo, hi in ranges:
+                    indices.update(range(max(0, int((lo - base) * size / span) - 1),
+                                         min(size, int((hi - base) * size / span) + 2)))
+                for idx in sorted(indices):
+                    child = self.pop.person(vi, CHILD, idx)
+                    if not immunization.may_fall_in(child.birth, self.start, end):
+                        continue
+                    pos = posyandu[idx % len(posyandu)]  # the child's Posyandu (Population.catchment)
+                    plan = immunization.plan(child.key, child.birth, lambda d, p=pos: immunization.next_hari_buka(
+                        d, p.open_weekday, p.open_week))
+                    if plan.hb0:
+                        self._imm_hb0.add(child.key)
+                    for session in plan.sessions:
+                        ordinal = session.day.toordinal()
+                        if not first <= ordinal < last:
+                            continue
+                        if session.place == "puskesmas":
+                            table.setdefault(ordinal, []).append((vi, idx, session))
+                        else:
+                            self._imm_posyandu.setdefault((ordinal, pos.facility_id), {})[child.key] = session
+            self._imm_puskesmas = table
+        return self._imm_puskesmas
+
+    def _immunization_contacts(self, ctx: _Day) -> None:
+        """Today's immunisation sessions at the Puskesmas (the child is weighed too)."""
+        rng = self.rng
+        close = 11 * 3600 if ctx.day.weekday() == 4 else 14 * 3600
+        for vi, idx, session in self.immunization_schedule().get(ctx.ordinal, ()):
+            child = self.pop.person(vi, CHILD, idx)
+            pkm = self._village_pkm[self.net.villages[vi].code]
+            age = (ctx.day - child.birth).days
+            secs = 7 * 3600 + 1800 + int(rng.random() * (close - 7 * 3600 - 1800))
+            m = self._child(ctx, child, age, weigh=True, height_p=0.3)
+            extra = {**(self._child_services(ctx, child, age, m) or {}), "immunizations": list(session.antigens)}
+            self._emit(ctx, pkm, "puskesmas", child, secs, m, None, None, extra, scheduled=True)
 
     # ------------------------------------------------------------------ service points
     def _posyandu(self, ctx: _Day, pos: Facility) -> None:
@@ -273,12 +332,18 @@ class Simulation(Measurements):
         batch = self.faults.posyandu_batch(pos, day)
         open_s, span = 8 * 3600, 4 * 3600
         slot, of = pos.slot, pos.of
+        sessions = self._imm_posyandu.get((ctx.ordinal, pos.facility_id))
         for child in self.pop.catchment(vi, CHILD, slot, of):
             age = (day - child.birth).days
-            if age < 0 or age >= UNDER_FIVE_DAYS or rng.random() >= child.attend:
+            if age < 0 or age >= UNDER_FIVE_DAYS:
+                continue
+            session = sessions.get(child.key) if sessions else None
+            if rng.random() >= child.attend and session is None:  # a child due for a dose comes
                 continue
             m = self._child(ctx, child, age, weigh=True, height_p=0.85)
             extra = self._child_services(ctx, child, age, m)
+            if session is not None:
+                extra = {**(extra or {}), "immunizations": list(session.antigens)}
             self._emit(ctx, pos, "posyandu", child, open_s + int(rng.random() * span), m, None, batch, extra)
         for woman in self.pop.catchment(vi, PREGNANT, slot, of):
             ga = (day - woman.lmp).days // 7
