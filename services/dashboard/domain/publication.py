@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 SMALL = "<5"
 
@@ -14,11 +14,16 @@ def suppress(count: int | None, enabled: bool) -> int | str | None:
     return count
 
 
+def freshness_cutoffs(now: datetime, fresh_days: float, silent_days: float) -> tuple[datetime, datetime]:
+    """The event times from which a village is ``baru`` and from which it is at least ``lama``."""
+    return now - timedelta(days=fresh_days), now - timedelta(days=silent_days)
+
+
 def freshness_status(last: datetime | None, now: datetime, fresh_days: float, silent_days: float) -> str:
     """``"baru"`` (≤ fresh_days), ``"lama"`` (≤ silent_days) or ``"senyap"`` (older or never)."""
     if last is None:
         return "senyap"
-    age = (now - last).total_seconds() / 86400
-    if age <= fresh_days:
+    fresh_since, silent_since = freshness_cutoffs(now, fresh_days, silent_days)
+    if last >= fresh_since:
         return "baru"
-    return "lama" if age <= silent_days else "senyap"
+    return "lama" if last >= silent_since else "senyap"

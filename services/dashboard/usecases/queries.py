@@ -19,7 +19,7 @@ from services.dashboard.domain import access, arithmetic, publication
 from services.dashboard.domain.registry import REGISTRY, Indicator
 from services.dashboard.usecases.directory import Directory, DirectoryCache
 from shared.regions import RegionIndex, covers, is_region_code, level_of
-from shared.time import utc
+from shared.time import utc, utc_or_none
 
 
 @dataclass(frozen=True)
@@ -171,10 +171,16 @@ async def village_targets(session: AsyncSession, area: Area, year: int,
     return out
 
 
-async def village_freshness(session: AsyncSession, area: Area) -> dict[str, tuple[datetime, datetime]]:
+async def village_freshness(session: AsyncSession, area: Area, now: datetime, fresh_days: float,
+                            silent_days: float) -> dict[str, tuple[str, datetime, datetime]]:
+    """Per village with an event: its freshness status (``publication.freshness_status``, compared in
+    the database with :func:`publication.freshness_cutoffs`), the latest event's time and its arrival,
+    as the driver gives them (naive UTC on SQLite: take them through ``utc`` to show them)."""
     t = models.freshness
-    query = select(t.c.village_code, t.c.last_event_at, t.c.received_at).where(_filter(t.c.village_code, area))
-    return {v: (utc(last), utc(received)) for v, last, received in await session.execute(query)}
+    fresh_since, silent_since = publication.freshness_cutoffs(utc(now), fresh_days, silent_days)
+    status = case((t.c.last_event_at >= fresh_since, "baru"), (t.c.last_event_at >= silent_since, "lama"), else_="senyap")
+    query = select(t.c.village_code, status, t.c.last_event_at, t.c.received_at).where(_filter(t.c.village_code, area))
+    return {v: (s, last, received) for v, s, last, received in await session.execute(query)}
 
 
 async def village_referrals(session: AsyncSession, area: Area, period: str,
@@ -308,7 +314,7 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
     tallies = await area_tallies(session, [area, *view.rows], period)
     length = grouping(view)
     populations = await targets_of(session, view, int(period[:4]))
-    fresh = await village_freshness(session, area)
+    fresh = await village_freshness(session, area, now, ctx.fresh_days, ctx.silent_days)
     refs = await referrals_of(session, view, period)
     if area.villages is not None:
         known = set(area.villages)
@@ -328,8 +334,7 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
             if len(village) == size or (len(village) > size and village[size] == "."):
                 under[village[:size]].append(village)
 
-    status_of = {v: publication.freshness_status(fresh[v][0] if v in fresh else None, now, ctx.fresh_days,
-                                                 ctx.silent_days) for v in villages}
+    status_of = {v: fresh[v][0] if v in fresh else "senyap" for v in villages}
 
     def summary(a: Area) -> dict:
         members = [v for v in ordered if v in a.villages] if a.villages is not None else under.get(a.code, [])
@@ -337,7 +342,7 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
         tally = tallies.get(a.code, {})
         pops = {g: v[0] for g, v in arithmetic.rollup(populations, {"a": groups})["a"].items()}
         monthly, ytd = arithmetic.area_cells(ctx.registry, tally, pops, period)
-        lasts = [fresh[v][0] for v in members if v in fresh]
+        lasts = [fresh[v][1] for v in members if v in fresh]
         statuses = [status_of[v] for v in members if v in known]
         ref = arithmetic.rollup(refs, {"a": groups})["a"]
         feedback = ref.pop("feedback", [0, 0])
@@ -345,7 +350,7 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
             "code": a.code, "name": a.name, "level": a.level,
             "indicators": monthly,
             "ytd": {"indicators": ytd},
-            "last_event_at": _iso(max(lasts)) if lasts else None,
+            "last_event_at": _iso(utc(max(lasts))) if lasts else None,
             "villages": len(statuses),
             "silent_villages": statuses.count("senyap"),
             "referrals": {"month": arithmetic.referral_summary({s: v[0] for s, v in ref.items()}, feedback[0]),
@@ -357,12 +362,13 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
     order = {"senyap": 0, "lama": 1, "baru": 2}
     listed = []
     for village in villages & known if known else villages:
-        last, received = fresh.get(village, (None, None))
+        _status, last, received = fresh.get(village, (None, None, None))
         status = status_of[village]
         listed.append((order[status], last is not None, last, village, received, status))
     listed.sort(key=lambda f: f[:4])
     freshness = []
     for _rank, _seen, last, village, received, status in listed[:freshness_limit]:
+        last, received = utc_or_none(last), utc_or_none(received)
         parent = ctx.regions.get(village[:8])
         freshness.append({"code": village, "name": _region_name(ctx.regions, village),
                           "kecamatan": parent.name if parent else village[:8],
