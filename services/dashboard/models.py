@@ -27,34 +27,27 @@ from shared.messaging.tables import messaging_tables
 
 metadata = new_metadata()
 
-# Per (village, month, indicator): monthly numerator and measured count, and the year-to-date
-# *deltas* (sum them from January to month M for the year-to-date value; see domain.contributions).
-cells = Table(
-    "cells",
-    metadata,
-    Column("village_code", String(13), primary_key=True),
-    Column("period", String(7), primary_key=True),
-    Column("indicator", String(40), primary_key=True),
-    Column("numerator", Integer, nullable=False, default=0),
-    Column("measured", Integer, nullable=False, default=0),
-    Column("ytd_numerator", Integer, nullable=False, default=0),
-    Column("ytd_measured", Integer, nullable=False, default=0),
-)
+def _sums(name: str, key: str) -> Table:
+    """A table of PWS sums per (``key``, month, indicator): monthly numerator and measured count, and
+    the year-to-date *deltas* (sum them from January to month M for the year-to-date value; see
+    domain.contributions)."""
+    return Table(
+        name,
+        metadata,
+        Column(key, String(13), primary_key=True),
+        Column("period", String(7), primary_key=True),
+        Column("indicator", String(40), primary_key=True),
+        *(Column(column, Integer, nullable=False, default=0)
+          for column in ("numerator", "measured", "ytd_numerator", "ytd_measured")),
+    )
 
+
+# Per village.
+cells = _sums("cells", "village_code")
 # The same sums per region above the village (province, kabupaten, kecamatan: ``area_code`` is the
 # region's code), written with every village delta, so a large area's view reads its own rows and its
 # children's instead of every village's.
-area_cells = Table(
-    "area_cells",
-    metadata,
-    Column("area_code", String(13), primary_key=True),
-    Column("period", String(7), primary_key=True),
-    Column("indicator", String(40), primary_key=True),
-    Column("numerator", Integer, nullable=False, default=0),
-    Column("measured", Integer, nullable=False, default=0),
-    Column("ytd_numerator", Integer, nullable=False, default=0),
-    Column("ytd_measured", Integer, nullable=False, default=0),
-)
+area_cells = _sums("area_cells", "area_code")
 
 # The latest measurement of one person for one person-level indicator in one month.
 person_status = Table(
