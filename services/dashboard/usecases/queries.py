@@ -163,10 +163,14 @@ async def village_targets(session: AsyncSession, area: Area, year: int,
     """Per village (or per code prefix of ``length``) and target group: ``[count]`` of ``year``."""
     t = models.targets
     key = _key(t.c.village_code, length)
-    out: dict[str, dict[str, list[int]]] = defaultdict(dict)
     query = (select(key, t.c.target, func.sum(t.c.count)).where(_filter(t.c.village_code, area), t.c.year == year)
              .group_by(key, t.c.target))
-    for code, group, count in await session.execute(query):
+    return _target_sums(await session.execute(query))
+
+
+def _target_sums(rows) -> dict[str, dict[str, list[int]]]:  # noqa: ANN001
+    out: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    for code, group, count in rows:
         out[code][group] = [int(count)]
     return out
 
@@ -221,11 +225,8 @@ def _referral_sums(rows) -> dict[str, dict[str, list[int]]]:  # noqa: ANN001
 async def area_targets(session: AsyncSession, codes: list[str], year: int) -> dict[str, dict[str, list[int]]]:
     """:func:`village_targets` of regions above the village, from their own ``area_targets`` rows."""
     a = models.area_targets
-    out: dict[str, dict[str, list[int]]] = defaultdict(dict)
     query = select(a.c.area_code, a.c.target, a.c["count"]).where(a.c.area_code.in_(codes), a.c.year == year)
-    for code, group, count in await session.execute(query):
-        out[code][group] = [int(count)]
-    return out
+    return _target_sums(await session.execute(query))
 
 
 def _rows_above_villages(view: View) -> bool:
