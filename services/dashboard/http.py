@@ -21,7 +21,6 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import (
     FileResponse,
     HTMLResponse,
-    JSONResponse,
     RedirectResponse,
     Response,
     StreamingResponse,
@@ -34,7 +33,7 @@ from services.dashboard.domain.definitions import definition
 from services.dashboard.usecases import access, queries
 from shared.auth import bearer
 from shared.regions import covers, is_region_code
-from shared.web import HTTPError, ReadSession, ServiceDep, authenticate, refuse_failure
+from shared.web import HTTPError, LargeJSONResponse, ReadSession, ServiceDep, authenticate, refuse_failure
 
 STATIC = Path(__file__).parent / "static"
 ASSETS = {"app.js": "text/javascript; charset=utf-8", "signals.js": "text/javascript; charset=utf-8",
@@ -142,7 +141,7 @@ async def get_pws(grant: Viewer, ctx: Context, service: ServiceDep, region: Regi
     ``villages``, ``senyap``, ``lama``, ``baru``). ``by=puskesmas`` lists the
     Puskesmas of a kabupaten/kecamatan as rows instead of the next administrative level.
     """
-    return JSONResponse(await answer(grant, ctx, service, region, period, by), headers=NO_STORE)
+    return LargeJSONResponse(await answer(grant, ctx, service, region, period, by), headers=NO_STORE)
 
 
 @router.get("/v1/pws.csv", tags=["pws"], responses=TOKEN_ERRORS)
@@ -191,7 +190,7 @@ async def get_trend(grant: Viewer, ctx: Context, service: ServiceDep, region: Re
         raise HTTPError(404, ["query", "indicator"], str(exc), headers=NO_STORE) from None
     except queries.NotFound as exc:
         raise HTTPError(404, ["query", "region"], str(exc), headers=NO_STORE) from None
-    return JSONResponse(data, headers=NO_STORE)
+    return LargeJSONResponse(data, headers=NO_STORE)
 
 
 @router.get("/v1/indicators", tags=["pws"])

@@ -179,11 +179,15 @@ async def village_freshness(session: AsyncSession, area: Area, now: datetime, fr
                             silent_days: float) -> dict[str, tuple[str, datetime, datetime]]:
     """Per village with an event: its freshness status (``publication.freshness_status``, compared in
     the database with :func:`publication.freshness_cutoffs`), the latest event's time and its arrival,
-    as the driver gives them (naive UTC on SQLite: take them through ``utc`` to show them)."""
+    as the driver gives them (naive UTC on SQLite: take them through ``utc`` to show them). In the
+    freshness list's order: ``senyap`` first, then ``lama``, then ``baru``, each oldest event first,
+    then by code."""
     t = models.freshness
     fresh_since, silent_since = publication.freshness_cutoffs(utc(now), fresh_days, silent_days)
     status = case((t.c.last_event_at >= fresh_since, "baru"), (t.c.last_event_at >= silent_since, "lama"), else_="senyap")
-    query = select(t.c.village_code, status, t.c.last_event_at, t.c.received_at).where(_filter(t.c.village_code, area))
+    rank = case((t.c.last_event_at >= fresh_since, 2), (t.c.last_event_at >= silent_since, 1), else_=0)
+    query = (select(t.c.village_code, status, t.c.last_event_at, t.c.received_at).where(_filter(t.c.village_code, area))
+             .order_by(rank, t.c.last_event_at, t.c.village_code))
     return {v: (s, last, received) for v, s, last, received in await session.execute(query)}
 
 
@@ -360,15 +364,14 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
 
     total = summary(area)
     rows = [summary(a) for a in view.rows]
-    order = {"senyap": 0, "lama": 1, "baru": 2}
-    listed = []
-    for village in villages & known if known else villages:
-        _status, last, received = fresh.get(village, (None, None, None))
-        status = status_of[village]
-        listed.append((order[status], last is not None, last, village, received, status))
-    listed.sort(key=lambda f: f[:4])
+    shown = villages & known if known else villages
+    # Silent first: the villages that never sent an event (by code), then the others in the database's
+    # order (status, oldest event first, code).
+    listed = sorted(v for v in shown if v not in fresh) + [v for v in fresh if v in shown]
     freshness = []
-    for _rank, _seen, last, village, received, status in listed[:freshness_limit]:
+    for village in listed[:freshness_limit]:
+        status = status_of[village]
+        _status, last, received = fresh.get(village, (None, None, None))
         last, received = utc_or_none(last), utc_or_none(received)
         parent = ctx.regions.get(village[:8])
         freshness.append({"code": village, "name": _region_name(ctx.regions, village),
@@ -376,7 +379,7 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
                           "last_event_at": _iso(last), "received_at": _iso(received),
                           "days": None if last is None else int((now - last).total_seconds() // 86400),
                           "status": status})
-    counts = Counter(f[-1] for f in listed)
+    counts = Counter(status_of[v] for v in listed)
     return {
         "region": {"code": area.code, "name": area.name, "level": area.level},
         "period": period,
@@ -385,7 +388,7 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
         "total": {k: v for k, v in total.items() if k not in ("code", "name", "level")},
         "rows": rows,
         "freshness": freshness,
-        "freshness_total": {"villages": len(listed), **{status: counts[status] for status in order}},
+        "freshness_total": {"villages": len(listed), **{status: counts[status] for status in ("senyap", "lama", "baru")}},
         "generated_at": now.isoformat(),
     }
 

@@ -264,6 +264,33 @@ async def test_freshness_and_silent_villages(dash: Dash) -> None:
     assert (await dash.pws("18.01.06", period, freshness_limit=0))["freshness"] == []
 
 
+async def test_the_freshness_list_is_silent_first_then_oldest_event_then_code(dash: Dash) -> None:
+    """The list's order is the one the page promises whatever order the database returns rows in:
+    villages that never sent an event, then senyap, lama and baru, each oldest event first, ties by
+    code; a limit cuts that same order."""
+    now = datetime.now(timezone.utc)
+    same = (now - timedelta(days=20)).astimezone(WIB)
+    ages = {"18.01.06.2001": 2, "18.01.06.2002": 9, "18.01.06.2003": 10, "18.01.06.2004": 30, "18.01.06.2005": 1}
+    await dash.apply(*(adult(f"p{v}", (now - timedelta(days=d)).astimezone(WIB), village=v) for v, d in ages.items()),
+                     adult("q1", same, village="18.01.06.2010"), adult("q2", same, village="18.01.06.2009"))
+    data = await dash.pws("18.01.06", now.astimezone(WIB).strftime("%Y-%m"))
+    rank = {"senyap": 0, "lama": 1, "baru": 2}
+
+    def key(f: dict) -> tuple:
+        return rank[f["status"]], f["last_event_at"] is not None, f["last_event_at"] or "", f["code"]
+
+    listed = data["freshness"]
+    assert listed == sorted(listed, key=key)
+    seen = [f["code"] for f in listed if f["last_event_at"] is not None]
+    assert seen == ["18.01.06.2004", "18.01.06.2009", "18.01.06.2010", "18.01.06.2003", "18.01.06.2002",
+                    "18.01.06.2001", "18.01.06.2005"]
+    assert [f["status"] for f in listed if f["last_event_at"] is not None] == ["senyap"] * 3 + ["lama"] * 2 + ["baru"] * 2
+    assert len(listed) == 29 and all(f["status"] == "senyap" for f in listed[:22])
+    cut = await dash.pws("18.01.06", now.astimezone(WIB).strftime("%Y-%m"), freshness_limit=24)
+    assert cut["freshness"] == listed[:24]
+    assert cut["freshness_total"] == data["freshness_total"] == {"villages": 29, "senyap": 25, "lama": 2, "baru": 2}
+
+
 async def test_the_silent_villages_gauge_counts_the_pages_senyap_among_villages_with_a_posyandu(dash: Dash) -> None:
     gauges = {g.name: g for g in dash.service.gauges}
     await dash.apply(*facilities())  # one Posyandu, in Tengkujuh
