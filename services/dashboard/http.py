@@ -33,7 +33,14 @@ from services.dashboard.domain.definitions import definition
 from services.dashboard.usecases import access, queries
 from shared.auth import bearer
 from shared.regions import covers, is_region_code
-from shared.web import HTTPError, LargeJSONResponse, ReadSession, ServiceDep, authenticate, refuse_failure
+from shared.web import (
+    HTTPError,
+    LargeJSONResponse,
+    ReadSession,
+    ServiceDep,
+    authenticate,
+    refuse_failure,
+)
 
 STATIC = Path(__file__).parent / "static"
 ASSETS = {"app.js": "text/javascript; charset=utf-8", "signals.js": "text/javascript; charset=utf-8",
