@@ -109,7 +109,8 @@ def _first_time(session: Session, dialect: str, counts: dict[tuple[str, str], Co
                f"{_marks(paramstyle, len(chunk), 2)} ON CONFLICT DO NOTHING RETURNING event_type, natural_id")
         flat = tuple(chain.from_iterable(chunk))  # one parameter set (a list would be many)
         for event_type, natural_id in connection.exec_driver_sql(sql, flat):
-            total.update(counts[(event_type, natural_id)])
+            for cell, n in counts[(event_type, natural_id)].items():  # Counter.update, without its checks
+                total[cell] += n
     return total
 
 
@@ -135,14 +136,22 @@ def _load_links(session: Session, ops: list[Observation | Link]) -> dict[str, st
     t = models.person_links
     wanted = {op.person_id for op in ops if isinstance(op, Observation)}
     links: dict[str, str] = {}
+    connection, paramstyle, _sqlite = _driver_sql(session)
+    driver = paramstyle in ("qmark", "numeric_dollar")
     for _hop in range(4):  # a provisional id linked once, rarely relinked
         ids = sorted(wanted - links.keys())
         if not ids:
             break
         found: dict[str, str] = {}
         for start in range(0, len(ids), LOOKUP_CHUNK):
-            query = select(t.c.previous_person_id, t.c.person_id).where(t.c.previous_person_id.in_(ids[start:start + LOOKUP_CHUNK]))
-            found.update(dict(session.execute(query).all()))
+            chunk = ids[start:start + LOOKUP_CHUNK]
+            if driver:  # the ids straight to the driver (Core renders each bound id of an IN in Python)
+                sql = (f'SELECT "previous_person_id", "person_id" FROM "{t.name}" WHERE "previous_person_id" IN '
+                       f"{_marks(paramstyle, 1, len(chunk))}")
+                found.update(connection.exec_driver_sql(sql, tuple(chunk)).all())
+            else:
+                query = select(t.c.previous_person_id, t.c.person_id).where(t.c.previous_person_id.in_(chunk))
+                found.update(dict(session.execute(query).all()))
         links.update(found)
         wanted = set(found.values())
     return links
@@ -172,6 +181,26 @@ def _load_persons(session: Session, ops: list[Observation | Link], links: dict[s
             linked = True
     state: State = defaultdict(dict)
     ids = sorted(persons)
+    connection, paramstyle, _sqlite = _driver_sql(session)
+    if paramstyle in ("qmark", "numeric_dollar"):
+        # The ids straight to the driver (Core renders each bound id of an IN in Python); the times
+        # converted by the column type's own result processor, as Core would.
+        convert = t.c.occurred_at.type.dialect_impl(connection.dialect).result_processor(connection.dialect, None)
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            chunk = ids[start:start + LOOKUP_CHUNK]
+            sql = (f'SELECT "person_id", "indicator", "period", "occurred_at", "village_code", "numerator" '
+                   f'FROM "{t.name}" WHERE "person_id" IN {_marks(paramstyle, 1, len(chunk))}')
+            params: tuple = tuple(chunk)
+            if not linked:  # only the years touched matter for the year-to-date arithmetic
+                first = len(chunk) + 1
+                sql += (' AND "period" >= ? AND "period" <= ?' if paramstyle == "qmark"
+                        else f' AND "period" >= ${first} AND "period" <= ${first + 1}')
+                params += (min(years) + "-01", max(years) + "-12")
+            for person, indicator, period, at, village, positive in connection.exec_driver_sql(sql, params):
+                if convert is not None:
+                    at = convert(at)
+                state[(person, indicator)][period] = (utc(at), village, bool(positive))
+        return state
     for start in range(0, len(ids), LOOKUP_CHUNK):
         query = select(t.c.person_id, t.c.indicator, t.c.period, t.c.occurred_at, t.c.village_code, t.c.numerator) \
             .where(t.c.person_id.in_(ids[start:start + LOOKUP_CHUNK]))
@@ -203,15 +232,15 @@ def _persons(session: Session, dialect: str, ops: list[Observation | Link],
     original = {key: dict(rows) for key, rows in state.items()}
     touched: set[tuple[str, str]] = set()
     new_links: dict[str, str] = {}
-    held: dict[str, set[str]] = defaultdict(set)  # person -> indicators in ``state`` (a link looks its id up)
-    for person, indicator in state:
-        held[person].add(indicator)
+    # person -> indicators in ``state``, for a link to find its provisional id's: built at the batch's
+    # first link (most batches have none), then kept in step with ``state``.
+    held: dict[str, set[str]] | None = None
     for op in ops:
         if isinstance(op, Observation):
             # A provisional id already linked: the measurement is its own id's, whatever the order
             # the observation and the link are applied in (a redelivery after the link, a rebuild).
             key = (_resolve(links, op.person_id) if links else op.person_id, op.indicator)
-            if key not in state:
+            if held is not None and key not in state:
                 held[key[0]].add(key[1])
             rows = state[key]
             value = (op.at, op.village, op.positive)
@@ -222,6 +251,10 @@ def _persons(session: Session, dialect: str, ops: list[Observation | Link],
         else:
             if op.previous == op.person_id:
                 continue
+            if held is None:
+                held = defaultdict(set)
+                for person, indicator in state:
+                    held[person].add(indicator)
             links[op.previous] = new_links[op.previous] = op.person_id
             for person, indicator in [(op.previous, i) for i in sorted(held.pop(op.previous, ()))]:
                 held[op.person_id].add(indicator)
@@ -297,7 +330,17 @@ def _upsert_persons(session: Session, dialect: str, rows: list[tuple]) -> None:
         session.execute(stmt, [dict(zip(PERSON_COLUMNS, row)) for row in rows])
         return
     if sqlite:
-        rows = [(p, i, d, v, sqlite_datetime(at), positive) for p, i, d, v, at, positive in rows]
+        # Each datetime object formatted once: an event's observations share one. Keyed by object,
+        # not equality (the same instant in two offsets would be two texts); ``rows`` keeps every
+        # datetime alive meanwhile, so the ids stay unique.
+        texts: dict[int, str] = {}
+        out = []
+        for p, i, d, v, at, positive in rows:
+            text = texts.get(id(at))
+            if text is None:
+                text = texts[id(at)] = sqlite_datetime(at)
+            out.append((p, i, d, v, text, positive))
+        rows = out
     sql = (insert_sql(t.name, PERSON_COLUMNS, paramstyle)
            + ' ON CONFLICT ("person_id", "indicator", "period") DO UPDATE SET "village_code" = excluded."village_code",'
              ' "occurred_at" = excluded."occurred_at", "numerator" = excluded."numerator"')
