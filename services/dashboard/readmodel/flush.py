@@ -90,7 +90,7 @@ def _marks(paramstyle: str, rows: int, columns: int) -> str:
     return ", ".join("(" + ", ".join(f"${r * columns + c + 1}" for c in range(columns)) + ")" for r in range(rows))
 
 
-def _first_time(session: Session, dialect: str, counts: dict[tuple[str, str], Counter]) -> Counter:
+def _first_time(session: Session, dialect: str, counts: dict[tuple[str, str], dict[tuple[str, str, str], int]]) -> Counter:
     """The count contributions of the events never counted before (``counted_events`` remembers
     each by its natural key, so a redelivery long after the inbox forgot it changes nothing).
 
@@ -108,13 +108,13 @@ def _first_time(session: Session, dialect: str, counts: dict[tuple[str, str], Co
         sql = (f'INSERT INTO "{models.counted.name}" ("event_type", "natural_id") VALUES '
                f"{_marks(paramstyle, len(chunk), 2)} ON CONFLICT DO NOTHING RETURNING event_type, natural_id")
         flat = tuple(chain.from_iterable(chunk))  # one parameter set (a list would be many)
-        for event_type, natural_id in connection.exec_driver_sql(sql, flat):
-            for cell, n in counts[(event_type, natural_id)].items():  # Counter.update, without its checks
+        for event_type, natural_id in connection.exec_driver_sql(sql, flat).all():
+            for cell, n in counts[(event_type, natural_id)].items():  # as Counter.update, without its checks
                 total[cell] += n
     return total
 
 
-def _first_time_core(session: Session, dialect: str, counts: dict[tuple[str, str], Counter]) -> Counter:
+def _first_time_core(session: Session, dialect: str, counts: dict[tuple[str, str], dict[tuple[str, str, str], int]]) -> Counter:
     total: Counter = Counter()
     t = models.counted
     keys = sorted(counts)
@@ -235,19 +235,21 @@ def _persons(session: Session, dialect: str, ops: list[Observation | Link],
     # person -> indicators in ``state``, for a link to find its provisional id's: built at the batch's
     # first link (most batches have none), then kept in step with ``state``.
     held: dict[str, set[str]] | None = None
+    touch = touched.add
     for op in ops:
         if isinstance(op, Observation):
+            person, indicator, period, village, at, positive = op
             # A provisional id already linked: the measurement is its own id's, whatever the order
             # the observation and the link are applied in (a redelivery after the link, a rebuild).
-            key = (_resolve(links, op.person_id) if links else op.person_id, op.indicator)
+            key = (_resolve(links, person) if links else person, indicator)
             if held is not None and key not in state:
-                held[key[0]].add(key[1])
+                held[key[0]].add(indicator)
             rows = state[key]
-            value = (op.at, op.village, op.positive)
-            current = rows.get(op.period)
+            value = (at, village, positive)
+            current = rows.get(period)
             if current is None or value >= current:  # arithmetic.latest_wins
-                rows[op.period] = value
-            touched.add(key)
+                rows[period] = value
+            touch(key)
         else:
             if op.previous == op.person_id:
                 continue
@@ -272,25 +274,33 @@ def _persons(session: Session, dialect: str, ops: list[Observation | Link],
     upserts: list[tuple] = []
     deletes: list[dict] = []
     resets: dict[str, tuple[int, ...]] = {}
+    upsert = upserts.append
     for key in sorted(touched):
-        old, new = original.get(key, {}), state.get(key, {})
-        if old == new:
+        old, new = original.get(key) or {}, state.get(key) or {}
+        if not old:
+            if not new:
+                continue
+            person, indicator = key
+            reset = resets.get(indicator)
+            if reset is None:
+                reset = resets[indicator] = _resets(indicator)
+            if len(new) == 1 and not reset:
+                # The person's first measurement of this indicator (every person of a rebuild at first):
+                # arithmetic.delta from nothing to one month is +1 measured (and numerator) there.
+                [(period, (at, village, positive))] = new.items()
+                d = deltas[(village, period, indicator)]
+                n = 1 if positive else 0
+                d[0] += n
+                d[1] += 1
+                d[2] += n
+                d[3] += 1
+                upsert((person, indicator, period, village, at, positive))
+                continue
+        elif old == new:
             continue
         person, indicator = key
         if indicator not in resets:
             resets[indicator] = _resets(indicator)
-        if not old and len(new) == 1 and not resets[indicator]:
-            # The person's first measurement of this indicator (every person of a rebuild at first):
-            # arithmetic.delta from nothing to one month is +1 measured (and numerator) there.
-            [(period, (at, village, positive))] = new.items()
-            d = deltas[(village, period, indicator)]
-            n = 1 if positive else 0
-            d[0] += n
-            d[1] += 1
-            d[2] += n
-            d[3] += 1
-            upserts.append((person, indicator, period, village, at, positive))
-            continue
         old_years, new_years = _by_year(old), _by_year(new)
         for year in sorted(old_years.keys() | new_years.keys()):
             change = arithmetic.delta(old_years.get(year, {}), new_years.get(year, {}), resets[indicator])
@@ -303,7 +313,7 @@ def _persons(session: Session, dialect: str, ops: list[Observation | Link],
         for period, value in sorted(new.items()):
             if old.get(period) != value:
                 at, village, positive = value
-                upserts.append((person, indicator, period, village, at, positive))
+                upsert((person, indicator, period, village, at, positive))
         deletes += [{"p": person, "i": indicator, "d": period} for period in sorted(set(old) - set(new))]
     t = models.person_status
     if deletes:
