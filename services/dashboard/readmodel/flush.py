@@ -374,6 +374,17 @@ def _cells(session: Session, dialect: str, deltas: dict[tuple[str, str, str], li
 
 def _add(session: Session, dialect: str, table, deltas: dict[tuple[str, str, str], list[int]]) -> None:  # noqa: ANN001
     key = table.primary_key.columns.keys()
+    connection, paramstyle, _sqlite = _driver_sql(session)
+    if paramstyle in ("qmark", "numeric_dollar"):
+        # The driver's executemany on positional rows (Core would process each parameter in Python),
+        # in the same sorted order.
+        values = [(*k, *d) for k, d in sorted(deltas.items()) if any(d)]
+        if values:
+            sql = (insert_sql(table.name, (*key, *SUMS), paramstyle)
+                   + " ON CONFLICT (" + ", ".join(f'"{name}"' for name in key) + ") DO UPDATE SET "
+                   + ", ".join(f'"{name}" = "{table.name}"."{name}" + excluded."{name}"' for name in SUMS))
+            connection.exec_driver_sql(sql, values)
+        return
     rows = [dict(zip((*key, *SUMS), (*k, *d))) for k, d in sorted(deltas.items()) if any(d)]
     if not rows:
         return
