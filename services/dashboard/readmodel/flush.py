@@ -90,7 +90,7 @@ def _marks(paramstyle: str, rows: int, columns: int) -> str:
     return ", ".join("(" + ", ".join(f"${r * columns + c + 1}" for c in range(columns)) + ")" for r in range(rows))
 
 
-def _first_time(session: Session, dialect: str, counts: dict[tuple[str, str], Counter]) -> Counter:
+def _first_time(session: Session, dialect: str, counts: dict[tuple[str, str], dict[tuple[str, str, str], int]]) -> Counter:
     """The count contributions of the events never counted before (``counted_events`` remembers
     each by its natural key, so a redelivery long after the inbox forgot it changes nothing).
 
@@ -108,12 +108,13 @@ def _first_time(session: Session, dialect: str, counts: dict[tuple[str, str], Co
         sql = (f'INSERT INTO "{models.counted.name}" ("event_type", "natural_id") VALUES '
                f"{_marks(paramstyle, len(chunk), 2)} ON CONFLICT DO NOTHING RETURNING event_type, natural_id")
         flat = tuple(chain.from_iterable(chunk))  # one parameter set (a list would be many)
-        for event_type, natural_id in connection.exec_driver_sql(sql, flat):
-            total.update(counts[(event_type, natural_id)])
+        for event_type, natural_id in connection.exec_driver_sql(sql, flat).all():
+            for cell, n in counts[(event_type, natural_id)].items():  # as Counter.update, without its checks
+                total[cell] += n
     return total
 
 
-def _first_time_core(session: Session, dialect: str, counts: dict[tuple[str, str], Counter]) -> Counter:
+def _first_time_core(session: Session, dialect: str, counts: dict[tuple[str, str], dict[tuple[str, str, str], int]]) -> Counter:
     total: Counter = Counter()
     t = models.counted
     keys = sorted(counts)
@@ -135,14 +136,22 @@ def _load_links(session: Session, ops: list[Observation | Link]) -> dict[str, st
     t = models.person_links
     wanted = {op.person_id for op in ops if isinstance(op, Observation)}
     links: dict[str, str] = {}
+    connection, paramstyle, _sqlite = _driver_sql(session)
+    driver = paramstyle in ("qmark", "numeric_dollar")
     for _hop in range(4):  # a provisional id linked once, rarely relinked
         ids = sorted(wanted - links.keys())
         if not ids:
             break
         found: dict[str, str] = {}
         for start in range(0, len(ids), LOOKUP_CHUNK):
-            query = select(t.c.previous_person_id, t.c.person_id).where(t.c.previous_person_id.in_(ids[start:start + LOOKUP_CHUNK]))
-            found.update(dict(session.execute(query).all()))
+            chunk = ids[start:start + LOOKUP_CHUNK]
+            if driver:  # the ids straight to the driver (Core renders each bound id of an IN in Python)
+                sql = (f'SELECT "previous_person_id", "person_id" FROM "{t.name}" WHERE "previous_person_id" IN '
+                       f"{_marks(paramstyle, 1, len(chunk))}")
+                found.update(connection.exec_driver_sql(sql, tuple(chunk)).all())
+            else:
+                query = select(t.c.previous_person_id, t.c.person_id).where(t.c.previous_person_id.in_(chunk))
+                found.update(dict(session.execute(query).all()))
         links.update(found)
         wanted = set(found.values())
     return links
@@ -172,6 +181,26 @@ def _load_persons(session: Session, ops: list[Observation | Link], links: dict[s
             linked = True
     state: State = defaultdict(dict)
     ids = sorted(persons)
+    connection, paramstyle, _sqlite = _driver_sql(session)
+    if paramstyle in ("qmark", "numeric_dollar"):
+        # The ids straight to the driver (Core renders each bound id of an IN in Python); the times
+        # converted by the column type's own result processor, as Core would.
+        convert = t.c.occurred_at.type.dialect_impl(connection.dialect).result_processor(connection.dialect, None)
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            chunk = ids[start:start + LOOKUP_CHUNK]
+            sql = (f'SELECT "person_id", "indicator", "period", "occurred_at", "village_code", "numerator" '
+                   f'FROM "{t.name}" WHERE "person_id" IN {_marks(paramstyle, 1, len(chunk))}')
+            params: tuple = tuple(chunk)
+            if not linked:  # only the years touched matter for the year-to-date arithmetic
+                first = len(chunk) + 1
+                sql += (' AND "period" >= ? AND "period" <= ?' if paramstyle == "qmark"
+                        else f' AND "period" >= ${first} AND "period" <= ${first + 1}')
+                params += (min(years) + "-01", max(years) + "-12")
+            for person, indicator, period, at, village, positive in connection.exec_driver_sql(sql, params):
+                if convert is not None:
+                    at = convert(at)
+                state[(person, indicator)][period] = (utc(at), village, bool(positive))
+        return state
     for start in range(0, len(ids), LOOKUP_CHUNK):
         query = select(t.c.person_id, t.c.indicator, t.c.period, t.c.occurred_at, t.c.village_code, t.c.numerator) \
             .where(t.c.person_id.in_(ids[start:start + LOOKUP_CHUNK]))
@@ -203,25 +232,31 @@ def _persons(session: Session, dialect: str, ops: list[Observation | Link],
     original = {key: dict(rows) for key, rows in state.items()}
     touched: set[tuple[str, str]] = set()
     new_links: dict[str, str] = {}
-    held: dict[str, set[str]] = defaultdict(set)  # person -> indicators in ``state`` (a link looks its id up)
-    for person, indicator in state:
-        held[person].add(indicator)
+    # person -> indicators in ``state``, for a link to find its provisional id's: built at the batch's
+    # first link (most batches have none), then kept in step with ``state``.
+    held: dict[str, set[str]] | None = None
+    touch = touched.add
     for op in ops:
         if isinstance(op, Observation):
+            person, indicator, period, village, at, positive = op
             # A provisional id already linked: the measurement is its own id's, whatever the order
             # the observation and the link are applied in (a redelivery after the link, a rebuild).
-            key = (_resolve(links, op.person_id) if links else op.person_id, op.indicator)
-            if key not in state:
-                held[key[0]].add(key[1])
+            key = (_resolve(links, person) if links else person, indicator)
+            if held is not None and key not in state:
+                held[key[0]].add(indicator)
             rows = state[key]
-            value = (op.at, op.village, op.positive)
-            current = rows.get(op.period)
+            value = (at, village, positive)
+            current = rows.get(period)
             if current is None or value >= current:  # arithmetic.latest_wins
-                rows[op.period] = value
-            touched.add(key)
+                rows[period] = value
+            touch(key)
         else:
             if op.previous == op.person_id:
                 continue
+            if held is None:
+                held = defaultdict(set)
+                for person, indicator in state:
+                    held[person].add(indicator)
             links[op.previous] = new_links[op.previous] = op.person_id
             for person, indicator in [(op.previous, i) for i in sorted(held.pop(op.previous, ()))]:
                 held[op.person_id].add(indicator)
@@ -239,25 +274,33 @@ def _persons(session: Session, dialect: str, ops: list[Observation | Link],
     upserts: list[tuple] = []
     deletes: list[dict] = []
     resets: dict[str, tuple[int, ...]] = {}
+    upsert = upserts.append
     for key in sorted(touched):
-        old, new = original.get(key, {}), state.get(key, {})
-        if old == new:
+        old, new = original.get(key) or {}, state.get(key) or {}
+        if not old:
+            if not new:
+                continue
+            person, indicator = key
+            reset = resets.get(indicator)
+            if reset is None:
+                reset = resets[indicator] = _resets(indicator)
+            if len(new) == 1 and not reset:
+                # The person's first measurement of this indicator (every person of a rebuild at first):
+                # arithmetic.delta from nothing to one month is +1 measured (and numerator) there.
+                [(period, (at, village, positive))] = new.items()
+                d = deltas[(village, period, indicator)]
+                n = 1 if positive else 0
+                d[0] += n
+                d[1] += 1
+                d[2] += n
+                d[3] += 1
+                upsert((person, indicator, period, village, at, positive))
+                continue
+        elif old == new:
             continue
         person, indicator = key
         if indicator not in resets:
             resets[indicator] = _resets(indicator)
-        if not old and len(new) == 1 and not resets[indicator]:
-            # The person's first measurement of this indicator (every person of a rebuild at first):
-            # arithmetic.delta from nothing to one month is +1 measured (and numerator) there.
-            [(period, (at, village, positive))] = new.items()
-            d = deltas[(village, period, indicator)]
-            n = 1 if positive else 0
-            d[0] += n
-            d[1] += 1
-            d[2] += n
-            d[3] += 1
-            upserts.append((person, indicator, period, village, at, positive))
-            continue
         old_years, new_years = _by_year(old), _by_year(new)
         for year in sorted(old_years.keys() | new_years.keys()):
             change = arithmetic.delta(old_years.get(year, {}), new_years.get(year, {}), resets[indicator])
@@ -270,7 +313,7 @@ def _persons(session: Session, dialect: str, ops: list[Observation | Link],
         for period, value in sorted(new.items()):
             if old.get(period) != value:
                 at, village, positive = value
-                upserts.append((person, indicator, period, village, at, positive))
+                upsert((person, indicator, period, village, at, positive))
         deletes += [{"p": person, "i": indicator, "d": period} for period in sorted(set(old) - set(new))]
     t = models.person_status
     if deletes:
@@ -297,7 +340,17 @@ def _upsert_persons(session: Session, dialect: str, rows: list[tuple]) -> None:
         session.execute(stmt, [dict(zip(PERSON_COLUMNS, row)) for row in rows])
         return
     if sqlite:
-        rows = [(p, i, d, v, sqlite_datetime(at), positive) for p, i, d, v, at, positive in rows]
+        # Each datetime object formatted once: an event's observations share one. Keyed by object,
+        # not equality (the same instant in two offsets would be two texts); ``rows`` keeps every
+        # datetime alive meanwhile, so the ids stay unique.
+        texts: dict[int, str] = {}
+        out = []
+        for p, i, d, v, at, positive in rows:
+            text = texts.get(id(at))
+            if text is None:
+                text = texts[id(at)] = sqlite_datetime(at)
+            out.append((p, i, d, v, text, positive))
+        rows = out
     sql = (insert_sql(t.name, PERSON_COLUMNS, paramstyle)
            + ' ON CONFLICT ("person_id", "indicator", "period") DO UPDATE SET "village_code" = excluded."village_code",'
              ' "occurred_at" = excluded."occurred_at", "numerator" = excluded."numerator"')
@@ -321,6 +374,17 @@ def _cells(session: Session, dialect: str, deltas: dict[tuple[str, str, str], li
 
 def _add(session: Session, dialect: str, table, deltas: dict[tuple[str, str, str], list[int]]) -> None:  # noqa: ANN001
     key = table.primary_key.columns.keys()
+    connection, paramstyle, _sqlite = _driver_sql(session)
+    if paramstyle in ("qmark", "numeric_dollar"):
+        # The driver's executemany on positional rows (Core would process each parameter in Python),
+        # in the same sorted order.
+        values = [(*k, *d) for k, d in sorted(deltas.items()) if any(d)]
+        if values:
+            sql = (insert_sql(table.name, (*key, *SUMS), paramstyle)
+                   + " ON CONFLICT (" + ", ".join(f'"{name}"' for name in key) + ") DO UPDATE SET "
+                   + ", ".join(f'"{name}" = "{table.name}"."{name}" + excluded."{name}"' for name in SUMS))
+            connection.exec_driver_sql(sql, values)
+        return
     rows = [dict(zip((*key, *SUMS), (*k, *d))) for k, d in sorted(deltas.items()) if any(d)]
     if not rows:
         return

@@ -8,7 +8,6 @@ one event at a time, which isolates and dead-letters a poison event.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -29,6 +28,7 @@ from shared.contracts.events import (
 from shared.time import period_of, utc, utc_or_none
 
 CHUNK = 500
+_new_tuple = tuple.__new__
 
 
 ALL = "*"  # "every area changed" (facilities, targets)
@@ -106,7 +106,7 @@ class Pending:
     """Everything a transaction's events will change, in arrival order where order matters."""
 
     # per counted event, by its natural key (event type, natural id): (village, period, indicator) -> n
-    counts: dict[tuple[str, str], Counter] = field(default_factory=dict)
+    counts: dict[tuple[str, str], dict[tuple[str, str, str], int]] = field(default_factory=dict)
     ops: list[Observation | Link] = field(default_factory=list)
     fresh: dict[str, datetime] = field(default_factory=dict)  # village -> latest event time
     targets: dict[tuple[str, int, str], int] = field(default_factory=dict)
@@ -190,18 +190,20 @@ def stage_into(staged: Pending, event_data: EventData, registry: Iterable[Indica
         return staged
     period = period_of(when)  # the month in the event's own offset (WIB/WITA/WIT)
     at = utc(when)
-    counted: Counter | None = None
+    counted: dict[tuple[str, str, str], int] | None = None  # a plain dict: a Counter costs more to make
     observations: list[Observation] = []
     person: str | None = None
     for indicator, verdict in verdicts(registry, event_data):
         if indicator.kind == "count":
             if counted is None:
-                counted = Counter()
-            counted[(village, period, indicator.id)] += int(verdict)
+                counted = {}
+            cell = (village, period, indicator.id)
+            counted[cell] = counted.get(cell, 0) + int(verdict)
         else:
             if person is None:
                 person = str(event_data.person_id)
-            observations.append(Observation(person, indicator.id, period, village, at, verdict))
+            # what Observation(...) makes, without the named tuple's Python-level __new__
+            observations.append(_new_tuple(Observation, (person, indicator.id, period, village, at, verdict)))
     patch = None
     if kind == "referral_made":
         patch = ReferralPatch(

@@ -161,3 +161,16 @@ async def test_the_reread_gives_the_live_numbers_skips_what_does_not_decode_and_
     assert await rebuild_usecases.rebuild(dash.service) == generation + 1  # a newer rebuild: this one stops
     with pytest.raises(reread.RebuildError, match="newer rebuild"):
         await worker.apply_records(generation, rest, {k: e for k, (_b, e) in ends.items()}, report)
+
+
+def test_the_collector_is_off_during_a_re_read_and_restored_after() -> None:
+    import gc
+
+    assert gc.isenabled()
+    with reread._collector():
+        assert not gc.isenabled()
+        reread._collect()  # a full collection between batches, the collector staying off
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    reread._collect()  # outside a re-read: nothing (the automatic collector runs)
+    assert gc.isenabled()

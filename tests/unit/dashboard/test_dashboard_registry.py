@@ -198,3 +198,108 @@ def test_data_quality_warnings_count_visits_with_nik_disagreements() -> None:
     assert indicator.kind == "count"
     assert indicator.judge(flagged) is True
     assert indicator.judge(clean) is False
+
+
+# --- the compiled judges --------------------------------------------------------------------------
+
+def _random_facts(rng, model):  # noqa: ANN001, ANN202
+    """A facts block with every bool field drawn (True, False or None where optional), the rest valid."""
+    import typing
+    import uuid
+
+    values = {}
+    for name, field in model.model_fields.items():
+        args = typing.get_args(field.annotation)
+        if field.annotation is bool:
+            values[name] = rng.random() < 0.5
+        elif bool in args:
+            values[name] = rng.choice([True, False, None])
+        elif name == "pregnancy_id":
+            values[name] = uuid.UUID(int=rng.getrandbits(128))
+        elif name == "gestational_weeks":
+            values[name] = rng.randint(4, 41)
+        elif name == "trimester":
+            values[name] = rng.randint(1, 3)
+        elif name == "trend":
+            values[name] = rng.choice(["N", "T", None])
+        elif name == "kpsp":
+            values[name] = rng.choice(["appropriate", "doubtful", "deviant", None])
+    return model(**values)
+
+
+def generated_events(n: int, seed: int = 7) -> list:
+    """Screened visits with screening's facts drawn at random (each block present or not, each verdict
+    True, False or None), recorded visits of every stage, referral events of every status."""
+    import random
+    import uuid
+
+    from shared.contracts.events import (
+        AncFacts,
+        GrowthMonitoringFacts,
+        ImmunizationFacts,
+        NewbornFacts,
+        PwsFacts,
+        ServiceFacts,
+        VisitFacts,
+    )
+
+    rng = random.Random(seed)
+    stages = ["pregnancy", "under_five", "preschool", "school_age", "adult", "elderly"]
+    out: list = []
+    for i in range(n):
+        person, when = f"p{i}", at(rng.randint(1, 12), rng.randint(1, 28))
+        facts = None
+        if rng.random() < 0.9:
+            blocks = {"pws": _random_facts(rng, PwsFacts), "services": _random_facts(rng, ServiceFacts)}
+            for name, model in (("growth", GrowthMonitoringFacts), ("anc", AncFacts), ("newborn", NewbornFacts),
+                                ("immunization", ImmunizationFacts)):
+                if rng.random() < 0.5:
+                    blocks[name] = _random_facts(rng, model)
+            facts = VisitFacts(**blocks)
+        stage = rng.choice(stages)
+        out.append(VisitScreened(
+            visit_id=uuid.UUID(int=rng.getrandbits(128)), person_id=person, facility_id="PSY1",
+            village_code="18.01.06.1001", occurred_at=when, stage=stage, sex=rng.choice(["M", "F"]),
+            age_days=rng.randint(0, 30000), risk_codes=rng.sample(["a", "b", "c", "d"], rng.randint(0, 4)),
+            ruleset_version="t", facts=facts))
+        recorded = adult(person, when, sbp=None, dbp=None) if stage != "under_five" else child(
+            person, when, **({"weight_kg": 9.5} if rng.random() < 0.5 else {}))
+        if rng.random() < 0.3:
+            recorded = recorded.model_copy(update={"data_quality": ["nik_birth_date_mismatch"]})
+        out.append(recorded)
+        if i % 10 == 0:
+            rid = uuid.uuid4()
+            out += [made(rid, when), *(updated(rid, when, status, when)
+                                       for status in ("received", "attended", "completed", "cancelled", "overdue"))]
+    return out
+
+
+def test_the_compiled_judges_give_what_each_judge_gives() -> None:
+    events = generated_events(3000)
+    targeted = indicators.with_targets(indicators.REGISTRY, {"hypertension": 12.5})
+    for registry in (indicators.REGISTRY, targeted, indicators.REGISTRY[::-1]):
+        seen: dict[str, set] = {}
+        for event in events:
+            compiled = indicators.verdicts(registry, event)
+            assert compiled == indicators.judged(registry, event), event
+            assert [type(v) for _i, v in compiled] == [type(v) for _i, v in indicators.judged(registry, event)]
+            for indicator, v in compiled:
+                seen.setdefault(indicator.id, set()).add(v)
+        # the events exercise every judge: each indicator gave a verdict, the measured ones both ways
+        assert set(seen) == {i.id for i in registry}
+        for indicator in registry:
+            if indicator.kind == "person" and getattr(indicator.judge, "shape", ("",))[0] == "fact":
+                assert seen[indicator.id] == {True, False}, indicator.id
+
+
+def test_every_facts_judge_of_the_registry_is_compiled_inline() -> None:
+    """The screening facts' judges carry the shape the compiler inlines; the others are called as they are."""
+    shapes = [getattr(i.judge, "shape", None) for i in indicators.REGISTRY if i.event is VisitScreened]
+    assert sum(1 for s in shapes if s) >= 20
+    # a judge without a shape (any callable) is called
+    odd = indicators.Indicator("odd", "Odd", "Odd", "count", VisitScreened, lambda e: len(e.flags) * 2,
+                               numerator="odd", unit="kunjungan")
+    event = screened("x", at(3))
+    event = event.model_copy(update={"flags": ["f1", "f2"]})
+    assert indicators.verdicts((odd,), event) == [(odd, 4)]
+    assert indicators.verdicts((odd,), screened("x", at(3))) == []
