@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -197,3 +198,9 @@ class System:
         if result.returncode != 0:
             raise RuntimeError(f"jejaring {' '.join(args)} failed: {result.stderr}")
         return result.stdout
+
+    def cli_many(self, *commands: tuple[str, ...]) -> list[str]:
+        """Run independent ``jejaring`` commands a few at a time (each is mostly interpreter start-up);
+        their stdouts in the order given."""
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            return list(pool.map(lambda args: self.cli(*args), commands))
