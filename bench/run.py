@@ -349,9 +349,9 @@ async def bench_backend(database: str, args: argparse.Namespace) -> dict:
         viewer = system.cli("token", "issue", "--region", "18.01", "--role", "viewer").strip().splitlines()[-1]
         visits = Visits()
         dashboard = Dashboard(system, viewer)
-        await drive(system, token, visits, None, 1000, 500, dashboard)  # warm-up
+        await drive(system, token, visits, None, args.warmup, 500, dashboard)  # warm-up
         result: dict = {"database": database}
-        result["raw_broker_msgs_per_s"] = round(await raw_broker(system.bootstrap), 1)
+        result["raw_broker_msgs_per_s"] = round(await raw_broker(system.bootstrap, args.raw_messages), 1)
         sustained = await drive(system, token, visits, None, args.sustained, 500, dashboard)
         result["max_throughput_visits_per_s"] = sustained["achieved_per_s"]
         result["sustained"] = sustained
@@ -399,6 +399,10 @@ def arguments() -> argparse.ArgumentParser:
     """The command line of ``bench/run.py`` (``make bench`` runs it with these defaults)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sustained", type=int, default=20_000, help="visits for the max-throughput run")
+    parser.add_argument("--warmup", type=int, default=1000, help="visits sent, untimed, before the first phase")
+    parser.add_argument("--raw-messages", type=int, default=50_000, help="records of the bare producer/consumer round")
+    parser.add_argument("--rules-visits", type=int, default=20_000, help="visits of the screening rule engine's run")
+    parser.add_argument("--fhir-repeat", type=int, default=5, help="rounds of the Bundle-vs-JSON timing (best of)")
     parser.add_argument("--rates", type=float, nargs="*", default=[100, 1000, 5000])
     parser.add_argument("--seconds", type=float, default=10, help="duration of each fixed-rate run")
     parser.add_argument("--clients", type=int, default=32, help="concurrent single-visit clients")
@@ -420,9 +424,9 @@ def main(argv: list[str] | None = None) -> int:
     from services.screening.bench import bench_evaluate
 
     probe_start = speed_probe_ms()
-    rules_per_s = round(bench_evaluate(20_000), 1)
+    rules_per_s = round(bench_evaluate(args.rules_visits), 1)
     print(f"screening rule engine: {rules_per_s} visits/s on one core (pure evaluation)")
-    fhir = bundle_vs_json()
+    fhir = bundle_vs_json(repeat=args.fhir_repeat)
     print(f"FHIR intake: 100 visits recorded as one Bundle in {fhir['recorded_fhir_ms']} ms, as JSON in "
           f"{fhir['recorded_json_ms']} ms ({fhir['recorded_ratio']}x)")
     runs = []

@@ -91,6 +91,11 @@ class ServiceSettings(BaseSettings):
     # 500 ms (it re-checks the log within the wait, not at once); every empty fetch costs broker
     # and client CPU, so 25 ms burned 2.5x the idle CPU of 100 ms.
     consumer_fetch_max_wait_ms: int = Field(default=100, ge=1)
+    # The consumer group's session (aiokafka's defaults): a member silent this long is dropped and its
+    # partitions go to the others, a killed process's among them. Tansu holds every JoinGroup for half
+    # the session, so a service's start waits that long for its partitions.
+    consumer_session_timeout_ms: int = Field(default=10_000, ge=1)
+    consumer_heartbeat_interval_ms: int = Field(default=3_000, ge=1)
     handler_max_attempts: int = Field(default=3, ge=1)
     retry_base_seconds: float = Field(default=0.2, gt=0)
     retry_max_seconds: float = Field(default=10.0, gt=0)

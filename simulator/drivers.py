@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -319,20 +320,25 @@ def setup(network: Network, out_dir: str | Path, years: list[int], *, import_dat
     env = dict(os.environ)  # every command finds each service's database itself
     base = cli_command()
     commands = setup_commands(out, network)
-    tokens: dict[str, str] = {}
-    for cmd in commands:
-        if cmd[0] in ("facilities", "targets") and not import_data:
-            continue
-        if cmd[0] == "token" and not issue_tokens:
-            continue
+
+    def execute(cmd: list[str]) -> subprocess.CompletedProcess:
         done = run([*base, *cmd], env=env, capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"`jejaring {' '.join(cmd)}` failed ({done.returncode}): {done.stderr.strip()[-500:]}")
-        if cmd[0] == "token":
-            lines = [line for line in done.stdout.splitlines() if line.strip()]
-            tokens[cmd[-1]] = lines[-1].strip()
-        else:
-            log(f"jejaring {' '.join(cmd)}: {done.stdout.strip()}")
+        return done
+
+    for cmd in commands:  # the imports in order (targets name the facilities' villages)
+        if cmd[0] in ("facilities", "targets") and import_data:
+            log(f"jejaring {' '.join(cmd)}: {execute(cmd).stdout.strip()}")
+    # The tokens are independent of each other: issued a few at a time (each command's start-up is
+    # most of its time), listed in the Puskesmas' order.
+    token_commands = [cmd for cmd in commands if cmd[0] == "token"] if issue_tokens else []
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        issued = list(pool.map(execute, token_commands))
+    tokens: dict[str, str] = {}
+    for cmd, done in zip(token_commands, issued, strict=True):
+        lines = [line for line in done.stdout.splitlines() if line.strip()]
+        tokens[cmd[-1]] = lines[-1].strip()
     if issue_tokens:
         path = out / "tokens.json"
         write_text(path, json.dumps(tokens, indent=1) + "\n")

@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -242,7 +241,7 @@ def dead_letters(system: System, topic: str = INTAKE_DLQ, idle_polls: int = 2) -
 
     async def read() -> list[bytes]:
         consumer = AIOKafkaConsumer(topic, bootstrap_servers=system.bootstrap, auto_offset_reset="earliest",
-                                    group_id=f"e2e-{uuid.uuid4()}", enable_auto_commit=False)
+                                    group_id=None, enable_auto_commit=False)
         await consumer.start()
         values: list[bytes] = []
         try:

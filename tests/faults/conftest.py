@@ -155,9 +155,14 @@ class FaultSystem:
         return response
 
 
-def _issue(system: System, *args: str) -> tuple[str, str]:
-    lines = system.cli("token", "issue", *args).strip().splitlines()
+def _issued(out: str) -> tuple[str, str]:
+    """The id and the token ``jejaring token issue`` printed."""
+    lines = out.strip().splitlines()
     return lines[-2].removeprefix("id: "), lines[-1]
+
+
+def _issue(system: System, *args: str) -> tuple[str, str]:
+    return _issued(system.cli("token", "issue", *args))
 
 
 @pytest.fixture(scope="session")
@@ -171,7 +176,7 @@ def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultSystem]:
         (var / "facilities.csv").write_text(FACILITIES)
         system.cli("facilities", "import", str(var / "facilities.csv"))
         tokens, ids = {}, {}
-        for name, args in {
+        wanted = {
             "kalianda": ("--facility", "PKM180106"), "natar": ("--facility", "PKM180104"),
             "pustu": ("--facility", "PST1801062001"), "district": ("--region", "18.01", "--role", "viewer"),
             "kecamatan_natar": ("--region", "18.01.04", "--role", "viewer"),
@@ -180,10 +185,11 @@ def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultSystem]:
             "revoked_admin": ("--region", "18.01.06", "--role", "admin"),
             "expired_facility": ("--facility", "PKM180106", "--ttl-days", "0.00002"),
             "expired_viewer": ("--region", "18.01", "--role", "viewer", "--ttl-days", "0.00002"),
-        }.items():
-            ids[name], tokens[name] = _issue(system, *args)
-        for name in ("revoked_facility", "revoked_viewer", "revoked_admin"):
-            system.cli("token", "revoke", ids[name])
+        }
+        for name, out in zip(wanted, system.cli_many(*(("token", "issue", *args) for args in wanted.values())),
+                             strict=True):
+            ids[name], tokens[name] = _issued(out)
+        system.cli_many(*(("token", "revoke", ids[name]) for name in ("revoked_facility", "revoked_viewer", "revoked_admin")))
         deadline = time.monotonic() + 60
         while True:  # a Puskesmas viewer needs the dashboard to know the Puskesmas (consumed facilities)
             try:

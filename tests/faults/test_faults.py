@@ -92,7 +92,7 @@ def read_topics(system, wanted) -> list:  # noqa: ANN001 - every record of the t
         if not names:
             return []
         consumer = AIOKafkaConsumer(*names, bootstrap_servers=system.bootstrap, auto_offset_reset="earliest",
-                                    group_id=f"scan-{uuid.uuid4()}", enable_auto_commit=False,
+                                    group_id=None, enable_auto_commit=False,
                                     max_partition_fetch_bytes=8 * 1024 * 1024, fetch_max_bytes=64 * 1024 * 1024)
         await consumer.start()
         out: list = []

@@ -34,9 +34,9 @@ def system(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         csv_path = Path(var) / "facilities.csv"
         csv_path.write_text(FACILITIES)
         system.cli("facilities", "import", str(csv_path))
-        system.facility_token = system.cli("token", "issue", "--facility", "PKM180106").strip().splitlines()[-1]
-        system.pustu_token = system.cli("token", "issue", "--facility", "PST1801062001").strip().splitlines()[-1]
-        system.viewer_token = system.cli("token", "issue", "--region", "18.01", "--role", "viewer").strip().splitlines()[-1]
+        system.facility_token, system.pustu_token, system.viewer_token = (out.strip().splitlines()[-1] for out in system.cli_many(
+            ("token", "issue", "--facility", "PKM180106"), ("token", "issue", "--facility", "PST1801062001"),
+            ("token", "issue", "--region", "18.01", "--role", "viewer")))
         yield system
     finally:
         system.down()

@@ -29,6 +29,7 @@ def test_make_bench_defaults_cover_the_rates_and_both_databases():
     assert args.databases == ["sqlite", "postgresql"]
     assert args.out == ROOT / "bench" / "results"
     assert args.province_scale == 1.0 and args.province_persons == 1_000_000 and args.province_requests == 50
+    assert args.warmup == 1000 and args.raw_messages == 50_000 and args.rules_visits == 20_000 and args.fhir_repeat == 5
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +38,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--databases", "sqlite", "--sustained", "400",
          "--rates", "100", "300", "--seconds", "1", "--clients", "4", "--out", str(out),
+         "--warmup", "100", "--raw-messages", "5000", "--rules-visits", "2000", "--fhir-repeat", "1",
          "--province-scale", "0.05", "--province-persons", "20000", "--province-requests", "5",
          "--province-events", "2000", "--no-browser"],
         check=True, cwd=ROOT, timeout=600, stdout=subprocess.DEVNULL,

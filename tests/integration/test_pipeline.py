@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import time
-import uuid
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -93,7 +92,7 @@ def test_kafka_intake_and_dead_letter(system: System) -> None:
         finally:
             await producer.stop()
         consumer = AIOKafkaConsumer("ilp.intake.visit.v1.registration.dlq", bootstrap_servers=system.bootstrap,
-                                    auto_offset_reset="earliest", group_id=f"test-{uuid.uuid4()}")
+                                    auto_offset_reset="earliest", group_id=None)
         await consumer.start()
         found = []
         try:
@@ -207,7 +206,7 @@ def test_no_nik_or_name_leaves_registration(system: System) -> None:
                   and not t.startswith("ilp.intake.visit.v1.")]
         await admin.close()
         consumer = AIOKafkaConsumer(*topics, bootstrap_servers=system.bootstrap, auto_offset_reset="earliest",
-                                    group_id=f"pii-{uuid.uuid4()}")
+                                    group_id=None)
         await consumer.start()
         seen: set[str] = set()
         leaks: list[str] = []

@@ -61,9 +61,9 @@ def system(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         system.up()
         (Path(var) / "facilities.csv").write_text(FACILITIES)
         system.cli("facilities", "import", str(Path(var) / "facilities.csv"))
-        system.facility_token = last_line(system.cli("token", "issue", "--facility", "PKM180106"))
-        system.viewer_token = last_line(system.cli("token", "issue", "--region", "18.01", "--role", "viewer"))
-        system.admin_token = last_line(system.cli("token", "issue", "--region", "18.01", "--role", "admin"))
+        system.facility_token, system.viewer_token, system.admin_token = map(last_line, system.cli_many(
+            ("token", "issue", "--facility", "PKM180106"), ("token", "issue", "--region", "18.01", "--role", "viewer"),
+            ("token", "issue", "--region", "18.01", "--role", "admin")))
         yield system
     finally:
         system.down()

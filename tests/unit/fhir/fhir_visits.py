@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta, timezone
 from typing import get_args
 
@@ -26,10 +27,12 @@ def _nik() -> st.SearchStrategy[str]:
     return st.text(DIGITS, min_size=16, max_size=16)
 
 
+@functools.lru_cache(maxsize=1024)  # one strategy object per argument: built and validated once, not per draw
 def _optional(strategy: st.SearchStrategy) -> st.SearchStrategy:
     return st.none() | strategy
 
 
+@functools.lru_cache(maxsize=1024)
 def _decimal(low: float, high: float) -> st.SearchStrategy[float]:
     return st.floats(low, high, allow_nan=False, allow_infinity=False)
 
@@ -41,6 +44,7 @@ def _pressure(draw: st.DrawFn) -> dict:
     return {"systolic_mmhg": systolic, "diastolic_mmhg": diastolic}
 
 
+@functools.lru_cache(maxsize=1024)
 def _signs(values: tuple) -> st.SearchStrategy[list]:
     return st.lists(st.sampled_from(values), unique=True)
 

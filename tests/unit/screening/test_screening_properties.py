@@ -6,6 +6,7 @@ and input gating never changes the result.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from datetime import date, timedelta
@@ -45,14 +46,17 @@ ANTIGENS = list(get_args(Antigen))
 KINDS = ["vitamin_a", "deworming", "ttd", "hb", "kpsp", "kn", "kf", "hiv", "syphilis", "hbsag"]
 
 
+@functools.lru_cache(maxsize=1024)  # one strategy object per argument: built and validated once, not per draw
 def opt(strategy):
     return st.none() | strategy
 
 
+@functools.lru_cache(maxsize=1024)
 def fl(lo: float, hi: float):
     return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
 
 
+@functools.lru_cache(maxsize=1024)
 def some(vocabulary, size: int):
     return opt(st.lists(st.sampled_from(list(get_args(vocabulary))), max_size=size))
 
@@ -97,6 +101,7 @@ def measurements(draw) -> Measurements:
     )
 
 
+@functools.lru_cache(maxsize=1024)
 def day(lo: int, hi: int):
     return st.integers(lo, hi).map(lambda d: ON + timedelta(days=d))
 
