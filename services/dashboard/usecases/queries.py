@@ -175,20 +175,49 @@ def _target_sums(rows) -> dict[str, dict[str, list[int]]]:  # noqa: ANN001
     return out
 
 
-async def village_freshness(session: AsyncSession, area: Area, now: datetime, fresh_days: float,
-                            silent_days: float) -> dict[str, tuple[str, datetime, datetime]]:
-    """Per village with an event: its freshness status (``publication.freshness_status``, compared in
-    the database with :func:`publication.freshness_cutoffs`), the latest event's time and its arrival,
-    as the driver gives them (naive UTC on SQLite: take them through ``utc`` to show them). In the
-    freshness list's order: ``senyap`` first, then ``lama``, then ``baru``, each oldest event first,
-    then by code."""
+def _freshness_columns(now: datetime, fresh_days: float, silent_days: float):  # noqa: ANN202
+    """(status, rank) of a village's freshness (``publication.freshness_status``), compared in the
+    database with :func:`publication.freshness_cutoffs`; rank orders ``senyap`` before ``lama``
+    before ``baru``."""
     t = models.freshness
     fresh_since, silent_since = publication.freshness_cutoffs(utc(now), fresh_days, silent_days)
     status = case((t.c.last_event_at >= fresh_since, "baru"), (t.c.last_event_at >= silent_since, "lama"), else_="senyap")
     rank = case((t.c.last_event_at >= fresh_since, 2), (t.c.last_event_at >= silent_since, 1), else_=0)
+    return status, rank
+
+
+async def village_statuses(session: AsyncSession, area: Area, now: datetime, fresh_days: float,
+                           silent_days: float) -> dict[str, str]:
+    """Per village with an event: its freshness status. The database joins them into one string
+    (``code:status,…``): a province's 2,651 villages come back as one value instead of 2,651 rows,
+    which cost ~16 ms with their times on PostgreSQL against ~3 (measured 2026-12-01)."""
+    t = models.freshness
+    status, _rank = _freshness_columns(now, fresh_days, silent_days)
+    joined = await session.scalar(select(func.aggregate_strings(t.c.village_code + ":" + status, ","))
+                                  .where(_filter(t.c.village_code, area)))
+    return dict(item.split(":") for item in joined.split(",")) if joined else {}
+
+
+async def latest_events(session: AsyncSession, area: Area, length: int | None) -> dict[str, datetime]:
+    """The latest event's time per code prefix of ``length`` (per village without one), as the
+    driver gives it (naive UTC on SQLite)."""
+    t = models.freshness
+    key = _key(t.c.village_code, length)
+    query = select(key, func.max(t.c.last_event_at)).where(_filter(t.c.village_code, area)).group_by(key)
+    return {code: last for code, last in await session.execute(query)}
+
+
+async def freshness_list(session: AsyncSession, area: Area, now: datetime, fresh_days: float, silent_days: float,
+                         limit: int | None) -> list[tuple[str, str, datetime, datetime]]:
+    """(village, status, latest event, its arrival) of the villages with an event, in the list's
+    order: ``senyap`` first, then ``lama``, then ``baru``, each oldest event first, then by code; at
+    most ``limit`` (None: all). Times as the driver gives them (naive UTC on SQLite: take them
+    through ``utc`` to show them)."""
+    t = models.freshness
+    status, rank = _freshness_columns(now, fresh_days, silent_days)
     query = (select(t.c.village_code, status, t.c.last_event_at, t.c.received_at).where(_filter(t.c.village_code, area))
-             .order_by(rank, t.c.last_event_at, t.c.village_code))
-    return {v: (s, last, received) for v, s, last, received in await session.execute(query)}
+             .order_by(rank, t.c.last_event_at, t.c.village_code).limit(limit))
+    return [tuple(row) for row in await session.execute(query)]
 
 
 async def village_referrals(session: AsyncSession, area: Area, period: str,
@@ -319,7 +348,8 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
     tallies = await area_tallies(session, [area, *view.rows], period)
     length = grouping(view)
     populations = await targets_of(session, view, int(period[:4]))
-    fresh = await village_freshness(session, area, now, ctx.fresh_days, ctx.silent_days)
+    fresh = await village_statuses(session, area, now, ctx.fresh_days, ctx.silent_days)
+    latest = await latest_events(session, area, length)
     refs = await referrals_of(session, view, period)
     if area.villages is not None:
         known = set(area.villages)
@@ -339,7 +369,7 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
             if len(village) == size or (len(village) > size and village[size] == "."):
                 under[village[:size]].append(village)
 
-    status_of = {v: fresh[v][0] if v in fresh else "senyap" for v in villages}
+    status_of = {v: fresh.get(v, "senyap") for v in villages}
 
     def summary(a: Area) -> dict:
         members = [v for v in ordered if v in a.villages] if a.villages is not None else under.get(a.code, [])
@@ -347,7 +377,12 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
         tally = tallies.get(a.code, {})
         pops = {g: v[0] for g, v in arithmetic.rollup(populations, {"a": groups})["a"].items()}
         monthly, ytd = arithmetic.area_cells(ctx.registry, tally, pops, period)
-        lasts = [fresh[v][1] for v in members if v in fresh]
+        if length is None:  # per village
+            lasts = [latest[v] for v in members if v in latest]
+        elif a is area and length != len(area.code):  # every prefix of the rows' length under the area
+            lasts = list(latest.values())
+        else:
+            lasts = [latest[a.code]] if a.code in latest else []
         statuses = [status_of[v] for v in members if v in known]
         ref = arithmetic.rollup(refs, {"a": groups})["a"]
         feedback = ref.pop("feedback", [0, 0])
@@ -366,12 +401,17 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
     rows = [summary(a) for a in view.rows]
     shown = villages & known if known else villages
     # Silent first: the villages that never sent an event (by code), then the others in the database's
-    # order (status, oldest event first, code).
-    listed = sorted(v for v in shown if v not in fresh) + [v for v in fresh if v in shown]
+    # order (status, oldest event first, code), read only as far as the list goes.
+    unseen = [(v, "senyap", None, None) for v in sorted(shown - fresh.keys())]
+    wanted = None if freshness_limit is None else max(0, freshness_limit - len(unseen))
+    seen = []
+    if wanted != 0:
+        hidden = sum(1 for v in fresh if v not in shown)  # events from villages the view does not list
+        ordered_fresh = await freshness_list(session, area, now, ctx.fresh_days, ctx.silent_days,
+                                             None if wanted is None else wanted + hidden)
+        seen = [row for row in ordered_fresh if row[0] in shown]
     freshness = []
-    for village in listed[:freshness_limit]:
-        status = status_of[village]
-        _status, last, received = fresh.get(village, (None, None, None))
+    for village, status, last, received in (unseen + seen)[:freshness_limit]:
         last, received = utc_or_none(last), utc_or_none(received)
         parent = ctx.regions.get(village[:8])
         freshness.append({"code": village, "name": _region_name(ctx.regions, village),
@@ -379,7 +419,7 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
                           "last_event_at": _iso(last), "received_at": _iso(received),
                           "days": None if last is None else int((now - last).total_seconds() // 86400),
                           "status": status})
-    counts = Counter(status_of[v] for v in listed)
+    counts = Counter(status_of[v] for v in shown)
     return {
         "region": {"code": area.code, "name": area.name, "level": area.level},
         "period": period,
@@ -388,7 +428,7 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
         "total": {k: v for k, v in total.items() if k not in ("code", "name", "level")},
         "rows": rows,
         "freshness": freshness,
-        "freshness_total": {"villages": len(listed), **{status: counts[status] for status in ("senyap", "lama", "baru")}},
+        "freshness_total": {"villages": len(shown), **{status: counts[status] for status in ("senyap", "lama", "baru")}},
         "generated_at": now.isoformat(),
     }
 

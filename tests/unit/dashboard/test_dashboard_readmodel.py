@@ -272,7 +272,8 @@ async def test_the_freshness_list_is_silent_first_then_oldest_event_then_code(da
     same = (now - timedelta(days=20)).astimezone(WIB)
     ages = {"18.01.06.2001": 2, "18.01.06.2002": 9, "18.01.06.2003": 10, "18.01.06.2004": 30, "18.01.06.2005": 1}
     await dash.apply(*(adult(f"p{v}", (now - timedelta(days=d)).astimezone(WIB), village=v) for v, d in ages.items()),
-                     adult("q1", same, village="18.01.06.2010"), adult("q2", same, village="18.01.06.2009"))
+                     adult("q1", same, village="18.01.06.2010"), adult("q2", same, village="18.01.06.2009"),
+                     adult("u", (now - timedelta(days=40)).astimezone(WIB), village="18.01.06.2999"))  # not in the regions
     data = await dash.pws("18.01.06", now.astimezone(WIB).strftime("%Y-%m"))
     rank = {"senyap": 0, "lama": 1, "baru": 2}
 
@@ -286,8 +287,10 @@ async def test_the_freshness_list_is_silent_first_then_oldest_event_then_code(da
                     "18.01.06.2001", "18.01.06.2005"]
     assert [f["status"] for f in listed if f["last_event_at"] is not None] == ["senyap"] * 3 + ["lama"] * 2 + ["baru"] * 2
     assert len(listed) == 29 and all(f["status"] == "senyap" for f in listed[:22])
-    cut = await dash.pws("18.01.06", now.astimezone(WIB).strftime("%Y-%m"), freshness_limit=24)
-    assert cut["freshness"] == listed[:24]
+    assert "18.01.06.2999" not in {f["code"] for f in listed}  # a village the regions do not know is not listed
+    for limit in (22, 23, 24):
+        cut = await dash.pws("18.01.06", now.astimezone(WIB).strftime("%Y-%m"), freshness_limit=limit)
+        assert cut["freshness"] == listed[:limit]
     assert cut["freshness_total"] == data["freshness_total"] == {"villages": 29, "senyap": 25, "lama": 2, "baru": 2}
 
 
