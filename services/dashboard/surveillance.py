@@ -19,6 +19,11 @@ from services.dashboard.settings import DashboardSettings
 HEADER = "X-Jejaring-Internal-Token"
 
 
+# Idle connections are dropped before surveillance's server closes them (uvicorn: 5 s), so a request is
+# seldom sent on a connection being closed at that moment; httpx's own expiry is the same 5 s.
+LIMITS = httpx.Limits(keepalive_expiry=2.0)
+
+
 class Unreachable(Exception):
     """Surveillance did not answer (refused, timed out, or answered with garbage)."""
 
@@ -50,25 +55,29 @@ class Surveillance:
     def client(self) -> httpx.AsyncClient:
         if self._client is None or self._client.is_closed:
             self._client = httpx.AsyncClient(base_url=self.base_url, headers=self.headers, timeout=self.timeout,
-                                             transport=self.transport)
+                                             transport=self.transport, limits=LIMITS)
         return self._client
 
     async def act(self, signal_id: str, body: dict[str, Any]) -> Answer:
-        """Forward an admin's step. Sent at most twice: a second time only when the first never
-        reached surveillance (connection refused or reset), with the same ``request_id``, which
-        surveillance answers as applied without changing anything if the first did arrive."""
-        path = f"/internal/v1/signals/{signal_id}/events"
+        """Forward an admin's step (:meth:`_twice`: a second time with the same ``request_id``, which
+        surveillance answers as applied without changing anything if the first did arrive)."""
+        return await self._twice("POST", f"/internal/v1/signals/{signal_id}/events", json=body)
+
+    async def curve(self, params: dict[str, Any]) -> Answer:
+        """The weekly counts and thresholds of one disease in one area."""
+        return await self._twice("GET", "/internal/v1/curves", params=params)
+
+    async def _twice(self, method: str, path: str, **kwargs: Any) -> Answer:
+        """A call sent at most twice: a second time only when the first never got an answer because
+        the connection was refused or closed under it (a kept-alive connection surveillance's server
+        had just closed, or a restart)."""
         try:
-            return await self._call("POST", path, json=body)
+            return await self._call(method, path, **kwargs)
         except Unreachable as first:
             if not isinstance(first.__cause__, (httpx.ConnectError, httpx.RemoteProtocolError)):
                 raise
             await asyncio.sleep(0.2)
-            return await self._call("POST", path, json=body)
-
-    async def curve(self, params: dict[str, Any]) -> Answer:
-        """The weekly counts and thresholds of one disease in one area."""
-        return await self._call("GET", "/internal/v1/curves", params=params)
+            return await self._call(method, path, **kwargs)
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> Answer:
         try:

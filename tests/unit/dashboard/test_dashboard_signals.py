@@ -240,6 +240,26 @@ async def test_surveillance_away_or_misconfigured_answers_503(world: World) -> N
     assert r.status_code == 200
 
 
+async def test_a_curve_asked_on_a_connection_surveillance_just_closed_is_asked_again(world: World) -> None:
+    """A kept-alive connection the server closes as the request goes out gives no answer at all; the
+    read is asked once more instead of answering the page 503."""
+    real = httpx.ASGITransport(app=surveillance_app(world.surveillance.settings, world.surveillance.clock))
+    attempts = []
+
+    class ClosedOnce(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            attempts.append(request.url.path)
+            if len(attempts) == 1:
+                raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+            return await real.handle_async_request(request)
+
+    world.dash.service.context.surveillance = Surveillance("http://surveillance", transport=ClosedOnce())
+    params = {"disease": "suspected_dengue", "area_kind": "village", "area_code": V3, "weeks": 5, "until": THIS_WEEK}
+    r = await world.client.get("/v1/signals/curve", params=params, headers=await world.viewer("18.01.06"))
+    assert r.status_code == 200, r.text
+    assert attempts == ["/internal/v1/curves", "/internal/v1/curves"]
+
+
 async def test_the_epidemic_curve_is_proxied_within_the_scope(world: World) -> None:
     kecamatan = await world.viewer("18.01.06")
     params = {"disease": "suspected_dengue", "area_kind": "village", "area_code": V3, "weeks": 5, "until": THIS_WEEK}
