@@ -13,7 +13,7 @@ import asyncio
 import functools
 import hashlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -261,6 +261,22 @@ def sqlite_datetime(moment: datetime) -> str:
     return moment.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
+def sqlite_datetimes() -> Callable[[datetime], str]:
+    """:func:`sqlite_datetime` formatting each datetime object once, for the rows of one statement
+    (a batch's rows usually share one ``now``, an event's rows its time). Keyed by object, not
+    equality: 09:15+07 equals 02:15Z but Core stores different wall-clock texts for them; the rows
+    keep every datetime alive meanwhile, so the ids stay unique."""
+    texts: dict[int, str] = {}
+
+    def stored(value: datetime) -> str:
+        text = texts.get(id(value))
+        if text is None:
+            text = texts[id(value)] = sqlite_datetime(value)
+        return text
+
+    return stored
+
+
 async def bulk_insert(session: AsyncSession, table: Table, columns: Sequence[str], rows: Sequence[tuple]) -> None:
     """INSERT positional ``rows`` with the driver's ``executemany``, in the session's transaction.
 
@@ -278,16 +294,6 @@ async def bulk_insert(session: AsyncSession, table: Table, columns: Sequence[str
         await session.execute(insert(table), [dict(zip(columns, row)) for row in rows])
         return
     if dialect.name == "sqlite":
-        # Each datetime object is formatted once (a batch's rows usually share one ``now``). Keyed
-        # by object, not equality: 09:15+07 equals 02:15Z but Core stores different wall-clock
-        # texts for them. The rows keep every datetime alive, so ids stay unique meanwhile.
-        texts: dict[int, str] = {}
-
-        def stored(value: datetime) -> str:
-            text = texts.get(id(value))
-            if text is None:
-                text = texts[id(value)] = sqlite_datetime(value)
-            return text
-
+        stored = sqlite_datetimes()
         rows = [tuple(stored(v) if isinstance(v, datetime) else v for v in row) for row in rows]
     await connection.exec_driver_sql(insert_sql(table.name, tuple(columns), dialect.paramstyle), list(rows))

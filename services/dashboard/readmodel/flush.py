@@ -33,7 +33,7 @@ from services.dashboard.readmodel.staging import (
 from shared.contracts.events import (
     FacilityRegistered,
 )
-from shared.db import insert_sql, sqlite_datetime
+from shared.db import insert_sql, sqlite_datetimes
 from shared.regions import ancestor_codes
 from shared.time import utc
 
@@ -340,17 +340,8 @@ def _upsert_persons(session: Session, dialect: str, rows: list[tuple]) -> None:
         session.execute(stmt, [dict(zip(PERSON_COLUMNS, row)) for row in rows])
         return
     if sqlite:
-        # Each datetime object formatted once: an event's observations share one. Keyed by object,
-        # not equality (the same instant in two offsets would be two texts); ``rows`` keeps every
-        # datetime alive meanwhile, so the ids stay unique.
-        texts: dict[int, str] = {}
-        out = []
-        for p, i, d, v, at, positive in rows:
-            text = texts.get(id(at))
-            if text is None:
-                text = texts[id(at)] = sqlite_datetime(at)
-            out.append((p, i, d, v, text, positive))
-        rows = out
+        stored = sqlite_datetimes()  # an event's observations share one time
+        rows = [(p, i, d, v, stored(at), positive) for p, i, d, v, at, positive in rows]
     sql = (insert_sql(t.name, PERSON_COLUMNS, paramstyle)
            + ' ON CONFLICT ("person_id", "indicator", "period") DO UPDATE SET "village_code" = excluded."village_code",'
              ' "occurred_at" = excluded."occurred_at", "numerator" = excluded."numerator"')
