@@ -114,10 +114,6 @@ class System:
                 "JEJARING_CONSUMER_BATCH_TIMEOUT_MS": "10",
                 "JEJARING_RETRY_BASE_SECONDS": "0.05",
                 "JEJARING_OVERDUE_CHECK_SECONDS": "1",
-                # Real Kafka's smallest session by default (group.min.session.timeout.ms): a killed
-                # service's partitions move after 6 s instead of 10, and a join waits 3 s, not 5.
-                "JEJARING_CONSUMER_SESSION_TIMEOUT_MS": "6000",
-                "JEJARING_CONSUMER_HEARTBEAT_INTERVAL_MS": "2000",
             })
         if service == "dashboard":  # verify/close and curves go to this run's surveillance
             env["JEJARING_SURVEILLANCE_URL"] = self.url("surveillance")
