@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Protocol
 
 from shared import regions
-from shared.contracts.events import FacilityRegistered
 from shared.regions import covers, is_region_code
 
 
-def catchments(facilities: Iterable[FacilityRegistered]) -> dict[str, frozenset[str]]:
+class Placed(Protocol):
+    """What a catchment needs of a facility (a ``FacilityRegistered`` or the read model's row)."""
+
+    facility_id: str
+    type: str
+    parent_id: str | None
+    village_code: str
+    active: bool
+
+
+def catchments(facilities: Iterable[Placed]) -> dict[str, frozenset[str]]:
     """Each Puskesmas's catchment villages: its own and those of the Pustu/Posyandu under it.
 
     Inactive facilities do not count; a chain that loops or ends without a Puskesmas is ignored.
@@ -20,7 +30,7 @@ def catchments(facilities: Iterable[FacilityRegistered]) -> dict[str, frozenset[
         if facility.type not in ("pustu", "posyandu"):
             continue
         seen: set[str] = set()
-        current: FacilityRegistered | None = facility
+        current: Placed | None = facility
         while current is not None and current.facility_id not in seen:
             seen.add(current.facility_id)
             if current.type == "puskesmas":

@@ -225,11 +225,15 @@ def area_cells(registry: Iterable[Indicator], tallies: Mapping[str, Tally], popu
                period: str) -> tuple[dict, dict]:
     """(monthly cells, year-to-date cells) of one area from its tallies and target populations."""
     monthly, ytd = {}, {}
+    population: dict[tuple[str, ...], int | None] = {}  # per set of target groups (several indicators share one)
+    zero = (0, 0, 0, 0)
     for indicator in registry:
-        tally = tallies.get(indicator.id, (0, 0, 0, 0))
-        of_ytd = tallies.get(indicator.ytd_of, (0, 0, 0, 0))[2] if indicator.ytd_of else None
+        groups = indicator.target_groups
+        if groups not in population:
+            population[groups] = population_of(indicator, populations)
+        of_ytd = tallies.get(indicator.ytd_of, zero)[2] if indicator.ytd_of else None
         monthly[indicator.id], ytd[indicator.id] = indicator_cells(
-            indicator, tally, population_of(indicator, populations), period, of_ytd=of_ytd)
+            indicator, tallies.get(indicator.id, zero), population[groups], period, of_ytd=of_ytd)
     return monthly, ytd
 
 

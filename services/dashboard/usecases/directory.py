@@ -5,6 +5,7 @@ catchments, cached per process (``shared.cache``) and invalidated when facilitie
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,17 +13,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.dashboard import models
 from services.dashboard.domain.access import catchments
 from shared.cache import Cache
-from shared.contracts.events import FacilityRegistered
+
+
+class Facility(NamedTuple):
+    """One facility as the read model holds it (its ``facilities`` row, validated when it was consumed):
+    a named tuple, because a province's ~5,500 facilities are read again every ``ttl`` seconds and
+    validating each as a ``FacilityRegistered`` cost ~60–100 ms of a request (measured 2026-12-02)."""
+
+    facility_id: str
+    name: str
+    type: str
+    parent_id: str | None
+    village_code: str
+    active: bool
+    revision: int
 
 
 @dataclass(frozen=True)
 class Directory:
     """Puskesmas names, villages and catchments, from the consumed facility registry."""
 
-    facilities: dict[str, FacilityRegistered] = field(default_factory=dict)
+    facilities: dict[str, Facility] = field(default_factory=dict)
     catchment: dict[str, frozenset[str]] = field(default_factory=dict)
 
-    def puskesmas(self, facility_id: str) -> FacilityRegistered | None:
+    def puskesmas(self, facility_id: str) -> Facility | None:
         f = self.facilities.get(facility_id)
         return f if f is not None and f.type == "puskesmas" and f.active else None
 
@@ -43,8 +57,6 @@ class DirectoryCache:
 
 async def load_directory(session: AsyncSession) -> Directory:
     t = models.facilities
-    rows = (await session.execute(select(t))).mappings().all()
-    facilities = {r["facility_id"]: FacilityRegistered(
-        facility_id=r["facility_id"], name=r["name"], type=r["type"], parent_id=r["parent_id"],
-        village_code=r["village_code"], active=bool(r["active"]), revision=r["revision"]) for r in rows}
+    rows = await session.execute(select(*(t.c[name] for name in Facility._fields)))
+    facilities = {row[0]: Facility(*row[:5], bool(row[5]), row[6]) for row in rows}
     return Directory(facilities, catchments(facilities.values()))

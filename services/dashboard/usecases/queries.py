@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from operator import itemgetter
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -126,19 +127,25 @@ async def per_area(session: AsyncSession, areas: list[Area], read) -> dict[str, 
 
 
 async def area_tallies(session: AsyncSession, areas: list[Area], period: str) -> dict[str, dict[str, list[int]]]:
-    """Per area and indicator: [numerator, measured] of ``period`` and the year-to-date pair."""
+    """Per area and indicator: [numerator, measured] of ``period`` and the year-to-date pair.
+
+    Two queries: the month's own rows, then the year's sums. One query picking the month out with
+    ``CASE`` inside the sums cost twice as much on SQLite (a province's 16 areas: 14 ms against
+    0.6 + 6.9, measured 2026-12-02)."""
 
     async def read(table, column, codes: list[str]) -> dict[str, dict[str, list[int]]]:  # noqa: ANN001
-        this = table.c.period == period
-        query = (select(column, table.c.indicator,
-                        func.sum(case((this, table.c.numerator), else_=0)),
-                        func.sum(case((this, table.c.measured), else_=0)),
-                        func.sum(table.c.ytd_numerator), func.sum(table.c.ytd_measured))
-                 .where(column.in_(codes), table.c.period >= arithmetic.year_start(period), table.c.period <= period)
-                 .group_by(column, table.c.indicator))
         found: dict[str, dict[str, list[int]]] = defaultdict(dict)
-        for code, indicator, n, m, yn, ym in await session.execute(query):
-            found[code][indicator] = [int(n or 0), int(m or 0), int(yn or 0), int(ym or 0)]
+        year = (select(column, table.c.indicator, func.sum(table.c.ytd_numerator), func.sum(table.c.ytd_measured))
+                .where(column.in_(codes), table.c.period >= arithmetic.year_start(period), table.c.period <= period)
+                .group_by(column, table.c.indicator))
+        for code, indicator, yn, ym in await session.execute(year):
+            found[code][indicator] = [0, 0, int(yn or 0), int(ym or 0)]
+        month = (select(column, table.c.indicator, table.c.numerator, table.c.measured)
+                 .where(column.in_(codes), table.c.period == period))
+        for code, indicator, n, m in await session.execute(month):
+            tally = found[code].get(indicator)
+            if tally is not None:  # a month's row lies within its year-to-date range
+                tally[0], tally[1] = int(n), int(m)
         return found
 
     return await per_area(session, areas, read)
@@ -187,15 +194,35 @@ def _freshness_columns(now: datetime, fresh_days: float, silent_days: float):  #
 
 
 async def village_statuses(session: AsyncSession, area: Area, now: datetime, fresh_days: float,
-                           silent_days: float) -> dict[str, str]:
-    """Per village with an event: its freshness status. The database joins them into one string
-    (``code:status,…``): a province's 2,651 villages come back as one value instead of 2,651 rows,
-    which cost ~16 ms with their times on PostgreSQL against ~3 (measured 2026-12-01)."""
+                           silent_days: float) -> dict[str, set[str]]:
+    """Per freshness status, the villages with an event that have it. The database joins each status's
+    codes into one string: a province's 2,651 villages come back as three values instead of 2,651
+    rows, which cost ~16 ms with their times on PostgreSQL against ~3 (measured 2026-12-01)."""
     t = models.freshness
     status, _rank = _freshness_columns(now, fresh_days, silent_days)
-    joined = await session.scalar(select(func.aggregate_strings(t.c.village_code + ":" + status, ","))
-                                  .where(_filter(t.c.village_code, area)))
-    return dict(item.split(":") for item in joined.split(",")) if joined else {}
+    query = (select(status, func.aggregate_strings(t.c.village_code, ",")).where(_filter(t.c.village_code, area))
+             .group_by(status))
+    return {name: set(joined.split(",")) for name, joined in await session.execute(query)}
+
+
+def village_counts(areas: list[Area], known: set[str], awake: set[str]) -> dict[str, tuple[int, int]]:
+    """Per area code: (villages it lists, how many of them are silent). ``known``: the view's
+    villages (each a desa code); ``awake``: the villages with a recent event (``baru`` or ``lama``),
+    every other one is ``senyap``. A region's villages are counted by code prefix, in C (``map``
+    and ``Counter``) rather than village by village."""
+    awake = awake & known
+    sizes = {len(a.code) for a in areas if a.villages is None}
+    known_under = {size: Counter(map(itemgetter(slice(0, size)), known)) for size in sizes}
+    awake_under = {size: Counter(map(itemgetter(slice(0, size)), awake)) for size in sizes}
+    out = {}
+    for a in areas:
+        if a.villages is None:
+            listed, up = known_under[len(a.code)][a.code], awake_under[len(a.code)][a.code]
+        else:
+            mine = known.intersection(a.villages)
+            listed, up = len(mine), len(awake.intersection(mine))
+        out[a.code] = (listed, listed - up)
+    return out
 
 
 async def latest_events(session: AsyncSession, area: Area, length: int | None) -> dict[str, datetime]:
@@ -348,42 +375,44 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
     tallies = await area_tallies(session, [area, *view.rows], period)
     length = grouping(view)
     populations = await targets_of(session, view, int(period[:4]))
-    fresh = await village_statuses(session, area, now, ctx.fresh_days, ctx.silent_days)
+    by_status = await village_statuses(session, area, now, ctx.fresh_days, ctx.silent_days)
+    evented = set().union(*by_status.values())  # the villages with an event
+    awake = by_status.get("baru", set()) | by_status.get("lama", set())
     latest = await latest_events(session, area, length)
     refs = await referrals_of(session, view, period)
     if area.villages is not None:
         known = set(area.villages)
     else:
         known = {r.code for r in ctx.regions.villages_under(area.code)}
-    villages = known | set(fresh) | (set() if length else set(populations) | set(refs))
+    villages = known | evented | (set() if length else set(populations) | set(refs))
     if area.villages is not None:
         villages &= area.villages
+    counted = village_counts([area, *view.rows], known, awake)
 
-    # Each village's ancestors by code length, once, so each row finds its villages by lookup
-    # instead of testing every village against every row.
-    ordered = sorted(villages)
-    prefix_lengths = {len(a.code) for a in (area, *view.rows) if a.villages is None}
     under: dict[str, list[str]] = defaultdict(list)
-    for village in ordered:
-        for size in prefix_lengths:
-            if len(village) == size or (len(village) > size and village[size] == "."):
-                under[village[:size]].append(village)
-
-    status_of = {v: fresh.get(v, "senyap") for v in villages}
+    if length is None:  # the database summed per village: each area sums its own villages
+        # Each village's ancestors by code length, once, so each row finds its villages by lookup
+        # instead of testing every village against every row.
+        prefix_lengths = {len(a.code) for a in (area, *view.rows) if a.villages is None}
+        for village in sorted(villages):
+            for size in prefix_lengths:
+                if len(village) == size or (len(village) > size and village[size] == "."):
+                    under[village[:size]].append(village)
 
     def summary(a: Area) -> dict:
-        members = [v for v in ordered if v in a.villages] if a.villages is not None else under.get(a.code, [])
-        groups = members if length is None else [a.code]  # what the database summed: per village or per area
+        if length is None:  # per village
+            groups = sorted(villages.intersection(a.villages)) if a.villages is not None else under.get(a.code, [])
+            lasts = [latest[v] for v in groups if v in latest]
+        else:  # per area
+            groups = [a.code]
+            if a is area and length != len(area.code):  # every prefix of the rows' length under the area
+                lasts = list(latest.values())
+            else:
+                lasts = [latest[a.code]] if a.code in latest else []
         tally = tallies.get(a.code, {})
         pops = {g: v[0] for g, v in arithmetic.rollup(populations, {"a": groups})["a"].items()}
         monthly, ytd = arithmetic.area_cells(ctx.registry, tally, pops, period)
-        if length is None:  # per village
-            lasts = [latest[v] for v in members if v in latest]
-        elif a is area and length != len(area.code):  # every prefix of the rows' length under the area
-            lasts = list(latest.values())
-        else:
-            lasts = [latest[a.code]] if a.code in latest else []
-        statuses = [status_of[v] for v in members if v in known]
+        listed, silent = counted[a.code]
         ref = arithmetic.rollup(refs, {"a": groups})["a"]
         feedback = ref.pop("feedback", [0, 0])
         return {
@@ -391,8 +420,8 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
             "indicators": monthly,
             "ytd": {"indicators": ytd},
             "last_event_at": _iso(utc(max(lasts))) if lasts else None,
-            "villages": len(statuses),
-            "silent_villages": statuses.count("senyap"),
+            "villages": listed,
+            "silent_villages": silent,
             "referrals": {"month": arithmetic.referral_summary({s: v[0] for s, v in ref.items()}, feedback[0]),
                           "ytd": arithmetic.referral_summary({s: v[1] for s, v in ref.items()}, feedback[1])},
         }
@@ -402,11 +431,11 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
     shown = villages & known if known else villages
     # Silent first: the villages that never sent an event (by code), then the others in the database's
     # order (status, oldest event first, code), read only as far as the list goes.
-    unseen = [(v, "senyap", None, None) for v in sorted(shown - fresh.keys())]
+    unseen = [(v, "senyap", None, None) for v in sorted(shown - evented)]
     wanted = None if freshness_limit is None else max(0, freshness_limit - len(unseen))
     seen = []
     if wanted != 0:
-        hidden = sum(1 for v in fresh if v not in shown)  # events from villages the view does not list
+        hidden = len(evented - shown)  # events from villages the view does not list
         ordered_fresh = await freshness_list(session, area, now, ctx.fresh_days, ctx.silent_days,
                                              None if wanted is None else wanted + hidden)
         seen = [row for row in ordered_fresh if row[0] in shown]
@@ -419,7 +448,8 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
                           "last_event_at": _iso(last), "received_at": _iso(received),
                           "days": None if last is None else int((now - last).total_seconds() // 86400),
                           "status": status})
-    counts = Counter(status_of[v] for v in shown)
+    counts = {status: len(shown.intersection(by_status[status])) for status in ("lama", "baru") if status in by_status}
+    counts["senyap"] = len(shown) - sum(counts.values())
     return {
         "region": {"code": area.code, "name": area.name, "level": area.level},
         "period": period,
@@ -428,7 +458,7 @@ async def pws(session: AsyncSession, ctx: Context, target: str, period: str, *, 
         "total": {k: v for k, v in total.items() if k not in ("code", "name", "level")},
         "rows": rows,
         "freshness": freshness,
-        "freshness_total": {"villages": len(shown), **{status: counts[status] for status in ("senyap", "lama", "baru")}},
+        "freshness_total": {"villages": len(shown), **{status: counts.get(status, 0) for status in ("senyap", "lama", "baru")}},
         "generated_at": now.isoformat(),
     }
 
