@@ -17,8 +17,9 @@ What it builds, on SQLite and on PostgreSQL:
   person-level indicators, each in one month of the year (bulk insert: these rows are only read by the
   apply path, never by a PWS query).
 
-Then it serves the dashboard (``services.dashboard.app.create_app``) with uvicorn in a subprocess
-(lifespan off: no broker; the read routes need only the database) and measures, over real HTTP with
+Then it serves the dashboard (``services.dashboard.app.create_app``) with uvicorn in a subprocess,
+as ``jejaring run`` serves it (uvloop, httptools, the same collector settings; lifespan off: no broker,
+the read routes need only the database), and measures, over real HTTP with
 keep-alive from this process, p50/p95 of ``/v1/pws`` for the province, a kabupaten, a kecamatan and a
 desa, for this month (2026-12, whose answer carries the year-to-date of all twelve months) and for
 June, plus ``/v1/pws.csv`` for the province; the page's first render in headless Chromium when
@@ -315,13 +316,17 @@ async def database_mb(url: str) -> float:
 # --- serving ---------------------------------------------------------------------------------------
 
 def serve(url: str, var: Path, port: int) -> None:
-    """The dashboard app under uvicorn (one process, lifespan off: the read routes need no broker)."""
+    """The dashboard app under uvicorn as ``jejaring run`` serves it (uvloop, httptools, the services'
+    collector settings), in one process with lifespan off (the read routes need no broker)."""
     import uvicorn
 
+    from services.cli import SERVER, tune_gc
     from services.dashboard.app import create_app
 
-    app = create_app(dashboard_settings(url, var))
-    uvicorn.run(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", access_log=False)
+    settings = dashboard_settings(url, var)
+    app = create_app(settings)
+    tune_gc(settings.gc_threshold)
+    uvicorn.run(app, host="127.0.0.1", port=port, lifespan="off", **SERVER)
 
 
 def free_port() -> int:
@@ -606,7 +611,8 @@ def one_database(database: str, scale: float, persons: int, requests: int, event
                                    "--port", str(port)], cwd=ROOT, env=dict(os.environ))
         base = f"http://127.0.0.1:{port}"
         asyncio.run(wait_ready(base, server))
-        result["server"] = "uvicorn, one process, lifespan off, HTTP/1.1 keep-alive from the bench process"
+        result["server"] = ("uvicorn as jejaring run serves it (uvloop, httptools), one process, lifespan off, "
+                            "HTTP/1.1 keep-alive from the bench process")
         result["dashboard"], result["answers"] = asyncio.run(measure_views(
             base, token, regions, requests, server.pid, postgres.dir / "data" if postgres else None))
         result["dashboard_p95_ms"] = {name: v["p95_ms"] for name, v in result["dashboard"].items()}

@@ -63,17 +63,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     module, name = SETTINGS[args.service]
     settings = getattr(importlib.import_module(module), name)()
     configure_logging(args.service, settings.log_level, settings.log_json)
-    # Every consumed event allocates many short-lived objects (pydantic models, dicts); with
-    # CPython's default threshold (700) the collector runs several times per batch. A larger
-    # threshold costs a few MB; objects alive at start-up are frozen out of the scans.
-    gc.freeze()
-    gc.set_threshold(settings.gc_threshold, 20, 20)
+    tune_gc(settings.gc_threshold)
     uvicorn.run(
         f"services.{args.service}.app:create_app", factory=True, host=settings.host, port=settings.port,
-        log_config=None, access_log=False, loop="uvloop", http="httptools", lifespan="on",
+        lifespan="on", **SERVER,
         timeout_graceful_shutdown=5,  # open live streams (SSE) must not hold a stopping service
     )
     return 0
+
+
+# How every service's HTTP server runs (``bench/province.py`` serves the dashboard the same way).
+SERVER = {"log_config": None, "access_log": False, "loop": "uvloop", "http": "httptools"}
+
+
+def tune_gc(threshold: int) -> None:
+    """Every consumed event allocates many short-lived objects (pydantic models, dicts); with
+    CPython's default threshold (700) the collector runs several times per batch. A larger
+    threshold costs a few MB; objects alive at start-up are frozen out of the scans."""
+    gc.freeze()
+    gc.set_threshold(threshold, 20, 20)
 
 
 def cmd_broker(args: argparse.Namespace) -> int:
