@@ -48,7 +48,6 @@ import os
 import random
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -329,12 +328,6 @@ def serve(url: str, var: Path, port: int) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, lifespan="off", **SERVER)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def cpu_seconds(pid: int) -> float:
     """User plus system CPU seconds of a process, from /proc."""
     with open(f"/proc/{pid}/stat") as f:
@@ -530,6 +523,7 @@ async def rebuild_rate(url: str, var: Path, villages: list[str], n: int, batch: 
     from shared.envelope import encode
     from shared.messaging.kafka import Producer, ensure_topics
     from shared.settings import KafkaSettings
+    from tests.integration.harness import free_port
 
     port = free_port()
     broker = start_broker(port=port, log_file=var / "broker.log")
@@ -589,7 +583,7 @@ async def wait_ready(base: str, proc: subprocess.Popen, timeout: float = 60) -> 
 def one_database(database: str, scale: float, persons: int, requests: int, events: int, batch: int,
                  browser: bool, rebuild_batch: int = 10_000) -> dict:
     """Load, serve, measure and apply on one database (``sqlite`` or ``postgresql``)."""
-    from tests.integration.harness import Postgres
+    from tests.integration.harness import Postgres, free_port
 
     var = Path(tempfile.mkdtemp(prefix="jejaring-province-"))
     postgres = Postgres() if database == "postgresql" else None

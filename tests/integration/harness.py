@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import random
 import shutil
 import signal
 import socket
@@ -25,10 +26,39 @@ from shared.settings import SERVICES
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _ephemeral_low() -> int:
+    """The first port of the kernel's ephemeral range (Linux: 32768 unless configured otherwise)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port free now that no other call of this test run has handed out.
+
+    Asking the kernel for port 0 can answer the same port twice once the first socket is closed
+    (two services of one system were given one port and the second could not listen), and it
+    answers from the ephemeral range, where any outgoing connection may take the port before the
+    service binds it. So ports are drawn below that range and remembered.
+    """
+    high = _ephemeral_low()
+    low = 20_000 if high > 21_000 else 1_024
+    for _ in range(2_000):
+        port = random.randrange(low, high)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    raise RuntimeError(f"no free port between {low} and {high}")
 
 
 class Postgres:
