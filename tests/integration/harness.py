@@ -35,6 +35,7 @@ def _ephemeral_low() -> int:
 
 
 _HANDED_OUT: set[int] = set()
+_DRAW = random.Random()  # its own source: a test seeding the global random does not fix the ports
 
 
 def free_port() -> int:
@@ -48,7 +49,7 @@ def free_port() -> int:
     high = _ephemeral_low()
     low = 20_000 if high > 21_000 else 1_024
     for _ in range(2_000):
-        port = random.randrange(low, high)
+        port = _DRAW.randrange(low, high)
         if port in _HANDED_OUT:
             continue
         with socket.socket() as sock:

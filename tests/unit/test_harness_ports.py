@@ -27,5 +27,5 @@ def test_a_port_in_use_is_not_handed_out(monkeypatch) -> None:  # noqa: ANN001
                 continue
         taken.listen()
         draws = iter([port, port, *range(22_000, 23_000)])
-        monkeypatch.setattr(harness.random, "randrange", lambda _low, _high: next(draws))
+        monkeypatch.setattr(harness._DRAW, "randrange", lambda _low, _high: next(draws))
         assert free_port() >= 22_000
