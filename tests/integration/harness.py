@@ -145,9 +145,6 @@ class System:
                 "JEJARING_CONSUMER_BATCH_TIMEOUT_MS": "10",
                 "JEJARING_RETRY_BASE_SECONDS": "0.05",
                 "JEJARING_OVERDUE_CHECK_SECONDS": "1",
-                # Tansu holds a JoinGroup for half the session: 2 s per start instead of 5.
-                "JEJARING_CONSUMER_SESSION_TIMEOUT_MS": "4000",
-                "JEJARING_CONSUMER_HEARTBEAT_INTERVAL_MS": "1000",
             })
         if service == "dashboard":  # verify/close and curves go to this run's surveillance
             env["JEJARING_SURVEILLANCE_URL"] = self.url("surveillance")
