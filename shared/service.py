@@ -332,6 +332,25 @@ class Service:
         self.metrics.broker_resets.labels(self.name).inc()
         self._replay_pending = True
 
+    async def replay_if_log_lost(self) -> None:
+        """After broker loss, recreate the topics and mark the outbox's retention window for replay.
+
+        A broker that lost its log lost its topics too: they are recreated with their partition
+        counts before anything is produced to them again. A step that fails (a broker still
+        starting) leaves the replay pending for the next maintenance tick."""
+        if not self._replay_pending:
+            return
+        self._replay_pending = False
+        try:
+            await ensure_topics(self.settings.kafka, self.topics())
+            since = datetime.now(timezone.utc) - timedelta(hours=self.settings.outbox_retention_hours)
+            count = await self.outbox.mark_for_replay(since)
+        except BaseException:
+            self._replay_pending = True
+            raise
+        log.warning("broker lost its log: replaying the outbox", extra={"rows": count})
+        self.outbox.wake()
+
     async def _maintenance(self) -> None:
         """Backlog gauge; automatic replay after broker loss; retention pruning."""
         retention = timedelta(hours=self.settings.outbox_retention_hours)
@@ -340,14 +359,7 @@ class Service:
             await asyncio.sleep(2)
             tick += 1
             try:
-                if self._replay_pending:
-                    self._replay_pending = False
-                    # A broker that lost its log lost its topics too: recreate them with their
-                    # partition counts before anything is produced to them again.
-                    await ensure_topics(self.settings.kafka, self.topics())
-                    count = await self.outbox.mark_for_replay(datetime.now(timezone.utc) - retention)
-                    log.warning("broker lost its log: replaying the outbox", extra={"rows": count})
-                    self.outbox.wake()
+                await self.replay_if_log_lost()
                 self.metrics.outbox_backlog.labels(self.name).set(await self.outbox.backlog())
                 if tick % 300 == 0:
                     await self.outbox.prune(retention)

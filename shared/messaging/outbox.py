@@ -4,6 +4,11 @@ A handler's state change and the events it emits commit in one transaction (``ad
 publishes unsent rows in id order and marks them sent; sent rows are kept for a retention window
 so ``jejaring replay SERVICE --since T`` can publish them again after the broker lost its log.
 On PostgreSQL several replicas may relay at once: rows are claimed with ``FOR UPDATE SKIP LOCKED``.
+
+A replay never overlaps a batch of the same process: a batch in flight when the broker loses its
+log may have had part of its records acknowledged by the old log and the rest by the new one, and
+a replay that ran before the batch was marked sent would leave the first part out of the new log
+for good. Every replica notices the loss itself and replays after its own batch.
 """
 
 from __future__ import annotations
@@ -72,6 +77,7 @@ class Outbox:
         self.db = db
         self.table = table
         self._wake = asyncio.Event()
+        self._batch = asyncio.Lock()
         self.published_total = 0
         self.last_error: str | None = None
 
@@ -95,8 +101,12 @@ class Outbox:
         SQLite has one writer: rows are read without a write lock, published, then marked sent in
         a short write transaction, so intake never waits for broker acknowledgements. PostgreSQL
         claims the rows with ``FOR UPDATE SKIP LOCKED`` so that replicas never publish the same row
-        at once.
+        at once. :meth:`mark_for_replay` waits for the batch to be marked sent.
         """
+        async with self._batch:
+            return await self._relay_batch(publish, limit)
+
+    async def _relay_batch(self, publish: Publish, limit: int) -> int:
         t = self.table
         query = select(t.c.id, t.c.topic, t.c.key, t.c.value, t.c.headers, t.c.created_at).where(t.c.sent_at.is_(None))
         query = query.order_by(t.c.id).limit(limit)
@@ -169,11 +179,13 @@ class Outbox:
         return result.rowcount or 0
 
     async def mark_for_replay(self, since: datetime) -> int:
-        """Mark every row created at or after ``since`` unsent again, so the relay re-publishes it."""
+        """Mark every row created at or after ``since`` unsent again, so the relay re-publishes it.
+
+        Waits for this process's batch in flight, if any, so that its rows are marked unsent too."""
         # SQLite keeps DateTime(timezone=True) as UTC wall-clock text without the offset, so a
         # ``since`` in another offset (e.g. WIB from the CLI) must be converted before comparing.
         since = since.astimezone(timezone.utc) if since.tzinfo else since.replace(tzinfo=timezone.utc)
-        async with self.db.session() as session, session.begin():
+        async with self._batch, self.db.session() as session, session.begin():
             result = await session.execute(
                 update(self.table)
                 .where(self.table.c.created_at >= since, self.table.c.sent_at.is_not(None))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -151,6 +152,34 @@ async def test_mark_for_replay_leaves_unsent_rows_alone(store, clock):
     await add(store, rec(1))
     assert await store.outbox.mark_for_replay(T0 - timedelta(days=1)) == 0
     assert await store.outbox.backlog() == 1
+
+
+async def test_a_replay_during_a_batch_in_flight_marks_that_batch_unsent_too(store, clock):
+    """A batch half acknowledged by a log the broker then lost must be published again: a replay
+    that overlaps it waits for it to be marked sent, then marks it unsent with the rest."""
+    await add(store, rec(1))
+    await drain(store, Sink())
+    await add(store, rec(2), rec(3))
+    entered, release = asyncio.Event(), asyncio.Event()
+    sink = Sink()
+
+    async def slow_publish(records) -> None:
+        await sink(records)
+        entered.set()
+        await release.wait()
+
+    relay = asyncio.create_task(store.outbox.relay_once(slow_publish, 10))
+    await entered.wait()
+    replay = asyncio.create_task(store.outbox.mark_for_replay(T0 - timedelta(days=1)))
+    await asyncio.sleep(0.05)
+    assert not replay.done()  # waits for the batch in flight
+    release.set()
+    assert await relay == 2
+    assert await replay == 3
+    assert await store.outbox.backlog() == 3
+    again = Sink()
+    await drain(store, again)
+    assert again.values == [b"v1", b"v2", b"v3"]
 
 
 async def test_prune_deletes_only_sent_rows_older_than_retention(store, clock):
