@@ -12,12 +12,20 @@ visit goes through in Jejaring's design, each on its own and in bulk (the cheape
 It multiplies them by how often a visit needs each (``PER_VISIT``, counted from the pipeline:
 see ``docs/performance.md``) and prints the floor in ms of CPU per visit, and the visits/s two
 cores could carry at that floor. The point is the order of magnitude, not the last digit.
+
+``python bench/floor.py --keys [--rows N]`` measures instead what the order of the keys costs as a
+table grows: N rows (default 1,000,000) written into the inbox table exactly as the services
+declare it (``shared.messaging.tables``), once with random keys (uuid4, as event ids are today) and
+once with time-ordered ones (uuid7's layout), in 500-row transactions, printing µs a row for each
+stretch of the table's growth.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
+import random
 import sys
 import tempfile
 import time
@@ -37,6 +45,7 @@ from shared.contracts.events import VisitRecorded  # noqa: E402
 from shared.contracts.intake import IntakeVisit  # noqa: E402
 from shared.db import Database, bulk_insert  # noqa: E402
 from shared.envelope import decode, encode  # noqa: E402
+from shared.messaging.tables import messaging_tables  # noqa: E402
 
 WIB = timezone(timedelta(hours=7))
 
@@ -97,6 +106,60 @@ async def sqlite_row_us(rows: int = 50_000) -> float:
     return spent / rows * 1e6
 
 
+def time_ordered_uuid(index: int, base_ms: int) -> uuid.UUID:
+    """The ``index``-th of a strictly increasing run of ids in uuid7's layout (RFC 9562, 5.7).
+
+    48 bits of Unix milliseconds, version 7, a 12-bit sequence within the millisecond, the variant
+    and 62 random bits: ids made later sort after earlier ones, as their text too.
+    """
+    millis, sequence = base_ms + index // 4096, index % 4096
+    return uuid.UUID(int=(millis << 80) | (0x7 << 76) | (sequence << 64) | (0b10 << 62) | random.getrandbits(62))
+
+
+async def inbox_key_order_us(rows: int, ordered: bool, stretches: int = 5) -> list[tuple[int, int, float]]:
+    """CPU µs a row of inbox inserts with random or time-ordered ids, per stretch of the table's growth.
+
+    Returns ``(first row, last row, µs a row)`` for each of ``stretches`` consecutive stretches,
+    each twice as long as the one before (so the last stretch is about the second half of the table).
+    """
+    folder = Path(tempfile.mkdtemp(prefix="jejaring-keys-"))
+    db = Database(f"sqlite+aiosqlite:///{folder / 'keys.db'}")  # as the services open it (WAL, inline)
+    metadata = MetaData()
+    _, inbox = messaging_tables(metadata)
+    async with db.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    columns = ("event_id", "event_type", "topic", "processed_at")
+    now, base_ms = datetime.now(timezone.utc), time.time_ns() // 1_000_000
+    bounds = [rows * 2**k // (2**stretches - 1) for k in range(stretches)]
+    edges = [0]
+    for length in bounds:
+        edges.append(min(rows, edges[-1] + length))
+    edges[-1] = rows
+    results = []
+    for first, last in zip(edges, edges[1:]):
+        ids = [str(time_ordered_uuid(i, base_ms) if ordered else uuid.uuid4()) for i in range(first, last)]
+        batches = [[(event_id, "id.jejaring.visit.recorded.v1", "ilp.visit.recorded.v1", now) for event_id in ids[i:i + 500]]
+                   for i in range(0, len(ids), 500)]
+        started = time.process_time()
+        for batch in batches:
+            async with db.session() as session, session.begin():
+                await bulk_insert(session, inbox, columns, batch)
+        results.append((first, last, (time.process_time() - started) / max(1, last - first) * 1e6))
+    await db.dispose()
+    return results
+
+
+def print_key_order(rows: int) -> None:
+    """Print the inbox's insert cost with random and time-ordered ids as the table grows."""
+    probe = speed_probe_ms()
+    random_keys = asyncio.run(inbox_key_order_us(rows, ordered=False))
+    ordered_keys = asyncio.run(inbox_key_order_us(rows, ordered=True))
+    print(f"{'rows in the inbox table':<28} {'random ids µs/row':>18} {'time-ordered µs/row':>20}")
+    for (first, last, rand), (_, _, ordered) in zip(random_keys, ordered_keys):
+        print(f"{f'{first:,}-{last:,}':<28} {rand:>18.1f} {ordered:>20.1f}")
+    print(f"speed probe: {probe} ms before, {speed_probe_ms()} ms after (bench/run.py; lower is a faster machine)")
+
+
 async def kafka_us(n: int = 50_000) -> tuple[float, float, float]:
     """Client CPU µs per produced record, per consumed record, and broker CPU µs per record in+out."""
     from tests.integration.harness import free_port
@@ -113,6 +176,13 @@ async def kafka_us(n: int = 50_000) -> tuple[float, float, float]:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keys", action="store_true", help="measure random against time-ordered inbox ids")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows written for --keys")
+    args = parser.parse_args()
+    if args.keys:
+        print_key_order(args.rows)
+        return 0
     probe = speed_probe_ms()
     body = intake_body()
     event = visit_event()
