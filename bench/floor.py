@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import json
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -130,11 +131,7 @@ async def inbox_key_order_us(rows: int, ordered: bool, stretches: int = 5) -> li
         await conn.run_sync(metadata.create_all)
     columns = ("event_id", "event_type", "topic", "processed_at")
     now, base_ms = datetime.now(timezone.utc), time.time_ns() // 1_000_000
-    bounds = [rows * 2**k // (2**stretches - 1) for k in range(stretches)]
-    edges = [0]
-    for length in bounds:
-        edges.append(min(rows, edges[-1] + length))
-    edges[-1] = rows
+    edges = [rows * (2**k - 1) // (2**stretches - 1) for k in range(stretches + 1)]
     results = []
     for first, last in zip(edges, edges[1:]):
         ids = [str(time_ordered_uuid(i, base_ms) if ordered else uuid.uuid4()) for i in range(first, last)]
@@ -146,6 +143,7 @@ async def inbox_key_order_us(rows: int, ordered: bool, stretches: int = 5) -> li
                 await bulk_insert(session, inbox, columns, batch)
         results.append((first, last, (time.process_time() - started) / max(1, last - first) * 1e6))
     await db.dispose()
+    shutil.rmtree(folder, ignore_errors=True)
     return results
 
 
