@@ -87,24 +87,34 @@ def visit_event() -> VisitRecorded:
                                                      "diastolic_mmhg": 95})
 
 
-async def sqlite_row_us(rows: int = 50_000) -> float:
+async def _open_sqlite(table: Table) -> tuple[Database, Path]:
+    """A fresh SQLite database in a temporary folder, opened as the services open it, with ``table``."""
     folder = Path(tempfile.mkdtemp(prefix="jejaring-floor-"))
-    db = Database(f"sqlite+aiosqlite:///{folder / 'floor.db'}")  # as the services open it (WAL, inline)
-    table = Table("t", MetaData(), Column("id", Integer, primary_key=True), Column("event_id", String, unique=True),
-                  Column("topic", String), Column("value", String), Column("created_at", DateTime(timezone=True)))
+    db = Database(f"sqlite+aiosqlite:///{folder / 'floor.db'}")  # WAL, statements inline
     async with db.engine.begin() as conn:
         await conn.run_sync(table.metadata.create_all)
-    now = datetime.now(timezone.utc)
-    columns = ("event_id", "topic", "value", "created_at")
-    batches = [[(str(uuid.uuid4()), "ilp.visit.recorded.v1", "x" * 300, now) for _ in range(500)]
-               for _ in range(rows // 500)]
+    return db, folder
+
+
+async def _insert_cpu_s(db: Database, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> float:
+    """CPU seconds to insert ``rows`` through ``bulk_insert``, one committed transaction per 500."""
     started = time.process_time()
-    for batch in batches:
+    for start in range(0, len(rows), 500):
         async with db.session() as session, session.begin():
-            await bulk_insert(session, table, columns, batch)
-    spent = time.process_time() - started
+            await bulk_insert(session, table, columns, rows[start:start + 500])
+    return time.process_time() - started
+
+
+async def sqlite_row_us(rows: int = 50_000) -> float:
+    table = Table("t", MetaData(), Column("id", Integer, primary_key=True), Column("event_id", String, unique=True),
+                  Column("topic", String), Column("value", String), Column("created_at", DateTime(timezone=True)))
+    db, folder = await _open_sqlite(table)
+    now = datetime.now(timezone.utc)
+    values = [(str(uuid.uuid4()), "ilp.visit.recorded.v1", "x" * 300, now) for _ in range(rows // 500 * 500)]
+    spent = await _insert_cpu_s(db, table, ("event_id", "topic", "value", "created_at"), values)
     await db.dispose()
-    return spent / rows * 1e6
+    shutil.rmtree(folder, ignore_errors=True)
+    return spent / len(values) * 1e6
 
 
 def time_ordered_uuid(index: int, base_ms: int) -> uuid.UUID:
@@ -123,25 +133,17 @@ async def inbox_key_order_us(rows: int, ordered: bool, stretches: int = 5) -> li
     Returns ``(first row, last row, µs a row)`` for each of ``stretches`` consecutive stretches,
     each twice as long as the one before (so the last stretch is about the second half of the table).
     """
-    folder = Path(tempfile.mkdtemp(prefix="jejaring-keys-"))
-    db = Database(f"sqlite+aiosqlite:///{folder / 'keys.db'}")  # as the services open it (WAL, inline)
-    metadata = MetaData()
-    _, inbox = messaging_tables(metadata)
-    async with db.engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
+    _, inbox = messaging_tables(MetaData())
+    db, folder = await _open_sqlite(inbox)
     columns = ("event_id", "event_type", "topic", "processed_at")
     now, base_ms = datetime.now(timezone.utc), time.time_ns() // 1_000_000
     edges = [rows * (2**k - 1) // (2**stretches - 1) for k in range(stretches + 1)]
     results = []
     for first, last in zip(edges, edges[1:]):
-        ids = [str(time_ordered_uuid(i, base_ms) if ordered else uuid.uuid4()) for i in range(first, last)]
-        batches = [[(event_id, "id.jejaring.visit.recorded.v1", "ilp.visit.recorded.v1", now) for event_id in ids[i:i + 500]]
-                   for i in range(0, len(ids), 500)]
-        started = time.process_time()
-        for batch in batches:
-            async with db.session() as session, session.begin():
-                await bulk_insert(session, inbox, columns, batch)
-        results.append((first, last, (time.process_time() - started) / max(1, last - first) * 1e6))
+        values = [(str(time_ordered_uuid(i, base_ms) if ordered else uuid.uuid4()), "id.jejaring.visit.recorded.v1",
+                   "ilp.visit.recorded.v1", now) for i in range(first, last)]
+        spent = await _insert_cpu_s(db, inbox, columns, values)
+        results.append((first, last, spent / max(1, last - first) * 1e6))
     await db.dispose()
     shutil.rmtree(folder, ignore_errors=True)
     return results
