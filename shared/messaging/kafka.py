@@ -7,17 +7,26 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 
+import aiokafka.client
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.partitioner import DefaultPartitioner, murmur2
+from aiokafka.protocol.metadata import MetadataRequest
 
 from shared.envelope import KafkaRecord
 from shared.errors import safe_reason
 from shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
+
+# aiokafka asks the broker to auto-create every topic a client looks up, and Tansu does, with 4
+# partitions: after broker loss, a consumer that looked its topics up before a service recreated
+# them with their real counts was assigned 4 of the 6 partitions and never read the other two. Topics
+# come only from ``ensure_topics``, with explicit partition counts, as on the production cluster
+# (``auto.create.topics.enable: false``); a missing topic is waited for, not created.
+aiokafka.client.MetadataRequest = functools.partial(MetadataRequest, allow_auto_topic_creation=False)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -242,6 +251,8 @@ class BrokerEpoch:
         self.known: str | None = None
 
     async def _read(self, consumer: AIOKafkaConsumer) -> str | None:
+        if EPOCH_TOPIC not in await consumer.topics():  # a new broker: no epoch yet
+            return None
         tp = TopicPartition(EPOCH_TOPIC, 0)
         consumer.assign([tp])
         await consumer.seek_to_beginning(tp)
